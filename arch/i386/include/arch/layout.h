@@ -1,0 +1,15 @@
+/*
+ * arch/i386 virtual layout of an mmkit kernel (and of the simulator's
+ * model of one). Physical memory is direct-mapped at ARCH_DIRECT_MAP_BASE
+ * (the kernel image lives there too, at 0xC0100000), up to
+ * ARCH_DIRECT_MAP_MAX bytes: frames above it are not handed to mm-core.
+ */
+#ifndef ARCH_I386_LAYOUT_H
+#define ARCH_I386_LAYOUT_H
+
+#define ARCH_DIRECT_MAP_BASE UINT64_C(0xC0000000)
+#define ARCH_DIRECT_MAP_MAX  UINT64_C(0x38000000) /* 896 MiB */
+#define ARCH_SIM_MMU_MODE    MMU_X86_PAGING_32
+#define ARCH_SIM_MAXPHYADDR  32u
+
+#endif

@@ -1,0 +1,208 @@
+/*
+ * arch/i386 page-table format: 32-bit paging (no PAE), 4 KiB pages.
+ * Source: Intel SDM Vol. 3A §4.3 "32-bit paging" (CR3, PDE and PTE formats)
+ * and §4.6 (access rights).
+ *
+ * Pure and static inline: compiles on the host and in the kernel alike.
+ * This file (and its x86_64 sibling) is the only place that knows the bit
+ * positions; mm-core uses the names below and nothing else.
+ *
+ * Level numbering (all of mmkit): 0 = the leaf table (PT), 1 = the page
+ * directory (PD), which is the root that CR3 points at.
+ *
+ *   31        22 21        12 11          0
+ *  +------------+------------+-------------+
+ *  | PD index   | PT index   | page offset |   linear address
+ *  +------------+------------+-------------+
+ *     level 1      level 0
+ *
+ * User half: 0x00000000-0xBFFFFFFF (PDEs 0-767). Kernel half:
+ * 0xC0000000-0xFFFFFFFF (PDEs 768-1023), shared by every address space.
+ */
+#ifndef ARCH_I386_PTE_H
+#define ARCH_I386_PTE_H
+
+#include <mm/types.h>
+
+#define ARCH_NAME "i386"
+
+/* Geometry. */
+#define ARCH_PAGE_SHIFT        12u
+#define ARCH_PAGE_SIZE         (UINT64_C(1) << ARCH_PAGE_SHIFT) /* bytes */
+#define ARCH_LEVELS            2u                               /* PT, PD */
+#define ARCH_INDEX_BITS        10u
+#define ARCH_ENTRIES           (1u << ARCH_INDEX_BITS) /* entries per table */
+#define ARCH_VA_BITS           32u
+#define ARCH_PA_BITS           32u                  /* physical address bits a leaf PTE can hold */
+#define ARCH_KERNEL_FIRST_SLOT 768u                 /* first shared PDE */
+#define ARCH_USER_END          UINT64_C(0xC0000000) /* first non-user VA */
+#define ARCH_KERNEL_BASE       UINT64_C(0xC0000000) /* first kernel VA */
+#define ARCH_LEVEL_NAMES                                                                           \
+	{                                                                                          \
+		"PT", "PD"                                                                         \
+	}
+
+typedef uint32_t arch_pte_t;
+
+/* Hardware bits, SDM Vol. 3A §4.3 (PDE and PTE formats). */
+#define I386_PTE_P    (1u << 0) /* present */
+#define I386_PTE_RW   (1u << 1) /* writable */
+#define I386_PTE_US   (1u << 2) /* user-mode accessible */
+#define I386_PTE_PWT  (1u << 3) /* page-level write-through */
+#define I386_PTE_PCD  (1u << 4) /* page-level cache disable */
+#define I386_PTE_A    (1u << 5) /* accessed */
+#define I386_PTE_D    (1u << 6) /* dirty (leaf only) */
+#define I386_PTE_PS   (1u << 7) /* PDE: 4 MiB page (CR4.PSE=1) */
+#define I386_PTE_G    (1u << 8) /* global (leaf only, CR4.PGE=1) */
+#define I386_PTE_ADDR 0xFFFFF000u
+/* Bits 11:9 are ignored by the processor: software bits. */
+#define I386_PTE_SW_COW (1u << 9) /* copy-on-write (mm-core) */
+
+/** arch_level_shift() - log2 of the bytes one entry at @level spans. */
+static inline unsigned arch_level_shift(unsigned level)
+{
+	return ARCH_PAGE_SHIFT + level * ARCH_INDEX_BITS;
+}
+
+/** arch_pte_index() - index of @va's entry in its table at @level. */
+static inline unsigned arch_pte_index(mm_vaddr_t va, unsigned level)
+{
+	return (unsigned)(va >> arch_level_shift(level)) & (ARCH_ENTRIES - 1);
+}
+
+/**
+ * arch_va_is_canonical() - can @va be a linear address of this ISA?
+ * For 32-bit paging: any value below 2^32.
+ */
+static inline bool arch_va_is_canonical(mm_vaddr_t va)
+{
+	return va <= UINT32_MAX;
+}
+
+/**
+ * arch_va_canonical() - the linear address whose table indices compose to
+ * @va: 32-bit paging has no sign extension, so @va itself (low 32 bits).
+ */
+static inline mm_vaddr_t arch_va_canonical(mm_vaddr_t va)
+{
+	return va & UINT32_MAX;
+}
+
+/**
+ * arch_pa_is_valid() - can a leaf PTE point at the 4 KiB frame at @pa?
+ * @pa must be page aligned and below 2^32 (no PAE, no PSE-36 for 4 KiB).
+ */
+static inline bool arch_pa_is_valid(mm_paddr_t pa)
+{
+	return (pa & (ARCH_PAGE_SIZE - 1)) == 0 && pa < (UINT64_C(1) << ARCH_PA_BITS);
+}
+
+/**
+ * arch_prot_effective() - the protections the hardware really grants for a
+ * request of @prot. 32-bit paging has no execute-disable bit (SDM §4.6):
+ * every present page is readable and executable.
+ */
+static inline unsigned arch_prot_effective(unsigned prot)
+{
+	return (prot & (MM_PROT_WRITE | MM_PROT_USER)) | MM_PROT_READ | MM_PROT_EXEC;
+}
+
+/** arch_prot_is_valid() - may @prot be requested? READ is required. */
+static inline bool arch_prot_is_valid(unsigned prot)
+{
+	return (prot & ~(unsigned)MM_PROT_ALL) == 0 && (prot & MM_PROT_READ);
+}
+
+/**
+ * arch_pte_leaf() - encode a level-0 PTE mapping the 4 KiB frame at @pa.
+ * Preconditions: arch_pa_is_valid(@pa), arch_prot_is_valid(@prot).
+ */
+static inline arch_pte_t arch_pte_leaf(mm_paddr_t pa, unsigned prot)
+{
+	arch_pte_t e = (arch_pte_t)pa | I386_PTE_P;
+	if (prot & MM_PROT_WRITE)
+		e |= I386_PTE_RW;
+	if (prot & MM_PROT_USER)
+		e |= I386_PTE_US;
+	return e;
+}
+
+/**
+ * arch_pte_table() - encode a non-leaf entry pointing at the table at @pa.
+ * User-half tables are writable and user-accessible, so that the leaf alone
+ * decides (SDM §4.6: rights are the AND of all levels); kernel-half tables
+ * are supervisor-only.
+ */
+static inline arch_pte_t arch_pte_table(mm_paddr_t pa, bool user)
+{
+	return (arch_pte_t)pa | I386_PTE_P | I386_PTE_RW | I386_PTE_A | (user ? I386_PTE_US : 0);
+}
+
+/** arch_pte_is_present() - is the P bit set? */
+static inline bool arch_pte_is_present(arch_pte_t e)
+{
+	return (e & I386_PTE_P) != 0;
+}
+
+/** arch_pte_is_huge() - does the entry at @level map a large page (PS)? */
+static inline bool arch_pte_is_huge(arch_pte_t e, unsigned level)
+{
+	return level > 0 && (e & I386_PTE_PS);
+}
+
+/** arch_pte_paddr() - physical address of the frame or table @e points at. */
+static inline mm_paddr_t arch_pte_paddr(arch_pte_t e)
+{
+	return e & I386_PTE_ADDR;
+}
+
+/** arch_pte_prot() - decode the protections of a present leaf PTE. */
+static inline unsigned arch_pte_prot(arch_pte_t e)
+{
+	unsigned prot = MM_PROT_READ | MM_PROT_EXEC;
+	if (e & I386_PTE_RW)
+		prot |= MM_PROT_WRITE;
+	if (e & I386_PTE_US)
+		prot |= MM_PROT_USER;
+	return prot;
+}
+
+/**
+ * arch_pte_with_prot() - @e (a present leaf) with its protections replaced
+ * by @prot; frame, A/D and software bits are kept.
+ */
+static inline arch_pte_t arch_pte_with_prot(arch_pte_t e, unsigned prot)
+{
+	e &= ~(arch_pte_t)(I386_PTE_RW | I386_PTE_US);
+	if (prot & MM_PROT_WRITE)
+		e |= I386_PTE_RW;
+	if (prot & MM_PROT_USER)
+		e |= I386_PTE_US;
+	return e;
+}
+
+/** arch_pte_is_cow() - is the software copy-on-write bit set? */
+static inline bool arch_pte_is_cow(arch_pte_t e)
+{
+	return (e & I386_PTE_SW_COW) != 0;
+}
+
+/** arch_pte_with_cow() - @e with the software copy-on-write bit set to @cow. */
+static inline arch_pte_t arch_pte_with_cow(arch_pte_t e, bool cow)
+{
+	return cow ? (e | I386_PTE_SW_COW) : (e & ~(arch_pte_t)I386_PTE_SW_COW);
+}
+
+/** arch_pte_is_dirty() - has the processor set the D bit of this leaf? */
+static inline bool arch_pte_is_dirty(arch_pte_t e)
+{
+	return (e & I386_PTE_D) != 0;
+}
+
+/** arch_pte_is_accessed() - has the processor set the A bit? */
+static inline bool arch_pte_is_accessed(arch_pte_t e)
+{
+	return (e & I386_PTE_A) != 0;
+}
+
+#endif /* ARCH_I386_PTE_H */

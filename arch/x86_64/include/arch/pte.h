@@ -1,0 +1,222 @@
+/*
+ * arch/x86_64 page-table format: 4-level paging, 4 KiB pages, with the
+ * execute-disable bit (IA32_EFER.NXE=1).
+ * Source: Intel SDM Vol. 3A §4.5 "4-level paging and 5-level paging"
+ * (PML4E, PDPTE, PDE and PTE formats) and §4.6 (access rights).
+ *
+ * Pure and static inline: compiles on the host and in the kernel alike.
+ * This file (and its i386 sibling) is the only place that knows the bit
+ * positions; mm-core uses the names below and nothing else.
+ *
+ * Level numbering (all of mmkit): 0 = PT (leaf), 1 = PD, 2 = PDPT,
+ * 3 = PML4, the root that CR3 points at.
+ *
+ *   63    48 47    39 38    30 29    21 20    12 11          0
+ *  +--------+--------+--------+--------+--------+-------------+
+ *  | sign   | PML4   | PDPT   | PD     | PT     | page offset |
+ *  | ext.   | level 3| level 2| level 1| level 0|             |
+ *  +--------+--------+--------+--------+--------+-------------+
+ *
+ * User half: 0x0000000000000000-0x00007FFFFFFFFFFF (PML4 entries 0-255).
+ * Kernel half: 0xFFFF800000000000-0xFFFFFFFFFFFFFFFF (entries 256-511),
+ * shared by every address space.
+ */
+#ifndef ARCH_X86_64_PTE_H
+#define ARCH_X86_64_PTE_H
+
+#include <mm/types.h>
+
+#define ARCH_NAME "x86_64"
+
+/* Geometry. */
+#define ARCH_PAGE_SHIFT        12u
+#define ARCH_PAGE_SIZE         (UINT64_C(1) << ARCH_PAGE_SHIFT) /* bytes */
+#define ARCH_LEVELS            4u                               /* PT, PD, PDPT, PML4 */
+#define ARCH_INDEX_BITS        9u
+#define ARCH_ENTRIES           (1u << ARCH_INDEX_BITS) /* entries per table */
+#define ARCH_VA_BITS           48u
+#define ARCH_PA_BITS           52u  /* architectural maximum (MAXPHYADDR <= 52) */
+#define ARCH_KERNEL_FIRST_SLOT 256u /* first shared PML4E */
+#define ARCH_USER_END          UINT64_C(0x0000800000000000) /* first non-user VA */
+#define ARCH_KERNEL_BASE       UINT64_C(0xFFFF800000000000) /* first kernel VA */
+#define ARCH_LEVEL_NAMES                                                                           \
+	{                                                                                          \
+		"PT", "PD", "PDPT", "PML4"                                                         \
+	}
+
+typedef uint64_t arch_pte_t;
+
+/* Hardware bits, SDM Vol. 3A §4.5 (paging-structure entry formats). */
+#define X86_64_PTE_P    (UINT64_C(1) << 0)           /* present */
+#define X86_64_PTE_RW   (UINT64_C(1) << 1)           /* writable */
+#define X86_64_PTE_US   (UINT64_C(1) << 2)           /* user-mode accessible */
+#define X86_64_PTE_PWT  (UINT64_C(1) << 3)           /* page-level write-through */
+#define X86_64_PTE_PCD  (UINT64_C(1) << 4)           /* page-level cache disable */
+#define X86_64_PTE_A    (UINT64_C(1) << 5)           /* accessed */
+#define X86_64_PTE_D    (UINT64_C(1) << 6)           /* dirty (leaf only) */
+#define X86_64_PTE_PS   (UINT64_C(1) << 7)           /* PDPTE/PDE: 1 GiB / 2 MiB page */
+#define X86_64_PTE_G    (UINT64_C(1) << 8)           /* global (leaf only) */
+#define X86_64_PTE_XD   (UINT64_C(1) << 63)          /* execute-disable */
+#define X86_64_PTE_ADDR UINT64_C(0x000FFFFFFFFFF000) /* bits 51:12 */
+/* Bits 11:9 and 58:52 are ignored by the processor: software bits. */
+#define X86_64_PTE_SW_COW (UINT64_C(1) << 9) /* copy-on-write (mm-core) */
+
+/** arch_level_shift() - log2 of the bytes one entry at @level spans. */
+static inline unsigned arch_level_shift(unsigned level)
+{
+	return ARCH_PAGE_SHIFT + level * ARCH_INDEX_BITS;
+}
+
+/** arch_pte_index() - index of @va's entry in its table at @level. */
+static inline unsigned arch_pte_index(mm_vaddr_t va, unsigned level)
+{
+	return (unsigned)(va >> arch_level_shift(level)) & (ARCH_ENTRIES - 1);
+}
+
+/**
+ * arch_va_is_canonical() - is @va canonical for 48-bit linear addresses?
+ * Bits 63:47 must all equal bit 47 (SDM Vol. 1 §3.3.7.1).
+ */
+static inline bool arch_va_is_canonical(mm_vaddr_t va)
+{
+	uint64_t top = va >> (ARCH_VA_BITS - 1); /* bits 63:47 */
+	return top == 0 || top == (UINT64_MAX >> (ARCH_VA_BITS - 1));
+}
+
+/**
+ * arch_va_canonical() - the canonical form of an address composed from
+ * table indices: bit 47 copied into bits 63:48.
+ */
+static inline mm_vaddr_t arch_va_canonical(mm_vaddr_t va)
+{
+	const unsigned top = 64u - ARCH_VA_BITS;
+	return (mm_vaddr_t)((int64_t)(va << top) >> top);
+}
+
+/**
+ * arch_pa_is_valid() - can a leaf PTE point at the 4 KiB frame at @pa?
+ * @pa must be page aligned and fit in bits 51:12.
+ */
+static inline bool arch_pa_is_valid(mm_paddr_t pa)
+{
+	return (pa & ~X86_64_PTE_ADDR) == 0;
+}
+
+/**
+ * arch_prot_effective() - the protections the hardware really grants for a
+ * request of @prot: every present page is readable (SDM §4.6); write and
+ * execute are honoured as asked.
+ */
+static inline unsigned arch_prot_effective(unsigned prot)
+{
+	return (prot & (MM_PROT_WRITE | MM_PROT_EXEC | MM_PROT_USER)) | MM_PROT_READ;
+}
+
+/** arch_prot_is_valid() - may @prot be requested? READ is required. */
+static inline bool arch_prot_is_valid(unsigned prot)
+{
+	return (prot & ~(unsigned)MM_PROT_ALL) == 0 && (prot & MM_PROT_READ);
+}
+
+/**
+ * arch_pte_leaf() - encode a level-0 PTE mapping the 4 KiB frame at @pa.
+ * Preconditions: arch_pa_is_valid(@pa), arch_prot_is_valid(@prot).
+ */
+static inline arch_pte_t arch_pte_leaf(mm_paddr_t pa, unsigned prot)
+{
+	arch_pte_t e = pa | X86_64_PTE_P;
+	if (prot & MM_PROT_WRITE)
+		e |= X86_64_PTE_RW;
+	if (prot & MM_PROT_USER)
+		e |= X86_64_PTE_US;
+	if (!(prot & MM_PROT_EXEC))
+		e |= X86_64_PTE_XD;
+	return e;
+}
+
+/**
+ * arch_pte_table() - encode a non-leaf entry pointing at the table at @pa.
+ * Non-leaf entries grant everything (writable, executable, and
+ * user-accessible in the user half) so that the leaf alone decides (SDM
+ * §4.6: rights combine across levels); kernel-half tables are
+ * supervisor-only. The Accessed bit is set up front (as Linux does), so
+ * the MMU never writes a table entry, and the kernel-half entries of every
+ * root stay bit-identical (SDM §4.8).
+ */
+static inline arch_pte_t arch_pte_table(mm_paddr_t pa, bool user)
+{
+	return pa | X86_64_PTE_P | X86_64_PTE_RW | X86_64_PTE_A | (user ? X86_64_PTE_US : 0);
+}
+
+/** arch_pte_is_present() - is the P bit set? */
+static inline bool arch_pte_is_present(arch_pte_t e)
+{
+	return (e & X86_64_PTE_P) != 0;
+}
+
+/** arch_pte_is_huge() - does the entry at @level map a large page (PS)? */
+static inline bool arch_pte_is_huge(arch_pte_t e, unsigned level)
+{
+	return level > 0 && (e & X86_64_PTE_PS);
+}
+
+/** arch_pte_paddr() - physical address of the frame or table @e points at. */
+static inline mm_paddr_t arch_pte_paddr(arch_pte_t e)
+{
+	return e & X86_64_PTE_ADDR;
+}
+
+/** arch_pte_prot() - decode the protections of a present leaf PTE. */
+static inline unsigned arch_pte_prot(arch_pte_t e)
+{
+	unsigned prot = MM_PROT_READ;
+	if (e & X86_64_PTE_RW)
+		prot |= MM_PROT_WRITE;
+	if (e & X86_64_PTE_US)
+		prot |= MM_PROT_USER;
+	if (!(e & X86_64_PTE_XD))
+		prot |= MM_PROT_EXEC;
+	return prot;
+}
+
+/**
+ * arch_pte_with_prot() - @e (a present leaf) with its protections replaced
+ * by @prot; frame, A/D and software bits are kept.
+ */
+static inline arch_pte_t arch_pte_with_prot(arch_pte_t e, unsigned prot)
+{
+	e &= ~(X86_64_PTE_RW | X86_64_PTE_US | X86_64_PTE_XD);
+	if (prot & MM_PROT_WRITE)
+		e |= X86_64_PTE_RW;
+	if (prot & MM_PROT_USER)
+		e |= X86_64_PTE_US;
+	if (!(prot & MM_PROT_EXEC))
+		e |= X86_64_PTE_XD;
+	return e;
+}
+
+/** arch_pte_is_cow() - is the software copy-on-write bit set? */
+static inline bool arch_pte_is_cow(arch_pte_t e)
+{
+	return (e & X86_64_PTE_SW_COW) != 0;
+}
+
+/** arch_pte_with_cow() - @e with the software copy-on-write bit set to @cow. */
+static inline arch_pte_t arch_pte_with_cow(arch_pte_t e, bool cow)
+{
+	return cow ? (e | X86_64_PTE_SW_COW) : (e & ~X86_64_PTE_SW_COW);
+}
+
+/** arch_pte_is_dirty() - has the processor set the D bit of this leaf? */
+static inline bool arch_pte_is_dirty(arch_pte_t e)
+{
+	return (e & X86_64_PTE_D) != 0;
+}
+
+/** arch_pte_is_accessed() - has the processor set the A bit? */
+static inline bool arch_pte_is_accessed(arch_pte_t e)
+{
+	return (e & X86_64_PTE_A) != 0;
+}
+
+#endif /* ARCH_X86_64_PTE_H */

@@ -1,0 +1,168 @@
+/*
+ * mm/frame.h - the physical frame allocator.
+ *
+ * Manages 4 KiB frames over the physical ranges the platform hands it (the
+ * Multiboot memory map in a kernel, the arena in the simulator). Each frame
+ * has 8 bytes of metadata (struct mm_frame) held in a caller-provided array,
+ * so the allocator itself never allocates. Free frames form a LIFO list
+ * threaded through that metadata: alloc and free are O(1) (a lookup of the
+ * range holding a physical address is a binary search over at most
+ * MM_FRAMES_MAX_RANGES ranges, a constant bound).
+ *
+ * The frame size is the ISA's page size: this header is compiled once per
+ * ISA like the rest of mm-core.
+ */
+#ifndef MM_FRAME_H
+#define MM_FRAME_H
+
+#include <mm/types.h>
+
+/** enum mm_frame_kind - what a frame in use holds (for the counters). */
+enum mm_frame_kind {
+	MM_FRAME_FREE = 0,   /* on the free list */
+	MM_FRAME_PT = 1,     /* a page table (any level, root included) */
+	MM_FRAME_USER = 2,   /* user data mapped into address spaces */
+	MM_FRAME_KERNEL = 3, /* allocated by the kernel for its own use */
+	MM_FRAME_NKINDS = 4,
+};
+
+/**
+ * struct mm_frame - metadata of one physical frame: 8 bytes.
+ * @ref_or_next: in use, the reference count (>= 1); free, the index + 1 of
+ *               the next free frame (0 ends the list).
+ * @kind:        an enum mm_frame_kind.
+ * @flags:       reserved, 0.
+ * @pt_used:     for a page table, its number of present entries, so that
+ *               unmap can free a table it empties in O(1).
+ */
+struct mm_frame {
+	uint32_t ref_or_next;
+	uint8_t kind;
+	uint8_t flags;
+	uint16_t pt_used;
+};
+
+/** struct mm_phys_range - a run of usable RAM: [base, base + pages * 4 KiB). */
+struct mm_phys_range {
+	mm_paddr_t base; /* physical address, page aligned, never 0 */
+	uint64_t pages;  /* length in 4 KiB frames */
+};
+
+#define MM_FRAMES_MAX_RANGES 32u
+#define MM_FRAME_REF_MAX     UINT32_MAX
+
+/** struct mm_frames - allocator state. Treat as opaque; read via functions. */
+struct mm_frames {
+	struct mm_phys_range range[MM_FRAMES_MAX_RANGES]; /* sorted by base */
+	uint32_t first_index[MM_FRAMES_MAX_RANGES];       /* global index */
+	unsigned nranges;
+	struct mm_frame *meta; /* one per frame, in global index order */
+	uint32_t total;        /* frames managed */
+	uint32_t nfree;        /* frames on the free list */
+	uint32_t free_head;    /* index + 1 of the first free frame, 0 = none */
+	uint32_t in_use[MM_FRAME_NKINDS];
+	int64_t fail_countdown; /* fault injection: see mm_frames_fail_after() */
+	uint64_t nalloc_calls;  /* successful and failed allocation attempts */
+};
+
+/**
+ * mm_frames_meta_bytes() - bytes of metadata mm_frames_init() needs.
+ * @ranges:  usable RAM, in any order; @n entries.
+ *
+ * Return: 8 bytes per frame in @ranges (sizeof(struct mm_frame)).
+ */
+size_t mm_frames_meta_bytes(const struct mm_phys_range *ranges, size_t n);
+
+/**
+ * mm_frames_init() - start managing the frames of @ranges; all start free.
+ * @fa:         allocator state to initialise.
+ * @ranges:     usable RAM; bases page aligned and non-zero, lengths > 0,
+ *              no overlaps. Copied and sorted; the caller keeps ownership.
+ * @n:          number of ranges, 1 to MM_FRAMES_MAX_RANGES.
+ * @meta:       storage for the metadata, suitably aligned, and not inside
+ *              any range (a kernel reserves it by shrinking a range first).
+ * @meta_bytes: size of @meta; at least mm_frames_meta_bytes(@ranges, @n).
+ *
+ * Frames are handed out lowest address first after init.
+ *
+ * Return: 0; -MM_EINVAL if a range is unaligned, empty, starts at 0,
+ * overlaps another, or the ranges hold 2^32 frames or more, or @meta is too
+ * small; -MM_ENOTSUP if @n exceeds MM_FRAMES_MAX_RANGES. On error @fa is
+ * left unusable and nothing else is touched.
+ */
+int mm_frames_init(struct mm_frames *fa, const struct mm_phys_range *ranges, size_t n,
+                   struct mm_frame *meta, size_t meta_bytes);
+
+/**
+ * mm_frame_alloc() - take a free frame, with a reference count of 1.
+ * @fa:   the allocator.
+ * @kind: MM_FRAME_PT, MM_FRAME_USER or MM_FRAME_KERNEL.
+ * @out:  receives the frame's physical address.
+ *
+ * The frame's contents are not cleared (see mm_sys_frame_alloc() for the
+ * zeroing, poisoning-aware wrapper). O(1).
+ *
+ * Return: 0; -MM_ENOMEM if no frame is free or fault injection fires (then
+ * nothing changed but the attempt counter); -MM_EINVAL for a bad @kind.
+ */
+int mm_frame_alloc(struct mm_frames *fa, enum mm_frame_kind kind, mm_paddr_t *out);
+
+/**
+ * mm_frame_get() - metadata of the managed frame holding @pa.
+ * Return: the metadata, or NULL if @pa is outside every range (e.g. MMIO).
+ */
+struct mm_frame *mm_frame_get(const struct mm_frames *fa, mm_paddr_t pa);
+
+/**
+ * mm_frame_ref() - take one more reference to the in-use frame at @pa.
+ * Return: 0; -MM_EOVERFLOW if the count is already MM_FRAME_REF_MAX (it
+ * does not change); -MM_EINVAL if @pa is not a managed frame in use.
+ */
+int mm_frame_ref(struct mm_frames *fa, mm_paddr_t pa);
+
+/**
+ * mm_frame_unref() - drop one reference to the in-use frame at @pa; the
+ * frame goes back to the free list when the count reaches 0. O(1).
+ * Precondition: @pa is a managed frame in use (an assertion otherwise: a
+ * double free is a broken invariant, not a caller error).
+ *
+ * Return: the references left (0: the frame is now free).
+ */
+uint32_t mm_frame_unref(struct mm_frames *fa, mm_paddr_t pa);
+
+/** mm_frames_free_count() - frames on the free list. */
+static inline uint32_t mm_frames_free_count(const struct mm_frames *fa)
+{
+	return fa->nfree;
+}
+
+/** mm_frames_total() - frames managed. */
+static inline uint32_t mm_frames_total(const struct mm_frames *fa)
+{
+	return fa->total;
+}
+
+/** mm_frames_in_use() - frames in use of @kind. */
+static inline uint32_t mm_frames_in_use(const struct mm_frames *fa, enum mm_frame_kind kind)
+{
+	return fa->in_use[kind];
+}
+
+/**
+ * mm_frames_fail_after() - fault injection for tests: let the next @n
+ * allocation attempts succeed (if frames are free) and make the one after
+ * them fail with -MM_ENOMEM, then every one after that until the call is
+ * repeated. @n < 0 turns injection off (the default).
+ */
+void mm_frames_fail_after(struct mm_frames *fa, int64_t n);
+
+/**
+ * mm_frames_index() - global index of the managed frame at @pa, in
+ * 0 .. mm_frames_total() - 1, or UINT32_MAX if @pa is not managed.
+ */
+uint32_t mm_frames_index(const struct mm_frames *fa, mm_paddr_t pa);
+
+/** mm_frames_paddr() - physical address of the frame with global @index. */
+mm_paddr_t mm_frames_paddr(const struct mm_frames *fa, uint32_t index);
+
+#endif /* MM_FRAME_H */

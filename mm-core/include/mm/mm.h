@@ -1,0 +1,372 @@
+/*
+ * mm/mm.h - mm-core: per-process address spaces over a portable walker.
+ *
+ * An address space (struct mm_space) is a root page table whose user half is
+ * private and whose kernel half is shared with every other space of the same
+ * system (struct mm_sys). mm-core creates, clones, activates and destroys
+ * spaces and maps, unmaps, protects and queries 4 KiB pages in them. It is
+ * compiled once per ISA from the same sources; the ISA's page-table format
+ * comes from <arch/pte.h> (chosen by include path) and the platform's
+ * hardware access from struct mm_mach_ops. Single processor: TLB work is
+ * done on the calling CPU only.
+ *
+ * Kernel half. mm_sys_init() allocates, once, every table one level below
+ * the root for the kernel half (256 tables: 1 MiB on both i386 and x86_64)
+ * and every space's root points at those same tables. So a kernel mapping
+ * made at any time (mm_kernel_map()) is at once visible in every space, and
+ * the root entries of the kernel half never change after init: they are
+ * identical in every space by construction. Linux x86 made the same choice
+ * for the same reason (no pgd synchronisation list).
+ *
+ * Ownership. Every leaf PTE in a user half that points at a managed frame
+ * holds one reference to it; the frame is freed when the last goes. Every
+ * page table belongs to exactly one space (the kernel-half tables to the
+ * system). Kernel-half mappings hold no references: the kernel owns what it
+ * maps there.
+ *
+ * Errors. Functions return 0 or a negative MM_E* code (see <mm/types.h>).
+ * Bad input changes nothing. Every operation that allocates frames is
+ * all-or-nothing: on -MM_ENOMEM the space and the allocator are exactly as
+ * they were. A broken invariant calls mm_panic().
+ */
+#ifndef MM_MM_H
+#define MM_MM_H
+
+#include <mm/frame.h>
+#include <mm/types.h>
+
+/**
+ * struct mm_mach_ops - the machine hooks, implemented by each platform.
+ *
+ * The kernel implements them with its direct map, mov cr3 and invlpg; the
+ * simulator with its arena, a CR3 variable and its software TLB.
+ *
+ * @phys_to_virt:    a pointer through which the 4 KiB frame at @pa (page
+ *                   aligned, a managed frame or table) can be read and
+ *                   written. Required.
+ * @activate:        load @root (physical address of a root table) into the
+ *                   MMU, i.e. write CR3; this flushes non-global TLB
+ *                   entries (SDM Vol. 3A §4.10.4.1). Required.
+ * @read_root:       the root the MMU uses now (read CR3). Required.
+ * @invalidate_page: drop any TLB entry for the page holding @va (invlpg,
+ *                   SDM Vol. 3A §4.10.4.1). Required.
+ * @flush_all:       drop every non-global TLB entry. Required.
+ * @frame_allocated: optional; called after a frame leaves the free list,
+ *                   before mm-core touches it (the simulator unpoisons it).
+ * @frame_freed:     optional; called after a frame returns to the free list
+ *                   (the simulator poisons it for Valgrind and ASan).
+ */
+struct mm_mach_ops {
+	void *(*phys_to_virt)(void *ctx, mm_paddr_t pa);
+	void (*activate)(void *ctx, mm_paddr_t root);
+	mm_paddr_t (*read_root)(void *ctx);
+	void (*invalidate_page)(void *ctx, mm_vaddr_t va);
+	void (*flush_all)(void *ctx);
+	void (*frame_allocated)(void *ctx, mm_paddr_t pa);
+	void (*frame_freed)(void *ctx, mm_paddr_t pa);
+};
+
+/**
+ * mm_panic() - stop on a broken invariant. Provided by each platform: the
+ * kernel prints @msg and halts; the simulator prints it and aborts.
+ */
+void mm_panic(const char *msg) __attribute__((noreturn));
+
+struct mm_sys;
+
+/**
+ * struct mm_space - one address space. The caller provides the storage (so
+ * mm-core never allocates memory other than frames) and must not touch the
+ * fields, except to read them.
+ * @sys:         the system it belongs to.
+ * @root:        physical address of its root table (what CR3 holds).
+ * @user_pages:  present leaf PTEs in its user half, in 4 KiB pages.
+ * @table_pages: page-table frames it owns, root included.
+ * @is_kernel:   the system's kernel space (no user half, never destroyed).
+ */
+struct mm_space {
+	struct mm_sys *sys;
+	mm_paddr_t root;
+	uint64_t user_pages;
+	uint64_t table_pages;
+	bool is_kernel;
+	struct mm_space *prev, *next; /* every space of @sys */
+};
+
+/**
+ * struct mm_sys - one machine's memory-management state.
+ * @frames:        the frame allocator.
+ * @kernel:        the kernel space: its root is the template of the kernel
+ *                 half; it is what runs when no process space is active.
+ * @active:        the space whose root is loaded, or NULL before the first
+ *                 mm_space_activate().
+ * @nspaces:       live spaces, the kernel space included.
+ * @kernel_tables: page-table frames owned by the kernel half.
+ */
+struct mm_sys {
+	struct mm_frames frames;
+	const struct mm_mach_ops *ops;
+	void *mach;
+	struct mm_space kernel;
+	struct mm_space *active;
+	unsigned nspaces;
+	uint64_t kernel_tables;
+};
+
+/**
+ * mm_sys_init() - set up a system over the physical RAM in @ranges.
+ * @sys:        storage to initialise.
+ * @ops, @mach: the machine hooks and the context passed to each of them.
+ * @ranges, @n, @meta, @meta_bytes: as for mm_frames_init().
+ *
+ * Allocates the kernel root and every kernel-half table one level below it
+ * (ARCH_ENTRIES - ARCH_KERNEL_FIRST_SLOT + 1 frames, kind MM_FRAME_PT),
+ * zeroed. Does not activate anything: the platform maps its kernel (e.g.
+ * the direct map) with mm_kernel_map() first, then activates.
+ *
+ * Return: 0; the errors of mm_frames_init(); -MM_EINVAL if a required hook
+ * is missing; -MM_ENOMEM if RAM is too small (nothing is left allocated).
+ */
+int mm_sys_init(struct mm_sys *sys, const struct mm_mach_ops *ops, void *mach,
+                const struct mm_phys_range *ranges, size_t n, struct mm_frame *meta,
+                size_t meta_bytes);
+
+/**
+ * mm_sys_fini() - tear the system down: unmap the whole kernel half and free
+ * the kernel root and every kernel-half table.
+ * Preconditions: every space but the kernel space has been destroyed.
+ * Afterwards mm_frames_free_count() equals the count before mm_sys_init(),
+ * less the frames still held with kind MM_FRAME_KERNEL.
+ *
+ * Return: 0; -MM_EBUSY if a process space still exists (nothing changes).
+ */
+int mm_sys_fini(struct mm_sys *sys);
+
+/** mm_sys_kernel_space() - the kernel space of @sys. */
+static inline struct mm_space *mm_sys_kernel_space(struct mm_sys *sys)
+{
+	return &sys->kernel;
+}
+
+/**
+ * mm_sys_frame_alloc() - allocate one frame for the kernel's own use, or as
+ * a building block, with a reference count of 1.
+ * @kind: MM_FRAME_KERNEL normally; MM_FRAME_USER for a frame the caller will
+ *        map with mm_map_phys() and then drop its own reference to.
+ * @zero: clear the 4 KiB first.
+ * @out:  receives the physical address.
+ *
+ * Return: 0; -MM_ENOMEM (nothing changes); -MM_EINVAL for a bad @kind.
+ */
+int mm_sys_frame_alloc(struct mm_sys *sys, enum mm_frame_kind kind, bool zero, mm_paddr_t *out);
+
+/**
+ * mm_sys_frame_put() - drop one reference to the managed frame at @pa,
+ * freeing it at zero. Precondition: @pa is a managed frame in use.
+ * Return: the references left.
+ */
+uint32_t mm_sys_frame_put(struct mm_sys *sys, mm_paddr_t pa);
+
+/**
+ * mm_kernel_map() - map @npages 4 KiB pages of physical memory at @pa into
+ * the kernel half at @va, visible at once in every space.
+ * @va:     page-aligned virtual address in the kernel half.
+ * @pa:     page-aligned physical address; no reference is taken.
+ * @npages: pages, > 0; the range must stay in the kernel half.
+ * @prot:   MM_PROT_READ plus any of WRITE and EXEC; never MM_PROT_USER.
+ *
+ * Allocates page tables below the shared level as needed. No TLB work: the
+ * pages were not present, and x86 does not cache not-present entries
+ * (SDM Vol. 3A §4.10.2.3).
+ *
+ * Return: 0; -MM_EINVAL for an unaligned, non-canonical or wrapping range,
+ * an invalid @pa, or a bad @prot; -MM_EFAULT if the range is not wholly in
+ * the kernel half; -MM_EEXIST if any page in it is mapped; -MM_ENOMEM.
+ * Nothing changes on error.
+ */
+int mm_kernel_map(struct mm_sys *sys, mm_vaddr_t va, mm_paddr_t pa, uint64_t npages, unsigned prot);
+
+/**
+ * mm_kernel_unmap() - unmap @npages pages at @va in the kernel half, freeing
+ * tables below the shared level that this empties.
+ * TLB: each page is invalidated (one flush if more than
+ * MM_TLB_BATCH_PAGES), in the active space, which shares the kernel half.
+ *
+ * Return: 0; -MM_EINVAL, -MM_EFAULT as for mm_kernel_map(); -MM_ENOENT if
+ * any page in the range is not mapped (nothing changes).
+ */
+int mm_kernel_unmap(struct mm_sys *sys, mm_vaddr_t va, uint64_t npages);
+
+/**
+ * MM_TLB_BATCH_PAGES - a range operation that must invalidate more pages
+ * than this flushes the whole TLB instead, once (as Zircon's x86 MMU does).
+ */
+#define MM_TLB_BATCH_PAGES 32u
+
+/**
+ * mm_space_create() - a new address space: empty user half, shared kernel
+ * half. Allocates one frame (the root) and writes into its kernel half the
+ * kernel root's entries, and into its user half nothing: user entries are
+ * never copied from anywhere.
+ * @space: caller-provided storage, overwritten.
+ *
+ * Return: 0; -MM_ENOMEM (nothing allocated, @space untouched).
+ */
+int mm_space_create(struct mm_sys *sys, struct mm_space *space);
+
+/** enum mm_clone_mode - how mm_space_clone() copies user pages. */
+enum mm_clone_mode {
+	MM_CLONE_EAGER = 0, /* copy every managed user frame now */
+	MM_CLONE_COW = 1,   /* share frames read-only, copy on write (later) */
+};
+
+/**
+ * mm_space_clone() - fork: a new space whose user half maps the same pages,
+ * with the same protections, as @parent's.
+ * @parent: source space, not the kernel space; it is not modified.
+ * @child:  caller-provided storage for the new space.
+ * @mode:   MM_CLONE_EAGER copies each managed user frame into a fresh frame
+ *          of the same contents; unmanaged physical pages (device memory
+ *          mapped with mm_map_phys()) are shared, not copied.
+ *
+ * TLB: none (the parent is not changed; the child was never active).
+ *
+ * Return: 0; -MM_EPERM if @parent is the kernel space; -MM_ENOTSUP for
+ * MM_CLONE_COW in this version; -MM_EINVAL for another @mode; -MM_ENOMEM
+ * (everything allocated for the child is freed; @parent is untouched).
+ */
+int mm_space_clone(struct mm_space *parent, struct mm_space *child, enum mm_clone_mode mode);
+
+/**
+ * mm_space_destroy() - free every frame of @space: each user frame it holds
+ * the last reference to, every user page table, and the root.
+ * Afterwards the free-frame count is back to where it was before the space
+ * was created (for frames not shared with another space).
+ *
+ * TLB: none needed (the space is not active, and x86 without PCID caches
+ * only the active space's translations).
+ *
+ * Return: 0; -MM_EBUSY if @space is the active one (switch away first: a
+ * space cannot free the tables it is running on); -MM_EPERM for the kernel
+ * space. Nothing changes on error.
+ */
+int mm_space_destroy(struct mm_space *space);
+
+/**
+ * mm_space_activate() - make @space the one the MMU uses: write its root to
+ * CR3 via the activate hook, which flushes the TLB's non-global entries.
+ * Return: 0.
+ */
+int mm_space_activate(struct mm_space *space);
+
+/**
+ * mm_map() - map @npages fresh, zeroed frames at @va in @space's user half.
+ * @va:     page-aligned, canonical, and the whole range below the kernel
+ *          half (ARCH_USER_END).
+ * @npages: pages, > 0.
+ * @prot:   MM_PROT_READ plus any of WRITE, EXEC, USER.
+ *
+ * Allocates page tables on demand (kind MM_FRAME_PT) and one frame per page
+ * (kind MM_FRAME_USER). TLB: none (pages were not present; x86 does not
+ * cache not-present entries).
+ *
+ * Return: 0; -MM_EINVAL (unaligned, non-canonical, empty or wrapping range,
+ * bad @prot); -MM_EFAULT (range reaches into the kernel half); -MM_EPERM
+ * (@space is the kernel space); -MM_EEXIST (a page in the range is already
+ * mapped); -MM_ENOMEM. Nothing changes on error: frames and tables
+ * allocated before an -MM_ENOMEM are freed again.
+ */
+int mm_map(struct mm_space *space, mm_vaddr_t va, uint64_t npages, unsigned prot);
+
+/**
+ * mm_map_phys() - map the @npages physical pages at @pa at @va in @space's
+ * user half. A managed frame gets one more reference per mapping (shared
+ * memory); an unmanaged one (device memory) gets none.
+ *
+ * Return: as mm_map(), plus -MM_EINVAL if @pa is invalid for the ISA or a
+ * page in the range is a managed frame that is free, and -MM_EOVERFLOW if a
+ * frame's reference count is full. Nothing changes on error.
+ */
+int mm_map_phys(struct mm_space *space, mm_vaddr_t va, mm_paddr_t pa, uint64_t npages,
+                unsigned prot);
+
+/**
+ * mm_unmap() - unmap @npages pages at @va in @space's user half, dropping
+ * each page's frame reference and freeing every page table this empties.
+ *
+ * TLB: if @space is active, each page is invalidated (one full flush if
+ * more than MM_TLB_BATCH_PAGES).
+ *
+ * Return: 0; -MM_EINVAL, -MM_EFAULT, -MM_EPERM as for mm_map(); -MM_ENOENT
+ * if any page in the range is not mapped (nothing changes).
+ */
+int mm_unmap(struct mm_space *space, mm_vaddr_t va, uint64_t npages);
+
+/**
+ * mm_protect() - set the protections of @npages mapped pages at @va in
+ * @space's user half to @prot (frames and A/D bits are kept).
+ *
+ * TLB: if @space is active, each page is invalidated (one full flush past
+ * MM_TLB_BATCH_PAGES), for upgrades as for downgrades.
+ *
+ * Return: 0; -MM_EINVAL, -MM_EFAULT, -MM_EPERM as for mm_map(); -MM_ENOENT
+ * if any page in the range is not mapped (nothing changes).
+ */
+int mm_protect(struct mm_space *space, mm_vaddr_t va, uint64_t npages, unsigned prot);
+
+/** struct mm_mapping - what mm_query() reports for one virtual address. */
+struct mm_mapping {
+	mm_paddr_t pa; /* physical address of the byte at va */
+	unsigned prot; /* effective MM_PROT_* (arch_prot_effective) */
+	bool cow;      /* software copy-on-write mark */
+	bool accessed; /* A bit, set by the MMU */
+	bool dirty;    /* D bit, set by the MMU */
+	bool managed;  /* the frame is managed by the allocator */
+	uint32_t refs; /* its reference count, 0 if unmanaged */
+};
+
+/**
+ * mm_query() - translate @va (any byte, user or kernel half) in @space.
+ * Reads the tables only: no TLB, A/D or fault effects.
+ * Return: 0 and *@out filled; -MM_EINVAL if @va is not canonical;
+ * -MM_ENOENT if it is not mapped.
+ */
+int mm_query(const struct mm_space *space, mm_vaddr_t va, struct mm_mapping *out);
+
+/** struct mm_walk_entry - one present entry, as mm_space_walk() visits it. */
+struct mm_walk_entry {
+	mm_vaddr_t va;  /* first virtual address the entry covers */
+	unsigned level; /* 0 = leaf table, ARCH_LEVELS - 1 = root */
+	unsigned index; /* index of the entry in its table */
+	mm_paddr_t pa;  /* the frame or table it points at */
+	bool leaf;      /* maps a page (else points at a table) */
+	unsigned prot;  /* leaf only: effective MM_PROT_* */
+	bool cow;       /* leaf only: software COW mark */
+	bool kernel;    /* in the shared kernel half */
+};
+
+/** mm_walk_fn - visitor for mm_space_walk(); non-zero stops the walk. */
+typedef int (*mm_walk_fn)(void *ctx, const struct mm_walk_entry *e);
+
+/**
+ * mm_space_walk() - visit every present entry of @space, tables before what
+ * they point at, in increasing address order; the kernel half too if
+ * @kernel_half. Read only.
+ * Return: 0, or the first non-zero value @fn returned.
+ */
+int mm_space_walk(const struct mm_space *space, bool kernel_half, mm_walk_fn fn, void *ctx);
+
+/** mm_space_is_active() - is @space the one the MMU uses? */
+static inline bool mm_space_is_active(const struct mm_space *space)
+{
+	return space->sys->active == space;
+}
+
+/**
+ * mm_space_first() / mm_space_next() - iterate over every live space of
+ * @sys, the kernel space first. mm_space_next() returns NULL at the end.
+ */
+struct mm_space *mm_space_first(struct mm_sys *sys);
+struct mm_space *mm_space_next(struct mm_space *space);
+
+#endif /* MM_MM_H */

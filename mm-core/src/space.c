@@ -1,0 +1,747 @@
+/*
+ * mm-core address spaces: a walker parameterised by level over the ISA's
+ * page-table format (<arch/pte.h>), and the operations of <mm/mm.h> on it.
+ *
+ * Invariants kept here (checked by the test suites' invariant checker):
+ *  - no user-half table below the root is ever empty: unmap frees a table
+ *    as soon as its last entry goes, so a failed map can be rolled back by
+ *    unmapping what it mapped and pruning empty tables on the way;
+ *  - every table's pt_used (frame metadata) equals its present entries;
+ *  - the root entries of the kernel half are written once, at
+ *    mm_sys_init() or mm_space_create(), and never change.
+ */
+#include <mm/mm.h>
+
+#include <arch/pte.h>
+
+#include "assert.h"
+
+#define ROOT_LEVEL (ARCH_LEVELS - 1u)
+/* Kernel-half tables at this level are allocated once and shared. */
+#define SHARED_LEVEL (ARCH_LEVELS - 2u)
+#define PAGE_MASK    (ARCH_PAGE_SIZE - 1u)
+
+static arch_pte_t *table_at(const struct mm_sys *sys, mm_paddr_t pa)
+{
+	return (arch_pte_t *)sys->ops->phys_to_virt(sys->mach, pa);
+}
+
+static struct mm_frame *table_meta(const struct mm_sys *sys, mm_paddr_t pa)
+{
+	struct mm_frame *f = mm_frame_get(&sys->frames, pa);
+	MM_ASSERT(f && f->kind == MM_FRAME_PT);
+	return f;
+}
+
+/* Bytes spanned by one leaf table: the chunk size of range walks. */
+static uint64_t leaf_table_span(void)
+{
+	return UINT64_C(1) << arch_level_shift(1);
+}
+
+/* First address past the leaf table that holds @va, capped at @end. */
+static mm_vaddr_t chunk_end(mm_vaddr_t va, mm_vaddr_t end)
+{
+	mm_vaddr_t next = (va | (leaf_table_span() - 1)) + 1;
+	return (next == 0 || next > end) ? end : next; /* next == 0: wrapped */
+}
+
+/* ---- frames ------------------------------------------------------------ */
+
+int mm_sys_frame_alloc(struct mm_sys *sys, enum mm_frame_kind kind, bool zero, mm_paddr_t *out)
+{
+	mm_paddr_t pa;
+	int err = mm_frame_alloc(&sys->frames, kind, &pa);
+	if (err)
+		return err;
+	if (sys->ops->frame_allocated)
+		sys->ops->frame_allocated(sys->mach, pa);
+	if (zero)
+		__builtin_memset(sys->ops->phys_to_virt(sys->mach, pa), 0, ARCH_PAGE_SIZE);
+	*out = pa;
+	return 0;
+}
+
+uint32_t mm_sys_frame_put(struct mm_sys *sys, mm_paddr_t pa)
+{
+	uint32_t left = mm_frame_unref(&sys->frames, pa);
+	if (left == 0 && sys->ops->frame_freed)
+		sys->ops->frame_freed(sys->mach, pa);
+	return left;
+}
+
+/* ---- TLB batching -------------------------------------------------------- */
+
+/*
+ * Invalidations owed by one range operation. Entries are cleared first and
+ * the TLB work is done once at the end, before returning to any caller that
+ * could touch the pages (single CPU: nothing runs in between).
+ */
+struct tlb_batch {
+	const struct mm_sys *sys;
+	bool needed; /* the space is active, or the kernel half changed */
+	bool full;   /* too many pages: flush everything instead */
+	unsigned n;
+	mm_vaddr_t va[MM_TLB_BATCH_PAGES];
+};
+
+static void tlb_add(struct tlb_batch *b, mm_vaddr_t va)
+{
+	if (!b->needed || b->full)
+		return;
+	if (b->n == MM_TLB_BATCH_PAGES) {
+		b->full = true;
+		return;
+	}
+	b->va[b->n++] = va;
+}
+
+static void tlb_finish(struct tlb_batch *b)
+{
+	if (!b->needed)
+		return;
+	if (b->full) {
+		b->sys->ops->flush_all(b->sys->mach);
+		return;
+	}
+	for (unsigned i = 0; i < b->n; i++)
+		b->sys->ops->invalidate_page(b->sys->mach, b->va[i]);
+}
+
+/* ---- the walker ---------------------------------------------------------- */
+
+/*
+ * Find the leaf table (level 0) covering @va under @root; with @alloc,
+ * allocate missing tables on the way (zeroed, kind PT, counted in
+ * *@ntables, user-accessible if @user). On -MM_ENOMEM the tables already
+ * linked stay linked but empty: the caller prunes them.
+ *
+ * Return: 0 and *@leaf_pa; -MM_ENOENT (no @alloc, a table is missing: its
+ * parent's level in *@missing if @missing is not NULL);
+ * -MM_ENOMEM.
+ */
+static int leaf_table(struct mm_sys *sys, mm_paddr_t root, mm_vaddr_t va, bool alloc, bool user,
+                      uint64_t *ntables, mm_paddr_t *leaf_pa, unsigned *missing)
+{
+	mm_paddr_t pa = root;
+	for (unsigned level = ROOT_LEVEL; level > 0; level--) {
+		arch_pte_t *t = table_at(sys, pa);
+		unsigned i = arch_pte_index(va, level);
+		if (!arch_pte_is_present(t[i])) {
+			if (!alloc) {
+				if (missing)
+					*missing = level;
+				return -MM_ENOENT;
+			}
+			mm_paddr_t npa;
+			int err = mm_sys_frame_alloc(sys, MM_FRAME_PT, true, &npa);
+			if (err)
+				return err;
+			t[i] = arch_pte_table(npa, user);
+			table_meta(sys, pa)->pt_used++;
+			(*ntables)++;
+		}
+		MM_ASSERT(!arch_pte_is_huge(t[i], level));
+		pa = arch_pte_paddr(t[i]);
+	}
+	*leaf_pa = pa;
+	return 0;
+}
+
+/*
+ * Free the empty tables on @va's path, from the leaf table up, stopping
+ * below @stop_level (ROOT_LEVEL for a user half: never the root;
+ * SHARED_LEVEL for the kernel half: never the shared tables).
+ */
+static void prune(struct mm_sys *sys, mm_paddr_t root, mm_vaddr_t va, unsigned stop_level,
+                  uint64_t *ntables)
+{
+	mm_paddr_t path[ARCH_LEVELS];
+	path[ROOT_LEVEL] = root;
+	unsigned lowest = ROOT_LEVEL;
+	for (unsigned level = ROOT_LEVEL; level > 0; level--) {
+		arch_pte_t e = table_at(sys, path[level])[arch_pte_index(va, level)];
+		if (!arch_pte_is_present(e))
+			break;
+		path[level - 1] = arch_pte_paddr(e);
+		lowest = level - 1;
+	}
+	for (unsigned level = lowest; level < stop_level; level++) {
+		if (table_meta(sys, path[level])->pt_used != 0)
+			break;
+		arch_pte_t *parent = table_at(sys, path[level + 1]);
+		parent[arch_pte_index(va, level + 1)] = 0;
+		table_meta(sys, path[level + 1])->pt_used--;
+		mm_sys_frame_put(sys, path[level]);
+		(*ntables)--;
+	}
+}
+
+/*
+ * Number of present leaf PTEs in [va, end) under @root. Read only; skips
+ * a whole missing subtree at once, so a huge sparse range costs little.
+ */
+static uint64_t count_mapped(struct mm_sys *sys, mm_paddr_t root, mm_vaddr_t va, mm_vaddr_t end)
+{
+	uint64_t n = 0;
+	while (va != end) {
+		mm_vaddr_t stop = chunk_end(va, end);
+		mm_paddr_t lt;
+		unsigned missing;
+		if (leaf_table(sys, root, va, false, false, NULL, &lt, &missing) == 0) {
+			arch_pte_t *t = table_at(sys, lt);
+			for (mm_vaddr_t v = va; v != stop; v += ARCH_PAGE_SIZE)
+				n += arch_pte_is_present(t[arch_pte_index(v, 0)]);
+		} else {
+			/* Nothing is mapped in the span of the missing entry. */
+			uint64_t span = UINT64_C(1) << arch_level_shift(missing);
+			mm_vaddr_t next = (va | (span - 1)) + 1;
+			stop = (next == 0 || next > end || next < va) ? end : next;
+		}
+		va = stop;
+	}
+	return n;
+}
+
+/* ---- argument checks ----------------------------------------------------- */
+
+/* A range of whole pages: sets *@end (exclusive; 0 if it ends at 2^64). */
+static int check_pages(mm_vaddr_t va, uint64_t npages, mm_vaddr_t *end)
+{
+	if (npages == 0 || (va & PAGE_MASK) || !arch_va_is_canonical(va))
+		return -MM_EINVAL;
+	if (npages > (UINT64_MAX >> ARCH_PAGE_SHIFT))
+		return -MM_EINVAL;
+	mm_vaddr_t last = va + ((npages << ARCH_PAGE_SHIFT) - 1);
+	if (last < va || !arch_va_is_canonical(last))
+		return -MM_EINVAL;
+	*end = last + 1;
+	return 0;
+}
+
+static int check_user_range(const struct mm_space *s, mm_vaddr_t va, uint64_t npages,
+                            mm_vaddr_t *end)
+{
+	if (s->is_kernel)
+		return -MM_EPERM;
+	if (npages == 0 || (va & PAGE_MASK) || !arch_va_is_canonical(va))
+		return -MM_EINVAL;
+	if (va >= ARCH_USER_END || npages > ((ARCH_USER_END - va) >> ARCH_PAGE_SHIFT))
+		return -MM_EFAULT; /* starts in, or runs into, the kernel half */
+	*end = va + (npages << ARCH_PAGE_SHIFT);
+	return 0;
+}
+
+static int check_kernel_range(mm_vaddr_t va, uint64_t npages, mm_vaddr_t *end)
+{
+	int err = check_pages(va, npages, end);
+	if (err)
+		return err;
+	if (va < ARCH_KERNEL_BASE)
+		return -MM_EFAULT;
+	return 0;
+}
+
+/* ---- mapping ------------------------------------------------------------- */
+
+struct map_src {
+	bool anon;     /* fresh zeroed frames; else consecutive physical pages */
+	mm_paddr_t pa; /* !anon: physical address of the first page */
+	bool take_ref; /* take a reference on managed frames */
+};
+
+/*
+ * Map [va, end) under @root, every page absent (checked by the caller).
+ * On failure everything done is undone and the error returned.
+ */
+static int map_range(struct mm_sys *sys, mm_paddr_t root, mm_vaddr_t va, mm_vaddr_t end,
+                     const struct map_src *src, unsigned prot, bool user_half, uint64_t *ntables,
+                     uint64_t *npages_out);
+static void unmap_range(struct mm_sys *sys, mm_paddr_t root, mm_vaddr_t va, mm_vaddr_t end,
+                        bool user_half, uint64_t *ntables, struct tlb_batch *b);
+
+static int map_range(struct mm_sys *sys, mm_paddr_t root, mm_vaddr_t va, mm_vaddr_t end,
+                     const struct map_src *src, unsigned prot, bool user_half, uint64_t *ntables,
+                     uint64_t *npages_out)
+{
+	const unsigned stop = user_half ? ROOT_LEVEL : SHARED_LEVEL;
+	const mm_vaddr_t start = va;
+	int err = 0;
+	while (va != end) {
+		mm_vaddr_t cend = chunk_end(va, end);
+		mm_paddr_t lt;
+		err = leaf_table(sys, root, va, true, user_half, ntables, &lt, NULL);
+		if (err)
+			goto undo_chunk;
+		arch_pte_t *t = table_at(sys, lt);
+		struct mm_frame *lt_meta = table_meta(sys, lt);
+		for (; va != cend; va += ARCH_PAGE_SIZE) {
+			mm_paddr_t pa;
+			if (src->anon) {
+				err = mm_sys_frame_alloc(sys, MM_FRAME_USER, true, &pa);
+				if (err)
+					goto undo_chunk;
+			} else {
+				pa = src->pa + (va - start);
+				if (src->take_ref && mm_frame_get(&sys->frames, pa)) {
+					err = mm_frame_ref(&sys->frames, pa);
+					if (err)
+						goto undo_chunk;
+				}
+			}
+			unsigned i = arch_pte_index(va, 0);
+			MM_ASSERT(!arch_pte_is_present(t[i]));
+			t[i] = arch_pte_leaf(pa, prot);
+			lt_meta->pt_used++;
+			(*npages_out)++;
+		}
+	}
+	return 0;
+
+undo_chunk:
+	/* Tables linked for the page that failed may be empty: prune them. */
+	prune(sys, root, va, stop, ntables);
+	if (va != start) {
+		/* Nothing mapped here was ever present before: no TLB entries. */
+		struct tlb_batch none = { .sys = sys, .needed = false };
+		uint64_t before = *npages_out;
+		unmap_range(sys, root, start, va, user_half, ntables, &none);
+		*npages_out = before - ((va - start) >> ARCH_PAGE_SHIFT);
+	}
+	return err;
+}
+
+/*
+ * Unmap [va, end) under @root, every page present (checked by the caller):
+ * clear each PTE, drop the frame reference (user half only), queue the
+ * invalidation, and free tables that become empty.
+ */
+static void unmap_range(struct mm_sys *sys, mm_paddr_t root, mm_vaddr_t va, mm_vaddr_t end,
+                        bool user_half, uint64_t *ntables, struct tlb_batch *b)
+{
+	const unsigned stop = user_half ? ROOT_LEVEL : SHARED_LEVEL;
+	while (va != end) {
+		mm_vaddr_t cstart = va, cend = chunk_end(va, end);
+		mm_paddr_t lt;
+		int err = leaf_table(sys, root, va, false, false, NULL, &lt, NULL);
+		MM_ASSERT(err == 0);
+		arch_pte_t *t = table_at(sys, lt);
+		struct mm_frame *lt_meta = table_meta(sys, lt);
+		for (; va != cend; va += ARCH_PAGE_SIZE) {
+			unsigned i = arch_pte_index(va, 0);
+			arch_pte_t e = t[i];
+			MM_ASSERT(arch_pte_is_present(e));
+			t[i] = 0;
+			lt_meta->pt_used--;
+			tlb_add(b, va);
+			mm_paddr_t pa = arch_pte_paddr(e);
+			if (user_half && mm_frame_get(&sys->frames, pa))
+				mm_sys_frame_put(sys, pa);
+		}
+		if (lt_meta->pt_used == 0)
+			prune(sys, root, cstart, stop, ntables);
+	}
+}
+
+int mm_map(struct mm_space *s, mm_vaddr_t va, uint64_t npages, unsigned prot)
+{
+	mm_vaddr_t end;
+	int err = check_user_range(s, va, npages, &end);
+	if (err)
+		return err;
+	if (!arch_prot_is_valid(prot))
+		return -MM_EINVAL;
+	if (count_mapped(s->sys, s->root, va, end) != 0)
+		return -MM_EEXIST;
+	struct map_src src = { .anon = true };
+	return map_range(s->sys, s->root, va, end, &src, prot, true, &s->table_pages,
+	                 &s->user_pages);
+}
+
+int mm_map_phys(struct mm_space *s, mm_vaddr_t va, mm_paddr_t pa, uint64_t npages, unsigned prot)
+{
+	mm_vaddr_t end;
+	int err = check_user_range(s, va, npages, &end);
+	if (err)
+		return err;
+	if (!arch_prot_is_valid(prot) || !arch_pa_is_valid(pa) ||
+	    !arch_pa_is_valid(pa + ((npages - 1) << ARCH_PAGE_SHIFT)) ||
+	    pa + ((npages - 1) << ARCH_PAGE_SHIFT) < pa)
+		return -MM_EINVAL;
+	for (uint64_t i = 0; i < npages; i++) {
+		const struct mm_frame *f =
+		        mm_frame_get(&s->sys->frames, pa + (i << ARCH_PAGE_SHIFT));
+		if (f && f->kind == MM_FRAME_FREE)
+			return -MM_EINVAL;
+	}
+	if (count_mapped(s->sys, s->root, va, end) != 0)
+		return -MM_EEXIST;
+	struct map_src src = { .anon = false, .pa = pa, .take_ref = true };
+	return map_range(s->sys, s->root, va, end, &src, prot, true, &s->table_pages,
+	                 &s->user_pages);
+}
+
+int mm_unmap(struct mm_space *s, mm_vaddr_t va, uint64_t npages)
+{
+	mm_vaddr_t end;
+	int err = check_user_range(s, va, npages, &end);
+	if (err)
+		return err;
+	if (count_mapped(s->sys, s->root, va, end) != npages)
+		return -MM_ENOENT;
+	struct tlb_batch b = { .sys = s->sys, .needed = mm_space_is_active(s) };
+	unmap_range(s->sys, s->root, va, end, true, &s->table_pages, &b);
+	s->user_pages -= npages;
+	tlb_finish(&b);
+	return 0;
+}
+
+int mm_protect(struct mm_space *s, mm_vaddr_t va, uint64_t npages, unsigned prot)
+{
+	mm_vaddr_t end;
+	int err = check_user_range(s, va, npages, &end);
+	if (err)
+		return err;
+	if (!arch_prot_is_valid(prot))
+		return -MM_EINVAL;
+	if (count_mapped(s->sys, s->root, va, end) != npages)
+		return -MM_ENOENT;
+	struct tlb_batch b = { .sys = s->sys, .needed = mm_space_is_active(s) };
+	while (va != end) {
+		mm_vaddr_t cend = chunk_end(va, end);
+		mm_paddr_t lt;
+		err = leaf_table(s->sys, s->root, va, false, false, NULL, &lt, NULL);
+		MM_ASSERT(err == 0);
+		arch_pte_t *t = table_at(s->sys, lt);
+		for (; va != cend; va += ARCH_PAGE_SIZE) {
+			unsigned i = arch_pte_index(va, 0);
+			t[i] = arch_pte_with_prot(t[i], prot);
+			tlb_add(&b, va);
+		}
+	}
+	tlb_finish(&b);
+	return 0;
+}
+
+int mm_kernel_map(struct mm_sys *sys, mm_vaddr_t va, mm_paddr_t pa, uint64_t npages, unsigned prot)
+{
+	mm_vaddr_t end;
+	int err = check_kernel_range(va, npages, &end);
+	if (err)
+		return err;
+	if (!arch_prot_is_valid(prot) || (prot & MM_PROT_USER) || !arch_pa_is_valid(pa))
+		return -MM_EINVAL;
+	mm_paddr_t last_pa = pa + ((npages - 1) << ARCH_PAGE_SHIFT);
+	if (last_pa < pa || !arch_pa_is_valid(last_pa))
+		return -MM_EINVAL;
+	if (count_mapped(sys, sys->kernel.root, va, end) != 0)
+		return -MM_EEXIST;
+	struct map_src src = { .anon = false, .pa = pa, .take_ref = false };
+	uint64_t mapped = 0;
+	return map_range(sys, sys->kernel.root, va, end, &src, prot, false, &sys->kernel_tables,
+	                 &mapped);
+}
+
+int mm_kernel_unmap(struct mm_sys *sys, mm_vaddr_t va, uint64_t npages)
+{
+	mm_vaddr_t end;
+	int err = check_kernel_range(va, npages, &end);
+	if (err)
+		return err;
+	if (count_mapped(sys, sys->kernel.root, va, end) != npages)
+		return -MM_ENOENT;
+	struct tlb_batch b = { .sys = sys, .needed = sys->active != NULL };
+	unmap_range(sys, sys->kernel.root, va, end, false, &sys->kernel_tables, &b);
+	tlb_finish(&b);
+	return 0;
+}
+
+/* ---- query and walk ------------------------------------------------------ */
+
+int mm_query(const struct mm_space *s, mm_vaddr_t va, struct mm_mapping *out)
+{
+	if (!arch_va_is_canonical(va))
+		return -MM_EINVAL;
+	mm_paddr_t lt;
+	int err = leaf_table(s->sys, s->root, va, false, false, NULL, &lt, NULL);
+	if (err)
+		return err;
+	arch_pte_t e = table_at(s->sys, lt)[arch_pte_index(va, 0)];
+	if (!arch_pte_is_present(e))
+		return -MM_ENOENT;
+	mm_paddr_t frame = arch_pte_paddr(e);
+	const struct mm_frame *f = mm_frame_get(&s->sys->frames, frame);
+	*out = (struct mm_mapping){
+		.pa = frame | (va & PAGE_MASK),
+		.prot = arch_pte_prot(e),
+		.cow = arch_pte_is_cow(e),
+		.accessed = arch_pte_is_accessed(e),
+		.dirty = arch_pte_is_dirty(e),
+		.managed = f != NULL,
+		.refs = f ? f->ref_or_next : 0,
+	};
+	return 0;
+}
+
+static int walk_table(const struct mm_sys *sys, mm_paddr_t pa, unsigned level, mm_vaddr_t base,
+                      unsigned first, unsigned end, mm_walk_fn fn, void *ctx)
+{
+	const arch_pte_t *t = table_at(sys, pa);
+	for (unsigned i = first; i < end; i++) {
+		arch_pte_t e = t[i];
+		if (!arch_pte_is_present(e))
+			continue;
+		mm_vaddr_t va =
+		        arch_va_canonical(base + ((mm_vaddr_t)i << arch_level_shift(level)));
+		bool leaf = level == 0 || arch_pte_is_huge(e, level);
+		struct mm_walk_entry w = {
+			.va = va,
+			.level = level,
+			.index = i,
+			.pa = arch_pte_paddr(e),
+			.leaf = leaf,
+			.prot = leaf ? arch_pte_prot(e) : 0,
+			.cow = leaf && arch_pte_is_cow(e),
+			.kernel = va >= ARCH_KERNEL_BASE,
+		};
+		int r = fn(ctx, &w);
+		if (r)
+			return r;
+		if (!leaf) {
+			r = walk_table(sys, w.pa, level - 1, va, 0, ARCH_ENTRIES, fn, ctx);
+			if (r)
+				return r;
+		}
+	}
+	return 0;
+}
+
+int mm_space_walk(const struct mm_space *s, bool kernel_half, mm_walk_fn fn, void *ctx)
+{
+	unsigned end = kernel_half ? ARCH_ENTRIES : ARCH_KERNEL_FIRST_SLOT;
+	return walk_table(s->sys, s->root, ROOT_LEVEL, 0, 0, end, fn, ctx);
+}
+
+/* ---- spaces -------------------------------------------------------------- */
+
+struct mm_space *mm_space_first(struct mm_sys *sys)
+{
+	return &sys->kernel;
+}
+
+struct mm_space *mm_space_next(struct mm_space *s)
+{
+	return s->next == &s->sys->kernel ? NULL : s->next;
+}
+
+static void list_add(struct mm_sys *sys, struct mm_space *s)
+{
+	struct mm_space *head = &sys->kernel;
+	s->prev = head->prev;
+	s->next = head;
+	head->prev->next = s;
+	head->prev = s;
+	sys->nspaces++;
+}
+
+static void list_del(struct mm_sys *sys, struct mm_space *s)
+{
+	s->prev->next = s->next;
+	s->next->prev = s->prev;
+	s->prev = s->next = NULL;
+	sys->nspaces--;
+}
+
+int mm_space_create(struct mm_sys *sys, struct mm_space *s)
+{
+	mm_paddr_t root;
+	int err = mm_sys_frame_alloc(sys, MM_FRAME_PT, true, &root);
+	if (err)
+		return err;
+	/* The kernel half, and only the kernel half, comes from the template. */
+	const arch_pte_t *kt = table_at(sys, sys->kernel.root);
+	arch_pte_t *t = table_at(sys, root);
+	for (unsigned i = ARCH_KERNEL_FIRST_SLOT; i < ARCH_ENTRIES; i++)
+		t[i] = kt[i];
+	table_meta(sys, root)->pt_used = (uint16_t)(ARCH_ENTRIES - ARCH_KERNEL_FIRST_SLOT);
+	*s = (struct mm_space){ .sys = sys, .root = root, .table_pages = 1 };
+	list_add(sys, s);
+	return 0;
+}
+
+/* Free everything under entries [first, end) of the table at @pa. */
+static void free_subtree(struct mm_sys *sys, struct mm_space *s, mm_paddr_t pa, unsigned level,
+                         unsigned first, unsigned end, bool user_half)
+{
+	arch_pte_t *t = table_at(sys, pa);
+	for (unsigned i = first; i < end; i++) {
+		arch_pte_t e = t[i];
+		if (!arch_pte_is_present(e))
+			continue;
+		mm_paddr_t child = arch_pte_paddr(e);
+		if (level == 0) {
+			if (user_half && mm_frame_get(&sys->frames, child))
+				mm_sys_frame_put(sys, child);
+			if (s)
+				s->user_pages--;
+		} else {
+			free_subtree(sys, s, child, level - 1, 0, ARCH_ENTRIES, user_half);
+			mm_sys_frame_put(sys, child);
+			if (s)
+				s->table_pages--;
+			else
+				sys->kernel_tables--;
+		}
+		t[i] = 0;
+	}
+}
+
+int mm_space_destroy(struct mm_space *s)
+{
+	if (s->is_kernel)
+		return -MM_EPERM;
+	if (mm_space_is_active(s))
+		return -MM_EBUSY;
+	struct mm_sys *sys = s->sys;
+	free_subtree(sys, s, s->root, ROOT_LEVEL, 0, ARCH_KERNEL_FIRST_SLOT, true);
+	MM_ASSERT(s->user_pages == 0 && s->table_pages == 1);
+	mm_sys_frame_put(sys, s->root);
+	list_del(sys, s);
+	*s = (struct mm_space){ 0 };
+	return 0;
+}
+
+int mm_space_activate(struct mm_space *s)
+{
+	s->sys->active = s;
+	s->sys->ops->activate(s->sys->mach, s->root);
+	return 0;
+}
+
+/*
+ * The eager clone of one present leaf: a private copy of a managed frame,
+ * or the same unmanaged page. The copy-on-write seam: MM_CLONE_COW will
+ * share the frame here instead (and write-protect the parent's PTE).
+ */
+static int clone_leaf_eager(struct mm_sys *sys, arch_pte_t src, arch_pte_t *dst)
+{
+	mm_paddr_t pa = arch_pte_paddr(src);
+	if (!mm_frame_get(&sys->frames, pa)) {
+		*dst = arch_pte_leaf(pa, arch_pte_prot(src));
+		return 0;
+	}
+	mm_paddr_t copy;
+	int err = mm_sys_frame_alloc(sys, MM_FRAME_USER, false, &copy);
+	if (err)
+		return err;
+	__builtin_memcpy(sys->ops->phys_to_virt(sys->mach, copy),
+	                 sys->ops->phys_to_virt(sys->mach, pa), ARCH_PAGE_SIZE);
+	*dst = arch_pte_leaf(copy, arch_pte_prot(src));
+	return 0;
+}
+
+/* Copy entries [first, end) of @src_pa (at @level) into @dst_pa. */
+static int clone_table(struct mm_sys *sys, struct mm_space *child, mm_paddr_t src_pa,
+                       mm_paddr_t dst_pa, unsigned level, unsigned first, unsigned end)
+{
+	const arch_pte_t *src = table_at(sys, src_pa);
+	arch_pte_t *dst = table_at(sys, dst_pa);
+	struct mm_frame *dst_meta = table_meta(sys, dst_pa);
+	for (unsigned i = first; i < end; i++) {
+		arch_pte_t e = src[i];
+		if (!arch_pte_is_present(e))
+			continue;
+		int err;
+		if (level == 0) {
+			err = clone_leaf_eager(sys, e, &dst[i]);
+			if (err)
+				return err;
+			dst_meta->pt_used++;
+			child->user_pages++;
+			continue;
+		}
+		mm_paddr_t t;
+		err = mm_sys_frame_alloc(sys, MM_FRAME_PT, true, &t);
+		if (err)
+			return err;
+		dst[i] = arch_pte_table(t, true);
+		dst_meta->pt_used++;
+		child->table_pages++;
+		err = clone_table(sys, child, arch_pte_paddr(e), t, level - 1, 0, ARCH_ENTRIES);
+		if (err)
+			return err; /* the partial child is consistent: destroy frees it */
+	}
+	return 0;
+}
+
+int mm_space_clone(struct mm_space *parent, struct mm_space *child, enum mm_clone_mode mode)
+{
+	if (parent->is_kernel)
+		return -MM_EPERM;
+	if (mode == MM_CLONE_COW)
+		return -MM_ENOTSUP;
+	if (mode != MM_CLONE_EAGER)
+		return -MM_EINVAL;
+	struct mm_sys *sys = parent->sys;
+	int err = mm_space_create(sys, child);
+	if (err)
+		return err;
+	err = clone_table(sys, child, parent->root, child->root, ROOT_LEVEL, 0,
+	                  ARCH_KERNEL_FIRST_SLOT);
+	if (err) {
+		int derr = mm_space_destroy(child);
+		MM_ASSERT(derr == 0);
+	}
+	return err;
+}
+
+/* ---- the system ---------------------------------------------------------- */
+
+int mm_sys_init(struct mm_sys *sys, const struct mm_mach_ops *ops, void *mach,
+                const struct mm_phys_range *ranges, size_t n, struct mm_frame *meta,
+                size_t meta_bytes)
+{
+	if (!ops || !ops->phys_to_virt || !ops->activate || !ops->read_root ||
+	    !ops->invalidate_page || !ops->flush_all)
+		return -MM_EINVAL;
+	*sys = (struct mm_sys){ .ops = ops, .mach = mach };
+	int err = mm_frames_init(&sys->frames, ranges, n, meta, meta_bytes);
+	if (err)
+		return err;
+
+	struct mm_space *k = &sys->kernel;
+	*k = (struct mm_space){ .sys = sys, .is_kernel = true, .table_pages = 1 };
+	k->prev = k->next = k;
+	sys->nspaces = 1;
+	err = mm_sys_frame_alloc(sys, MM_FRAME_PT, true, &k->root);
+	if (err)
+		return err;
+	arch_pte_t *root = table_at(sys, k->root);
+	for (unsigned i = ARCH_KERNEL_FIRST_SLOT; i < ARCH_ENTRIES; i++) {
+		mm_paddr_t t;
+		err = mm_sys_frame_alloc(sys, MM_FRAME_PT, true, &t);
+		if (err) {
+			free_subtree(sys, NULL, k->root, ROOT_LEVEL, ARCH_KERNEL_FIRST_SLOT, i,
+			             false);
+			mm_sys_frame_put(sys, k->root);
+			return err;
+		}
+		root[i] = arch_pte_table(t, false);
+		sys->kernel_tables++;
+	}
+	table_meta(sys, k->root)->pt_used = (uint16_t)(ARCH_ENTRIES - ARCH_KERNEL_FIRST_SLOT);
+	return 0;
+}
+
+int mm_sys_fini(struct mm_sys *sys)
+{
+	if (sys->nspaces != 1)
+		return -MM_EBUSY;
+	free_subtree(sys, NULL, sys->kernel.root, ROOT_LEVEL, ARCH_KERNEL_FIRST_SLOT, ARCH_ENTRIES,
+	             false);
+	MM_ASSERT(sys->kernel_tables == 0);
+	mm_sys_frame_put(sys, sys->kernel.root);
+	sys->active = NULL;
+	sys->nspaces = 0;
+	return 0;
+}

@@ -1,0 +1,615 @@
+/*
+ * The host simulator: arena, machine hooks, software TLB, poisoning.
+ * See <sim/sim.h>.
+ */
+#include <sim/sim.h>
+
+#include <arch/layout.h>
+#include <arch/pte.h>
+
+#include "mmu_x86.h"
+
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#if defined(__has_include)
+#if __has_include(<valgrind/memcheck.h>)
+#include <valgrind/memcheck.h>
+#define SIM_HAVE_VALGRIND 1
+#endif
+#endif
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/asan_interface.h>
+#define SIM_HAVE_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#include <sanitizer/asan_interface.h>
+#define SIM_HAVE_ASAN 1
+#endif
+#endif
+
+struct tlb_entry {
+	uint64_t vpn; /* virtual page number (va >> 12) */
+	uint64_t pa;  /* physical address of the page */
+	bool valid, writable, user, executable, dirty;
+};
+
+struct sim {
+	struct sim_config cfg;
+	uint8_t *arena;
+	struct mm_frame *meta;
+	struct mm_sys sys;
+	struct mmu_x86_regs regs;
+	struct tlb_entry *tlb;
+	unsigned tlb_sets;
+	uint8_t *tlb_next; /* per set: next way to replace */
+	unsigned drop_invlpg;
+	struct sim_stats st;
+};
+
+const char *sim_arch_name(void)
+{
+	return ARCH_NAME;
+}
+
+void mm_panic(const char *msg)
+{
+	fprintf(stderr, "mm-core panic: %s\n", msg);
+	abort();
+}
+
+struct sim_config sim_config_default(void)
+{
+	return (struct sim_config){
+		.mem_bytes = 16u << 20,
+		.phys_base = 1u << 20,
+		.nranges = 1,
+		.tlb_entries = 64,
+		.tlb_ways = 4,
+		.check_stale = true,
+		.direct_map = true,
+	};
+}
+
+/* ---- physical memory ----------------------------------------------------- */
+
+void *sim_phys(struct sim *sim, mm_paddr_t pa, size_t len)
+{
+	if (pa < sim->cfg.phys_base || len > sim->cfg.mem_bytes ||
+	    pa - sim->cfg.phys_base > sim->cfg.mem_bytes - len)
+		return NULL;
+	return sim->arena + (pa - sim->cfg.phys_base);
+}
+
+static void *mmu_phys(void *ctx, uint64_t pa)
+{
+	return sim_phys(ctx, pa, 8);
+}
+
+static void poison(void *p, size_t len)
+{
+#ifdef SIM_HAVE_VALGRIND
+	VALGRIND_MAKE_MEM_NOACCESS(p, len);
+#endif
+#ifdef SIM_HAVE_ASAN
+	ASAN_POISON_MEMORY_REGION(p, len);
+#endif
+	(void)p, (void)len;
+}
+
+static void unpoison(void *p, size_t len)
+{
+#ifdef SIM_HAVE_ASAN
+	ASAN_UNPOISON_MEMORY_REGION(p, len);
+#endif
+#ifdef SIM_HAVE_VALGRIND
+	VALGRIND_MAKE_MEM_UNDEFINED(p, len);
+#endif
+	(void)p, (void)len;
+}
+
+/* ---- software TLB -------------------------------------------------------- */
+
+static struct tlb_entry *tlb_set(struct sim *sim, uint64_t vpn)
+{
+	return &sim->tlb[(vpn % sim->tlb_sets) * sim->cfg.tlb_ways];
+}
+
+static struct tlb_entry *tlb_lookup(struct sim *sim, uint64_t vpn)
+{
+	if (!sim->tlb)
+		return NULL;
+	struct tlb_entry *set = tlb_set(sim, vpn);
+	for (unsigned w = 0; w < sim->cfg.tlb_ways; w++)
+		if (set[w].valid && set[w].vpn == vpn)
+			return &set[w];
+	return NULL;
+}
+
+static void tlb_fill(struct sim *sim, uint64_t vpn, const struct mmu_x86_result *r)
+{
+	if (!sim->tlb)
+		return;
+	struct tlb_entry *e = tlb_lookup(sim, vpn);
+	if (!e) {
+		uint64_t set = vpn % sim->tlb_sets;
+		e = &sim->tlb[set * sim->cfg.tlb_ways + sim->tlb_next[set]];
+		sim->tlb_next[set] = (uint8_t)((sim->tlb_next[set] + 1) % sim->cfg.tlb_ways);
+	}
+	/* A large page is cached as its 4 KiB piece (SDM §4.10.2.3 allows it). */
+	*e = (struct tlb_entry){
+		.vpn = vpn,
+		.pa = r->pa & ~(uint64_t)(ARCH_PAGE_SIZE - 1),
+		.valid = true,
+		.writable = r->writable,
+		.user = r->user,
+		.executable = r->executable,
+		.dirty = r->dirty,
+	};
+}
+
+void sim_tlb_flush(struct sim *sim)
+{
+	if (sim->tlb)
+		memset(sim->tlb, 0, sizeof(*sim->tlb) * sim->cfg.tlb_entries);
+}
+
+static void tlb_invalidate(struct sim *sim, mm_vaddr_t va)
+{
+	struct tlb_entry *e = tlb_lookup(sim, va >> ARCH_PAGE_SHIFT);
+	if (e)
+		e->valid = false;
+}
+
+/*
+ * Is the cached entry @e for @vpn still what the tables say? Stale means
+ * the tables no longer allow the translation or a right the entry grants:
+ * the sign of a missing invalidation. Re-walks without touching A/D.
+ */
+static bool tlb_entry_is_stale(struct sim *sim, const struct tlb_entry *e, char *why,
+                               size_t why_len)
+{
+	struct mmu_x86_result r;
+	uint64_t va = e->vpn << ARCH_PAGE_SHIFT;
+	/* Ask for the weakest access the entry allows: a supervisor read. */
+	if (!mmu_x86_translate(&sim->regs, mmu_phys, sim, va, 0, 0, &r)) {
+		snprintf(why, why_len, "tables: not mapped (error code %#x)", r.error_code);
+		return true;
+	}
+	const char *bad = NULL;
+	if ((r.pa & ~(uint64_t)(ARCH_PAGE_SIZE - 1)) != e->pa)
+		bad = "another frame";
+	else if (e->writable && !r.writable)
+		bad = "read-only";
+	else if (e->user && !r.user)
+		bad = "supervisor-only";
+	else if (e->executable && !r.executable)
+		bad = "execute-disabled";
+	if (!bad)
+		return false;
+	snprintf(why, why_len, "tables: %s (pa 0x%" PRIx64 ")", bad, r.pa);
+	return true;
+}
+
+static void report_stale(struct sim *sim, const struct tlb_entry *e, const char *why)
+{
+	sim->st.stale++;
+	sim->st.last_stale_va = e->vpn << ARCH_PAGE_SHIFT;
+	if (!sim->cfg.quiet)
+		fprintf(stderr,
+		        "sim: stale TLB entry for va 0x%" PRIx64 ": cached pa 0x%" PRIx64
+		        "%s%s%s, %s (missing invalidation?)\n",
+		        sim->st.last_stale_va, e->pa, e->writable ? " writable" : "",
+		        e->user ? " user" : "", e->executable ? " exec" : "", why);
+	if (sim->cfg.abort_on_stale)
+		abort();
+}
+
+/* ---- machine hooks ------------------------------------------------------- */
+
+static void *hook_phys_to_virt(void *ctx, mm_paddr_t pa)
+{
+	void *p = sim_phys(ctx, pa, ARCH_PAGE_SIZE);
+	if (!p)
+		mm_panic("phys_to_virt: address outside RAM");
+	return p;
+}
+
+static void hook_activate(void *ctx, mm_paddr_t root)
+{
+	struct sim *sim = ctx;
+	sim->regs.cr3 = root;
+	sim->st.cr3_writes++;
+	sim_tlb_flush(sim); /* no global pages: a CR3 write flushes everything */
+}
+
+static mm_paddr_t hook_read_root(void *ctx)
+{
+	return ((struct sim *)ctx)->regs.cr3;
+}
+
+static void hook_invalidate_page(void *ctx, mm_vaddr_t va)
+{
+	struct sim *sim = ctx;
+	if (sim->drop_invlpg) {
+		sim->drop_invlpg--;
+		sim->st.dropped_invlpg++;
+		return;
+	}
+	sim->st.invlpg++;
+	tlb_invalidate(sim, va);
+}
+
+static void hook_flush_all(void *ctx)
+{
+	struct sim *sim = ctx;
+	sim->st.flushes++;
+	sim_tlb_flush(sim);
+}
+
+static void hook_frame_allocated(void *ctx, mm_paddr_t pa)
+{
+	unpoison(sim_phys(ctx, pa, ARCH_PAGE_SIZE), ARCH_PAGE_SIZE);
+}
+
+static void hook_frame_freed(void *ctx, mm_paddr_t pa)
+{
+	poison(sim_phys(ctx, pa, ARCH_PAGE_SIZE), ARCH_PAGE_SIZE);
+}
+
+static const struct mm_mach_ops sim_ops = {
+	.phys_to_virt = hook_phys_to_virt,
+	.activate = hook_activate,
+	.read_root = hook_read_root,
+	.invalidate_page = hook_invalidate_page,
+	.flush_all = hook_flush_all,
+	.frame_allocated = hook_frame_allocated,
+	.frame_freed = hook_frame_freed,
+};
+
+/* ---- life cycle ---------------------------------------------------------- */
+
+int sim_create(const struct sim_config *cfg, struct sim **out)
+{
+	const uint64_t page = ARCH_PAGE_SIZE;
+	if (!cfg || cfg->mem_bytes == 0 || cfg->mem_bytes % page || cfg->phys_base == 0 ||
+	    cfg->phys_base % page || cfg->nranges == 0 || cfg->nranges > MM_FRAMES_MAX_RANGES ||
+	    (cfg->tlb_entries &&
+	     (cfg->tlb_ways == 0 || cfg->tlb_ways > 255 || cfg->tlb_entries % cfg->tlb_ways)))
+		return -MM_EINVAL;
+	uint64_t frames = cfg->mem_bytes / page;
+	if (frames < 2u * cfg->nranges || cfg->phys_base + cfg->mem_bytes < cfg->phys_base ||
+	    !arch_pa_is_valid(cfg->phys_base + cfg->mem_bytes - page))
+		return -MM_EINVAL;
+
+	struct sim *sim = calloc(1, sizeof(*sim));
+	if (!sim)
+		return -MM_ENOMEM;
+	sim->cfg = *cfg;
+	sim->arena = aligned_alloc(page, cfg->mem_bytes);
+	if (cfg->tlb_entries) {
+		sim->tlb = calloc(cfg->tlb_entries, sizeof(*sim->tlb));
+		sim->tlb_sets = cfg->tlb_entries / cfg->tlb_ways;
+		sim->tlb_next = calloc(sim->tlb_sets, 1);
+	}
+	/* Split RAM into nranges pieces; the last page of each but the last
+	 * is a hole that no one owns. */
+	struct mm_phys_range ranges[MM_FRAMES_MAX_RANGES];
+	uint64_t per = frames / cfg->nranges;
+	for (unsigned i = 0; i < cfg->nranges; i++) {
+		uint64_t n = i + 1 == cfg->nranges ? frames - per * i : per - 1;
+		ranges[i] = (struct mm_phys_range){ cfg->phys_base + per * i * page, n };
+	}
+	size_t meta_bytes = mm_frames_meta_bytes(ranges, cfg->nranges);
+	sim->meta = malloc(meta_bytes);
+	if (!sim->arena || !sim->meta || (cfg->tlb_entries && (!sim->tlb || !sim->tlb_next))) {
+		sim_destroy(sim);
+		return -MM_ENOMEM;
+	}
+	memset(sim->arena, 0, cfg->mem_bytes);
+	poison(sim->arena, cfg->mem_bytes); /* every frame starts free */
+
+	sim->regs = (struct mmu_x86_regs){
+		.mode = ARCH_SIM_MMU_MODE,
+		.cr0_wp = true,
+		.cr4_pse = true,
+		.efer_nxe = true,
+		.maxphyaddr = ARCH_SIM_MAXPHYADDR,
+	};
+	int err =
+	        mm_sys_init(&sim->sys, &sim_ops, sim, ranges, cfg->nranges, sim->meta, meta_bytes);
+	if (err) {
+		free(sim->meta);
+		sim->meta = NULL;
+		sim_destroy(sim);
+		return err;
+	}
+	if (cfg->direct_map) {
+		err = mm_kernel_map(&sim->sys, ARCH_DIRECT_MAP_BASE + cfg->phys_base,
+		                    cfg->phys_base, frames, MM_PROT_READ | MM_PROT_WRITE);
+		if (err) {
+			sim_destroy(sim);
+			return err;
+		}
+	}
+	mm_space_activate(mm_sys_kernel_space(&sim->sys));
+	*out = sim;
+	return 0;
+}
+
+void sim_destroy(struct sim *sim)
+{
+	if (!sim)
+		return;
+	if (sim->meta) {
+		struct mm_sys *sys = &sim->sys;
+		if (sys->nspaces) {
+			mm_space_activate(mm_sys_kernel_space(sys));
+			struct mm_space *s;
+			while ((s = mm_space_next(mm_sys_kernel_space(sys))) != NULL)
+				mm_space_destroy(s);
+			mm_sys_fini(sys);
+		}
+	}
+	if (sim->arena)
+		unpoison(sim->arena, sim->cfg.mem_bytes);
+	free(sim->arena);
+	free(sim->meta);
+	free(sim->tlb);
+	free(sim->tlb_next);
+	free(sim);
+}
+
+struct mm_sys *sim_sys(struct sim *sim)
+{
+	return &sim->sys;
+}
+
+const struct sim_stats *sim_stats(const struct sim *sim)
+{
+	return &sim->st;
+}
+
+mm_paddr_t sim_cr3(const struct sim *sim)
+{
+	return sim->regs.cr3;
+}
+
+void sim_drop_invalidations(struct sim *sim, unsigned n)
+{
+	sim->drop_invlpg = n;
+}
+
+/* ---- accesses ------------------------------------------------------------ */
+
+static unsigned mmu_acc(unsigned flags)
+{
+	return ((flags & SIM_WRITE) ? MMU_ACC_WRITE : 0) | ((flags & SIM_USER) ? MMU_ACC_USER : 0) |
+	       ((flags & SIM_FETCH) ? MMU_ACC_FETCH : 0);
+}
+
+int sim_access(struct sim *sim, mm_vaddr_t va, unsigned flags, mm_paddr_t *pa,
+               struct sim_fault *fault)
+{
+	const unsigned acc = mmu_acc(flags);
+	const uint64_t vpn = va >> ARCH_PAGE_SHIFT;
+	const uint64_t off = va & (ARCH_PAGE_SIZE - 1);
+	sim->st.accesses++;
+
+	struct tlb_entry *e = tlb_lookup(sim, vpn);
+	if (e) {
+		if (sim->cfg.check_stale) {
+			char why[96];
+			if (tlb_entry_is_stale(sim, e, why, sizeof(why)))
+				report_stale(sim, e, why);
+		}
+		bool allowed =
+		        mmu_x86_rights_allow(&sim->regs, e->writable, e->user, e->executable, acc);
+		bool needs_dirty = (acc & MMU_ACC_WRITE) && !e->dirty;
+		if (allowed && !needs_dirty) {
+			sim->st.tlb_hits++;
+			*pa = e->pa | off;
+			return 0;
+		}
+		/*
+		 * A hit that denies the access faults on real hardware and the
+		 * fault invalidates the entry (SDM §4.10.4.1); the handler finds
+		 * the tables allow it and retries: a spurious fault. A write
+		 * through a clean entry makes the processor walk to set D.
+		 * Either way: drop the entry and walk.
+		 */
+		if (!allowed)
+			sim->st.spurious++;
+		e->valid = false;
+	}
+	sim->st.tlb_misses++;
+	sim->st.walks++;
+	struct mmu_x86_result r;
+	if (!mmu_x86_translate(&sim->regs, mmu_phys, sim, va, acc, MMU_WALK_SET_AD, &r)) {
+		sim->st.page_faults += !r.bus_error;
+		if (fault)
+			*fault = (struct sim_fault){ .page_fault = !r.bus_error,
+				                     .va = va,
+				                     .error_code = r.error_code };
+		return -MM_EFAULT;
+	}
+	tlb_fill(sim, vpn, &r);
+	*pa = r.pa;
+	return 0;
+}
+
+static int copy(struct sim *sim, mm_vaddr_t va, void *buf, size_t len, unsigned flags,
+                struct sim_fault *fault, bool to_memory)
+{
+	uint8_t *b = buf;
+	while (len) {
+		size_t chunk = ARCH_PAGE_SIZE - (va & (ARCH_PAGE_SIZE - 1));
+		if (chunk > len)
+			chunk = len;
+		mm_paddr_t pa;
+		int err = sim_access(sim, va, flags | (to_memory ? SIM_WRITE : 0), &pa, fault);
+		if (err)
+			return err;
+		uint8_t *p = sim_phys(sim, pa, chunk);
+		if (!p) { /* mapped, but no RAM there (device memory): a bus error */
+			if (fault)
+				*fault = (struct sim_fault){ .page_fault = false, .va = va };
+			return -MM_EFAULT;
+		}
+		if (to_memory)
+			memcpy(p, b, chunk);
+		else
+			memcpy(b, p, chunk);
+		va += chunk, b += chunk, len -= chunk;
+	}
+	return 0;
+}
+
+int sim_read(struct sim *sim, mm_vaddr_t va, void *buf, size_t len, unsigned flags,
+             struct sim_fault *fault)
+{
+	return copy(sim, va, buf, len, flags & ~(unsigned)SIM_WRITE, fault, false);
+}
+
+int sim_write(struct sim *sim, mm_vaddr_t va, const void *buf, size_t len, unsigned flags,
+              struct sim_fault *fault)
+{
+	return copy(sim, va, (void *)buf, len, flags, fault, true);
+}
+
+/* ---- invariant checker --------------------------------------------------- */
+
+struct check_ctx {
+	struct sim *sim;
+	const struct mm_space *space;
+	uint32_t *mapcount; /* user-half leaf PTEs per managed frame */
+	uint64_t leaves, tables;
+	char *msg;
+	size_t msg_len;
+};
+
+static int fail(struct check_ctx *c, const char *what, mm_vaddr_t va, mm_paddr_t pa)
+{
+	snprintf(c->msg, c->msg_len,
+	         "%s (space root 0x%" PRIx64 ", va 0x%" PRIx64 ", pa 0x%" PRIx64 ")", what,
+	         c->space->root, va, pa);
+	return -1;
+}
+
+/* Present entries in the table at @pa, counted from raw memory. */
+static unsigned count_present(struct sim *sim, mm_paddr_t pa)
+{
+	const arch_pte_t *t = sim_phys(sim, pa, ARCH_PAGE_SIZE);
+	unsigned n = 0;
+	for (unsigned i = 0; i < ARCH_ENTRIES; i++)
+		n += arch_pte_is_present(t[i]);
+	return n;
+}
+
+static int check_entry(void *ctx, const struct mm_walk_entry *e)
+{
+	struct check_ctx *c = ctx;
+	struct mm_frames *fa = &c->sim->sys.frames;
+	const struct mm_frame *f = mm_frame_get(fa, e->pa);
+	if (e->kernel)
+		return 0; /* the kernel half is checked bit for bit separately */
+	if (!e->leaf) {
+		if (!f || f->kind != MM_FRAME_PT)
+			return fail(c, "a table entry points at a frame that is not a page table",
+			            e->va, e->pa);
+		if (f->pt_used != count_present(c->sim, e->pa))
+			return fail(c, "a table's pt_used differs from its present entries", e->va,
+			            e->pa);
+		if (f->pt_used == 0)
+			return fail(c, "an empty user page table was not freed", e->va, e->pa);
+		c->tables++;
+		return 0;
+	}
+	c->leaves++;
+	if (!f)
+		return 0; /* unmanaged (device) memory */
+	if (f->kind == MM_FRAME_FREE)
+		return fail(c, "a user PTE maps a free frame", e->va, e->pa);
+	if (f->kind == MM_FRAME_PT)
+		return fail(c, "a user PTE maps a page table", e->va, e->pa);
+	c->mapcount[mm_frames_index(fa, e->pa)]++;
+	return 0;
+}
+
+int sim_check(struct sim *sim, char *msg, size_t msg_len)
+{
+	struct mm_sys *sys = &sim->sys;
+	struct mm_frames *fa = &sys->frames;
+	struct check_ctx c = { .sim = sim, .msg = msg, .msg_len = msg_len };
+	c.mapcount = calloc(mm_frames_total(fa), sizeof(uint32_t));
+	if (!c.mapcount) {
+		snprintf(msg, msg_len, "out of host memory");
+		return -1;
+	}
+	int rc = 0;
+	const size_t half = sizeof(arch_pte_t) * ARCH_KERNEL_FIRST_SLOT;
+	const uint8_t *ktmpl = sim_phys(sim, sys->kernel.root, ARCH_PAGE_SIZE);
+	uint64_t user_tables = 0, spaces = 0;
+	for (struct mm_space *s = mm_space_first(sys); s && !rc; s = mm_space_next(s)) {
+		spaces++;
+		c.space = s;
+		const uint8_t *root = sim_phys(sim, s->root, ARCH_PAGE_SIZE);
+		const struct mm_frame *rf = mm_frame_get(fa, s->root);
+		if (!root || !rf || rf->kind != MM_FRAME_PT) {
+			rc = fail(&c, "a root is not a page-table frame", 0, s->root);
+			break;
+		}
+		if (memcmp(root + half, ktmpl + half, ARCH_PAGE_SIZE - half) != 0) {
+			rc = fail(&c, "the kernel half differs from the kernel template", 0,
+			          s->root);
+			break;
+		}
+		if (rf->pt_used != count_present(sim, s->root)) {
+			rc = fail(&c, "a root's pt_used differs from its present entries", 0,
+			          s->root);
+			break;
+		}
+		c.leaves = c.tables = 0;
+		rc = mm_space_walk(s, false, check_entry, &c);
+		if (rc)
+			break;
+		if (c.leaves != s->user_pages || c.tables + 1 != s->table_pages) {
+			char what[128];
+			snprintf(what, sizeof(what),
+			         "counters differ from the tables: user_pages %" PRIu64
+			         " vs %" PRIu64 " leaf PTEs, table_pages %" PRIu64 " vs %" PRIu64
+			         " tables",
+			         s->user_pages, c.leaves, s->table_pages, c.tables + 1);
+			rc = fail(&c, what, 0, s->root);
+		}
+		user_tables += c.tables + 1;
+	}
+	if (!rc && spaces != sys->nspaces)
+		rc = fail(&c, "the space list and nspaces disagree", 0, 0);
+	if (!rc && user_tables + sys->kernel_tables != mm_frames_in_use(fa, MM_FRAME_PT)) {
+		c.space = &sys->kernel;
+		rc = fail(&c, "page-table frames in use differ from the tables present", 0, 0);
+	}
+	for (uint32_t i = 0; !rc && i < mm_frames_total(fa); i++) {
+		const struct mm_frame *f = &fa->meta[i];
+		c.space = &sys->kernel;
+		if (f->kind == MM_FRAME_USER && f->ref_or_next != c.mapcount[i])
+			rc = fail(&c,
+			          "a user frame's reference count differs from the PTEs mapping it",
+			          0, mm_frames_paddr(fa, i));
+		else if (f->kind == MM_FRAME_KERNEL && f->ref_or_next <= c.mapcount[i])
+			rc = fail(&c, "a kernel frame mapped to users lost the kernel's reference",
+			          0, mm_frames_paddr(fa, i));
+	}
+	for (unsigned i = 0; !rc && sim->tlb && i < sim->cfg.tlb_entries; i++) {
+		char why[96];
+		if (sim->tlb[i].valid && tlb_entry_is_stale(sim, &sim->tlb[i], why, sizeof(why))) {
+			c.space = sys->active ? sys->active : &sys->kernel;
+			rc = fail(&c, "stale TLB entry", sim->tlb[i].vpn << ARCH_PAGE_SHIFT,
+			          sim->tlb[i].pa);
+		}
+	}
+	free(c.mapcount);
+	return rc;
+}

@@ -1,0 +1,132 @@
+/*
+ * Shared helpers of the host test suites: a fresh simulator per test, and a
+ * fingerprint of everything an operation may change (every entry of every
+ * space, the bytes of every mapped frame, the allocator's counters), so a
+ * test can assert that a failed operation changed nothing.
+ */
+#ifndef TESTS_HELPERS_H
+#define TESTS_HELPERS_H
+
+#include <sim/sim.h>
+
+#include <arch/pte.h>
+
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define PAGE ARCH_PAGE_SIZE
+#define RW   (MM_PROT_READ | MM_PROT_WRITE | MM_PROT_USER)
+#define RO   (MM_PROT_READ | MM_PROT_USER)
+/* A user address every ISA has, and one leaf-table span (2 or 4 MiB). */
+#define UVA       UINT64_C(0x08048000)
+#define LEAF_SPAN (UINT64_C(1) << arch_level_shift(1))
+
+static inline struct sim *new_sim(void)
+{
+	struct sim_config cfg = sim_config_default();
+	cfg.quiet = true;
+	struct sim *sim = NULL;
+	ck_assert_int_eq(sim_create(&cfg, &sim), 0);
+	return sim;
+}
+
+static inline void assert_invariants(struct sim *sim)
+{
+	char msg[256] = "";
+	int rc = sim_check(sim, msg, sizeof(msg));
+	ck_assert_msg(rc == 0, "invariant broken: %s", msg);
+}
+
+/* FNV-1a over bytes. */
+static inline uint64_t fnv(uint64_t h, const void *p, size_t n)
+{
+	const uint8_t *b = p;
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ b[i]) * UINT64_C(0x100000001b3);
+	return h;
+}
+
+struct fp_ctx {
+	struct sim *sim;
+	uint64_t h;
+};
+
+static inline int fp_entry(void *ctx, const struct mm_walk_entry *e)
+{
+	struct fp_ctx *c = ctx;
+	uint64_t rec[5] = { e->va, e->level, e->pa, e->prot, e->cow };
+	c->h = fnv(c->h, rec, sizeof(rec));
+	if (e->leaf && !e->kernel) {
+		const void *p = sim_phys(c->sim, e->pa, PAGE);
+		if (p)
+			c->h = fnv(c->h, p, PAGE);
+	}
+	return 0;
+}
+
+/* Fingerprint of @s: its entries, mapped bytes and counters. */
+static inline uint64_t space_fp(struct sim *sim, const struct mm_space *s)
+{
+	struct fp_ctx c = { sim, UINT64_C(0xcbf29ce484222325) };
+	mm_space_walk(s, true, fp_entry, &c);
+	uint64_t rec[3] = { s->root, s->user_pages, s->table_pages };
+	return fnv(c.h, rec, sizeof(rec));
+}
+
+/* Fingerprint of the whole machine: every space and the allocator. */
+static inline uint64_t machine_fp(struct sim *sim)
+{
+	struct mm_sys *sys = sim_sys(sim);
+	uint64_t h = UINT64_C(0xcbf29ce484222325);
+	for (struct mm_space *s = mm_space_first(sys); s; s = mm_space_next(s)) {
+		uint64_t x = space_fp(sim, s);
+		h = fnv(h, &x, sizeof(x));
+	}
+	const struct mm_frames *fa = &sys->frames;
+	uint64_t rec[6] = { fa->nfree,     fa->in_use[1], fa->in_use[2],
+		            fa->in_use[3], sys->nspaces,  sys->kernel_tables };
+	h = fnv(h, rec, sizeof(rec));
+	/* Reference counts of every frame in use. */
+	for (uint32_t i = 0; i < fa->total; i++)
+		if (fa->meta[i].kind != MM_FRAME_FREE)
+			h = fnv(h, &fa->meta[i], sizeof(fa->meta[i]));
+	return h;
+}
+
+static inline uint32_t free_frames(struct sim *sim)
+{
+	return mm_frames_free_count(&sim_sys(sim)->frames);
+}
+
+/* Write and read one 64-bit value as user code would. */
+static inline int uwrite64(struct sim *sim, mm_vaddr_t va, uint64_t v)
+{
+	return sim_write(sim, va, &v, sizeof(v), SIM_USER, NULL);
+}
+
+static inline int uread64(struct sim *sim, mm_vaddr_t va, uint64_t *v)
+{
+	return sim_read(sim, va, v, sizeof(*v), SIM_USER, NULL);
+}
+
+/* Small deterministic PRNG (xorshift64*), so every run tests the same cases. */
+static inline uint64_t rnd(uint64_t *s)
+{
+	*s ^= *s >> 12;
+	*s ^= *s << 25;
+	*s ^= *s >> 27;
+	return *s * UINT64_C(2685821657736338717);
+}
+
+/* Run one suite; exit status for meson. */
+static inline int run_suite(Suite *s)
+{
+	SRunner *sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
+
+#endif
