@@ -3,10 +3,16 @@
 # configure the build directory. Safe to run again: it installs only what is
 # missing and reconfigures an existing build directory in place.
 #
-# usage: scripts/setup.sh [BUILDDIR]   (default: build)
+# usage: scripts/setup.sh [--werror] [BUILDDIR]   (default: build)
+#   --werror  treat compiler warnings as errors (the test command and CI)
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")/.." && pwd)
+werror=false
+if [ "${1:-}" = "--werror" ]; then
+  werror=true
+  shift
+fi
 builddir=${1:-build}
 
 # Debian package names. Keep this list the single source of truth.
@@ -28,8 +34,6 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 cd "$here"
-werror=false
-[ "${CI:-}" = "true" ] && werror=true
 if [ -d "$builddir" ] && [ -f "$builddir/build.ninja" ]; then
   meson configure "$builddir" -Dwerror=$werror >/dev/null
 else
