@@ -1,6 +1,6 @@
 /*
  * bench_core: speed and size of mm-core's basic operations in the
- * simulator, for one ISA. Run by `meson benchmark`; prints a table of
+ * simulator, for one ISA. Run by `meson test --benchmark --verbose`; prints a table of
  * medians with min-max over repetitions. Nothing here is asserted: the
  * figures are for people (docs/PERFORMANCE.md), not for pass/fail.
  *
