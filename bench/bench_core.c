@@ -68,7 +68,7 @@ static void bench_frames(uint32_t frames, unsigned nranges, unsigned fill)
 	/* Free every other held frame so the free list is scattered. */
 	enum { BATCH = 4096 };
 	static mm_paddr_t got[BATCH];
-	double v[64];
+	double v[64] = { 0 };
 	for (int k = 0; k < reps; k++) {
 		double t0 = now_ns();
 		for (int i = 0; i < BATCH; i++)
@@ -117,7 +117,7 @@ static void bench_map(uint64_t n)
 		if (i == 0)
 			first = pa;
 	}
-	double vmp[64], vma[64], vun[64], vpr[64];
+	double vmp[64] = { 0 }, vma[64] = { 0 }, vun[64] = { 0 }, vpr[64] = { 0 };
 	for (int k = 0; k < reps; k++) {
 		double t0 = now_ns();
 		err = mm_map_phys(&s, va, first, n, rw);
@@ -165,7 +165,7 @@ static void bench_clone(uint64_t n)
 	char *src = malloc(n * ARCH_PAGE_SIZE), *dst = malloc(n * ARCH_PAGE_SIZE);
 	memset(src, 1, n * ARCH_PAGE_SIZE);
 	memset(dst, 2, n * ARCH_PAGE_SIZE);
-	double vc[64], vd[64], vm[64];
+	double vc[64] = { 0 }, vd[64] = { 0 }, vm[64] = { 0 };
 	for (int k = 0; k < reps; k++) {
 		double t0 = now_ns();
 		err = mm_space_clone(&p, &c, MM_CLONE_EAGER);

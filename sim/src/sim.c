@@ -279,7 +279,8 @@ int sim_create(const struct sim_config *cfg, struct sim **out)
 	     (cfg->tlb_ways == 0 || cfg->tlb_ways > 255 || cfg->tlb_entries % cfg->tlb_ways)))
 		return -MM_EINVAL;
 	uint64_t frames = cfg->mem_bytes / page;
-	if (frames < 2u * cfg->nranges || cfg->phys_base + cfg->mem_bytes < cfg->phys_base ||
+	if (frames < UINT64_C(2) * cfg->nranges ||
+	    cfg->phys_base + cfg->mem_bytes < cfg->phys_base ||
 	    !arch_pa_is_valid(cfg->phys_base + cfg->mem_bytes - page))
 		return -MM_EINVAL;
 
@@ -493,7 +494,7 @@ static int fail(struct check_ctx *c, const char *what, mm_vaddr_t va, mm_paddr_t
 {
 	snprintf(c->msg, c->msg_len,
 	         "%s (space root 0x%" PRIx64 ", va 0x%" PRIx64 ", pa 0x%" PRIx64 ")", what,
-	         c->space->root, va, pa);
+	         c->space ? c->space->root : 0, va, pa);
 	return -1;
 }
 
