@@ -17,7 +17,8 @@ builddir=${1:-build}
 
 # Debian package names. Keep this list the single source of truth.
 pkgs=(build-essential meson ninja-build pkg-config check libsubunit-dev
-      valgrind clang-format)
+      valgrind clang-format gcc-multilib qemu-system-x86 grub-pc-bin
+      grub-common xorriso)
 
 missing=()
 for p in "${pkgs[@]}"; do

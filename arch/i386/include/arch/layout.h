@@ -9,6 +9,11 @@
 
 #define ARCH_DIRECT_MAP_BASE UINT64_C(0xC0000000)
 #define ARCH_DIRECT_MAP_MAX  UINT64_C(0x38000000) /* 896 MiB */
+/* The kernel image: linked at ARCH_KERNEL_IMAGE_BASE + its physical address. */
+#define ARCH_KERNEL_IMAGE_BASE UINT64_C(0xC0000000)
+/* What the boot page tables map (4 MiB PSE pages), at 0 and at the
+ * direct-map base, until mm-core's kernel space takes over. */
+#define ARCH_BOOT_MAP_BYTES UINT64_C(0x40000000)
 #define ARCH_SIM_MMU_MODE    MMU_X86_PAGING_32
 #define ARCH_SIM_MAXPHYADDR  32u
 

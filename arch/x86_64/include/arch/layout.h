@@ -9,6 +9,11 @@
 
 #define ARCH_DIRECT_MAP_BASE UINT64_C(0xFFFF800000000000)
 #define ARCH_DIRECT_MAP_MAX  (UINT64_C(1) << 46) /* 64 TiB */
+/* The kernel image: linked at ARCH_KERNEL_IMAGE_BASE + its physical address. */
+#define ARCH_KERNEL_IMAGE_BASE UINT64_C(0xFFFFFFFF80000000)
+/* What the boot page tables map (2 MiB pages), at 0, at the direct-map base
+ * and at the image base, until mm-core's kernel space takes over. */
+#define ARCH_BOOT_MAP_BYTES UINT64_C(0x40000000)
 #define ARCH_SIM_MMU_MODE    MMU_X86_PAGING_4LEVEL
 #define ARCH_SIM_MAXPHYADDR  46u
 

@@ -1,0 +1,70 @@
+/*
+ * i386 entry from a Multiboot (v1) loader: GRUB or QEMU -kernel.
+ * State on entry (Multiboot spec §3.2): protected mode, paging off,
+ * EAX = 0x2BADB002, EBX = physical address of the Multiboot info.
+ *
+ * Builds a boot page directory with 4 MiB pages (CR4.PSE, SDM Vol. 3A
+ * §4.3) mapping the first ARCH_BOOT_MAP_BYTES (1 GiB) both at 0 (to survive
+ * the switch) and at 0xC0000000, turns paging on and jumps to the
+ * higher-half C entry kmain(magic, info_pa). mm-core replaces these tables
+ * with its own kernel space as soon as it is up.
+ */
+#define KVMA 0xC0000000
+#define MB_MAGIC 0x1BADB002
+#define MB_FLAGS 0x00000003 /* align modules on pages; give memory info */
+
+	.section .multiboot, "a"
+	.align 4
+	.long MB_MAGIC
+	.long MB_FLAGS
+	.long -(MB_MAGIC + MB_FLAGS)
+
+	.section .boot.text, "ax"
+	.code32
+	.global _start
+_start:
+	cli
+	mov %eax, %esi			/* Multiboot magic */
+	mov %ebx, %edi			/* Multiboot info, physical */
+	mov $(boot_pd - KVMA), %edx
+	xor %ecx, %ecx
+1:	mov %ecx, %eax
+	shl $22, %eax
+	or $0x83, %eax			/* P | RW | PS: a 4 MiB page */
+	mov %eax, (%edx, %ecx, 4)	/* PDE i: identity */
+	mov %eax, 3072(%edx, %ecx, 4)	/* PDE 768 + i: higher half */
+	inc %ecx
+	cmp $256, %ecx
+	jne 1b
+	mov %cr4, %eax
+	or $0x10, %eax			/* CR4.PSE */
+	mov %eax, %cr4
+	mov %edx, %cr3
+	mov %cr0, %eax
+	or $0x80010000, %eax		/* CR0.PG | CR0.WP */
+	mov %eax, %cr0
+	lea higher_half, %eax
+	jmp *%eax
+
+	.text
+higher_half:
+	mov $boot_stack_top, %esp
+	xor %ebp, %ebp
+	push %edi
+	push %esi
+	call kmain
+2:	cli
+	hlt
+	jmp 2b
+
+	.bss
+	.align 4096
+boot_pd:
+	.skip 4096
+	.align 16
+	.global boot_stack_top
+boot_stack:
+	.skip 16384
+boot_stack_top:
+
+	.section .note.GNU-stack, "", @progbits

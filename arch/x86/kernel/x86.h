@@ -1,0 +1,69 @@
+/*
+ * x86 instructions the kernels use, for both i386 and x86_64: port I/O,
+ * control registers, invlpg. Source: Intel SDM Vol. 2 (instruction
+ * reference) and Vol. 3A §2.5 (control registers), §4.10.4 (TLB).
+ */
+#ifndef ARCH_X86_KERNEL_X86_H
+#define ARCH_X86_KERNEL_X86_H
+
+#include <stdint.h>
+
+static inline void outb(uint16_t port, uint8_t v)
+{
+	__asm__ volatile("outb %0, %1" : : "a"(v), "Nd"(port));
+}
+
+static inline uint8_t inb(uint16_t port)
+{
+	uint8_t v;
+	__asm__ volatile("inb %1, %0" : "=a"(v) : "Nd"(port));
+	return v;
+}
+
+static inline void outl(uint16_t port, uint32_t v)
+{
+	__asm__ volatile("outl %0, %1" : : "a"(v), "Nd"(port));
+}
+
+static inline uintptr_t read_cr2(void)
+{
+	uintptr_t v;
+	__asm__ volatile("mov %%cr2, %0" : "=r"(v));
+	return v;
+}
+
+static inline uintptr_t read_cr3(void)
+{
+	uintptr_t v;
+	__asm__ volatile("mov %%cr3, %0" : "=r"(v));
+	return v;
+}
+
+/* Writing CR3 flushes every non-global TLB entry (SDM Vol. 3A §4.10.4.1). */
+static inline void write_cr3(uintptr_t v)
+{
+	__asm__ volatile("mov %0, %%cr3" : : "r"(v) : "memory");
+}
+
+static inline void invlpg(uintptr_t va)
+{
+	__asm__ volatile("invlpg (%0)" : : "r"(va) : "memory");
+}
+
+__attribute__((noreturn)) static inline void cpu_halt_forever(void)
+{
+	for (;;)
+		__asm__ volatile("cli; hlt");
+}
+
+static inline void irq_enable(void)
+{
+	__asm__ volatile("sti");
+}
+
+static inline void irq_disable(void)
+{
+	__asm__ volatile("cli");
+}
+
+#endif

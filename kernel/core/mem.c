@@ -1,0 +1,219 @@
+/*
+ * Physical memory: from the Multiboot memory map to mm-core, and mm-core's
+ * machine hooks implemented with the direct map, mov cr3 and invlpg.
+ *
+ * Boot tables (boot.S) map the first ARCH_BOOT_MAP_BYTES; everything this
+ * file touches before the switch to mm-core's kernel space lies there: the
+ * allocator hands out the lowest frames first, and the metadata is carved
+ * from low memory.
+ */
+#include <kernel/kernel.h>
+
+#include <arch/layout.h>
+#include <arch/pte.h>
+
+#include "x86.h"
+
+/* Multiboot (v1) information, as the spec lays it out (§3.3). */
+struct mb_info {
+	uint32_t flags, mem_lower, mem_upper, boot_device, cmdline;
+	uint32_t mods_count, mods_addr, syms[4];
+	uint32_t mmap_length, mmap_addr;
+} __attribute__((packed));
+
+struct mb_mmap_entry {
+	uint32_t size; /* of the rest of the entry */
+	uint64_t addr, len;
+	uint32_t type; /* 1 = available RAM */
+} __attribute__((packed));
+
+#define MB_BOOT_MAGIC 0x2BADB002u
+#define MB_INFO_MMAP (1u << 6)
+
+extern char _kernel_phys_start[], _kernel_phys_end[], _etext[];
+
+static struct mm_sys sys;
+
+struct mm_sys *kmm(void)
+{
+	return &sys;
+}
+
+void *phys_to_virt(mm_paddr_t pa)
+{
+	return (void *)(uintptr_t)(pa + ARCH_DIRECT_MAP_BASE);
+}
+
+/* ---- mm-core's machine hooks ---------------------------------------------- */
+
+static void *hook_phys_to_virt(void *ctx, mm_paddr_t pa)
+{
+	(void)ctx;
+	return phys_to_virt(pa);
+}
+
+static void hook_activate(void *ctx, mm_paddr_t root)
+{
+	(void)ctx;
+	write_cr3((uintptr_t)root);
+}
+
+static mm_paddr_t hook_read_root(void *ctx)
+{
+	(void)ctx;
+	return read_cr3() & ~(uintptr_t)(ARCH_PAGE_SIZE - 1);
+}
+
+static void hook_invalidate_page(void *ctx, mm_vaddr_t va)
+{
+	(void)ctx;
+	invlpg((uintptr_t)va);
+}
+
+static void hook_flush_all(void *ctx)
+{
+	(void)ctx;
+	write_cr3(read_cr3());
+}
+
+static const struct mm_mach_ops kernel_ops = {
+	.phys_to_virt = hook_phys_to_virt,
+	.activate = hook_activate,
+	.read_root = hook_read_root,
+	.invalidate_page = hook_invalidate_page,
+	.flush_all = hook_flush_all,
+};
+
+/* ---- ranges ------------------------------------------------------------- */
+
+struct span {
+	uint64_t lo, hi; /* [lo, hi), page aligned */
+};
+
+#define MAX_SPANS MM_FRAMES_MAX_RANGES
+static struct span spans[MAX_SPANS];
+static unsigned nspans;
+
+static void span_add(uint64_t lo, uint64_t hi)
+{
+	lo = (lo + ARCH_PAGE_SIZE - 1) & ~(ARCH_PAGE_SIZE - 1);
+	hi &= ~(ARCH_PAGE_SIZE - 1);
+	if (hi > ARCH_DIRECT_MAP_MAX)
+		hi = ARCH_DIRECT_MAP_MAX; /* beyond the direct map: not ours */
+	if (lo >= hi)
+		return;
+	if (nspans == MAX_SPANS) {
+		kprintf("# memory: more than %u ranges; ignoring 0x%llx-0x%llx\n", MAX_SPANS,
+			(unsigned long long)lo, (unsigned long long)hi);
+		return;
+	}
+	spans[nspans++] = (struct span){ lo, hi };
+}
+
+/* Remove [lo, hi) from every span, splitting where needed. */
+static void span_remove(uint64_t lo, uint64_t hi)
+{
+	lo &= ~(ARCH_PAGE_SIZE - 1);
+	hi = (hi + ARCH_PAGE_SIZE - 1) & ~(ARCH_PAGE_SIZE - 1);
+	for (unsigned i = 0; i < nspans; i++) {
+		struct span s = spans[i];
+		if (hi <= s.lo || lo >= s.hi)
+			continue;
+		/* Drop span i, then add back what is left on either side. */
+		spans[i--] = spans[--nspans];
+		if (s.lo < lo)
+			span_add(s.lo, lo);
+		if (hi < s.hi)
+			span_add(hi, s.hi);
+	}
+}
+
+void mem_init(uint32_t magic, uint32_t mbi_pa, struct mem_info *info)
+{
+	*info = (struct mem_info){ 0 };
+	if (magic != MB_BOOT_MAGIC)
+		panic("not booted by a Multiboot loader (magic 0x%x)", magic);
+	const struct mb_info *mbi = phys_to_virt(mbi_pa);
+	if (!(mbi->flags & MB_INFO_MMAP))
+		panic("the loader gave no memory map");
+
+	for (uint32_t off = 0; off < mbi->mmap_length;) {
+		const struct mb_mmap_entry *e = phys_to_virt(mbi->mmap_addr + off);
+		if (e->type == 1) {
+			info->ram_bytes += e->len;
+			span_add(e->addr, e->addr + e->len);
+		}
+		off += e->size + 4;
+	}
+	/* Not for the allocator: real-mode memory and BIOS data below 1 MiB,
+	 * the kernel image, and the Multiboot structures we still read. */
+	span_remove(0, 0x100000);
+	span_remove((uintptr_t)_kernel_phys_start, (uintptr_t)_kernel_phys_end);
+	span_remove(mbi_pa, mbi_pa + sizeof(*mbi));
+	span_remove(mbi->mmap_addr, mbi->mmap_addr + mbi->mmap_length);
+
+	/* Frame metadata: carve it from the first span that holds it and lies
+	 * in the boot mapping. Sized for the spans before the carve (an upper
+	 * bound). */
+	struct mm_phys_range ranges[MAX_SPANS];
+	for (unsigned i = 0; i < nspans; i++)
+		ranges[i] = (struct mm_phys_range){ spans[i].lo,
+						    (spans[i].hi - spans[i].lo) / ARCH_PAGE_SIZE };
+	size_t meta_bytes = mm_frames_meta_bytes(ranges, nspans);
+	uint64_t meta_pa = 0;
+	for (unsigned i = 0; i < nspans && !meta_pa; i++)
+		if (spans[i].hi - spans[i].lo >= meta_bytes + ARCH_PAGE_SIZE &&
+		    spans[i].lo + meta_bytes <= ARCH_BOOT_MAP_BYTES)
+			meta_pa = spans[i].lo;
+	if (!meta_pa)
+		panic("no room for %zu bytes of frame metadata", meta_bytes);
+	span_remove(meta_pa, meta_pa + meta_bytes);
+	for (unsigned i = 0; i < nspans; i++)
+		ranges[i] = (struct mm_phys_range){ spans[i].lo,
+						    (spans[i].hi - spans[i].lo) / ARCH_PAGE_SIZE };
+
+	int err = mm_sys_init(&sys, &kernel_ops, NULL, ranges, nspans, phys_to_virt(meta_pa),
+			      meta_bytes);
+	if (err)
+		panic("mm_sys_init: %s", mm_strerror(err));
+	info->managed = mm_frames_total(&sys.frames);
+	info->nranges = nspans;
+	info->meta_bytes = meta_bytes;
+
+	/* The direct map, by mm-core, over every RAM range (the image, the
+	 * metadata and low memory included) up to ARCH_DIRECT_MAP_MAX. */
+	for (uint32_t off = 0; off < mbi->mmap_length;) {
+		const struct mb_mmap_entry *e = phys_to_virt(mbi->mmap_addr + off);
+		off += e->size + 4;
+		uint64_t lo = e->addr & ~(ARCH_PAGE_SIZE - 1);
+		uint64_t hi = (e->addr + e->len + ARCH_PAGE_SIZE - 1) & ~(ARCH_PAGE_SIZE - 1);
+		if (e->type != 1 || lo >= ARCH_DIRECT_MAP_MAX)
+			continue;
+		if (hi > ARCH_DIRECT_MAP_MAX)
+			hi = ARCH_DIRECT_MAP_MAX;
+		uint64_t n = (hi - lo) / ARCH_PAGE_SIZE;
+		err = mm_kernel_map(&sys, ARCH_DIRECT_MAP_BASE + lo, lo, n,
+				    MM_PROT_READ | MM_PROT_WRITE);
+		if (err)
+			panic("direct map of 0x%llx-0x%llx: %s", (unsigned long long)lo,
+			      (unsigned long long)hi, mm_strerror(err));
+		info->direct_pages += n;
+	}
+	/* The image itself, where it is not the direct map (x86_64): text
+	 * read-only and executable, the rest writable and not executable. */
+	if (ARCH_KERNEL_IMAGE_BASE != ARCH_DIRECT_MAP_BASE) {
+		uint64_t start = (uintptr_t)_kernel_phys_start;
+		uint64_t etext = ((uintptr_t)_etext - ARCH_KERNEL_IMAGE_BASE + ARCH_PAGE_SIZE - 1) &
+				 ~(ARCH_PAGE_SIZE - 1);
+		uint64_t end = (uintptr_t)_kernel_phys_end;
+		err = mm_kernel_map(&sys, ARCH_KERNEL_IMAGE_BASE + start, start,
+				    (etext - start) / ARCH_PAGE_SIZE, MM_PROT_READ | MM_PROT_EXEC);
+		if (!err)
+			err = mm_kernel_map(&sys, ARCH_KERNEL_IMAGE_BASE + etext, etext,
+					    (end - etext) / ARCH_PAGE_SIZE,
+					    MM_PROT_READ | MM_PROT_WRITE);
+		if (err)
+			panic("image mapping: %s", mm_strerror(err));
+	}
+	mm_space_activate(mm_sys_kernel_space(&sys));
+}

@@ -1,0 +1,70 @@
+#!/usr/bin/env python3
+"""Boot an mmkit kernel in QEMU and judge the TAP it prints on COM1.
+
+Passes only if QEMU leaves through isa-debug-exit with the kernel's success
+code (33), the TAP plan matches the tests run, and none failed: a hang (the
+timeout), a triple fault (-no-reboot exits 0) or a panic can never pass.
+Runs under QEMU's TCG; MMKIT_KVM=1 asks for KVM first (falling back to TCG),
+a bonus only: on some hosts (nested virtualisation) KVM guests do not boot.
+"""
+import argparse
+import os
+import re
+import subprocess
+import sys
+
+SUCCESS = (0x10 << 1) | 1  # isa-debug-exit: status = (value << 1) | 1
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--qemu", required=True, help="qemu-system-i386 or qemu-system-x86_64")
+    src = ap.add_mutually_exclusive_group(required=True)
+    src.add_argument("--kernel", help="a Multiboot ELF32 image, booted by QEMU -kernel")
+    src.add_argument("--iso", help="a GRUB ISO, booted from CD")
+    ap.add_argument("--mem", default="128M", help="guest RAM (QEMU -m)")
+    ap.add_argument("--timeout", type=int, default=600, help="seconds")
+    ap.add_argument("--gdb", action="store_true", help="wait for GDB on :1234 (-s -S)")
+    args = ap.parse_args()
+
+    cmd = [args.qemu, "-m", args.mem, "-display", "none", "-serial", "stdio",
+           "-monitor", "none", "-no-reboot",
+           "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"]
+    use_kvm = os.environ.get("MMKIT_KVM") == "1" and os.access("/dev/kvm", os.R_OK | os.W_OK)
+    cmd += ["-accel", "kvm", "-accel", "tcg"] if use_kvm else ["-accel", "tcg"]
+    cmd += ["-kernel", args.kernel] if args.kernel else ["-cdrom", args.iso, "-boot", "d"]
+    if args.gdb:
+        cmd += ["-s", "-S"]
+    print("# " + " ".join(cmd), flush=True)
+    try:
+        run = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                             timeout=args.timeout)
+        out, rc = run.stdout.decode(errors="replace"), run.returncode
+    except subprocess.TimeoutExpired as e:
+        out, rc = (e.stdout or b"").decode(errors="replace"), None
+    sys.stdout.write(out)
+
+    lines = [l.rstrip("\r") for l in out.splitlines()]
+    ok = sum(1 for l in lines if re.match(r"ok \d+", l))
+    bad = sum(1 for l in lines if re.match(r"not ok \d+", l))
+    plans = [int(m.group(1)) for l in lines for m in [re.match(r"1\.\.(\d+)$", l)] if m]
+    problems = []
+    if rc is None:
+        problems.append("timed out after %d s (a hang)" % args.timeout)
+    elif rc != SUCCESS:
+        problems.append("QEMU exit status %d, not %d (failure, panic or triple fault)"
+                        % (rc, SUCCESS))
+    if not plans:
+        problems.append("no TAP plan: the kernel did not finish")
+    elif plans[-1] != ok + bad:
+        problems.append("plan 1..%d but %d tests ran" % (plans[-1], ok + bad))
+    if bad:
+        problems.append("%d test(s) failed" % bad)
+    for p in problems:
+        print("boot: " + p)
+    print("%d passed, %d failed" % (ok, bad + (1 if problems and not bad else 0)))
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
