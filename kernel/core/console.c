@@ -66,13 +66,11 @@ void kvprintf(const char *fmt, va_list ap)
 				console_putc(*s);
 			break;
 		}
-		case 'c':
-			console_putc((char)va_arg(ap, int));
-			break;
+		case 'c': console_putc((char)va_arg(ap, int)); break;
 		case 'd': {
-			int64_t v = longs >= 2  ? va_arg(ap, long long)
-				    : longs == 1 ? va_arg(ap, long)
-						 : va_arg(ap, int);
+			int64_t v = longs >= 2   ? va_arg(ap, long long)
+			            : longs == 1 ? va_arg(ap, long)
+			                         : va_arg(ap, int);
 			if (v < 0)
 				console_putc('-'), v = -v;
 			put_uint((uint64_t)v, 10, width, pad);
@@ -80,9 +78,9 @@ void kvprintf(const char *fmt, va_list ap)
 		}
 		case 'u':
 		case 'x': {
-			uint64_t v = longs >= 2  ? va_arg(ap, unsigned long long)
-				     : longs == 1 ? va_arg(ap, unsigned long)
-						  : va_arg(ap, unsigned);
+			uint64_t v = longs >= 2   ? va_arg(ap, unsigned long long)
+			             : longs == 1 ? va_arg(ap, unsigned long)
+			                          : va_arg(ap, unsigned);
 			put_uint(v, *fmt == 'x' ? 16 : 10, width, pad);
 			break;
 		}
@@ -90,11 +88,8 @@ void kvprintf(const char *fmt, va_list ap)
 			console_putc('0'), console_putc('x');
 			put_uint((uintptr_t)va_arg(ap, void *), 16, 0, ' ');
 			break;
-		case '%':
-			console_putc('%');
-			break;
-		default:
-			console_putc('%'), console_putc(*fmt);
+		case '%': console_putc('%'); break;
+		default: console_putc('%'), console_putc(*fmt);
 		}
 	}
 }

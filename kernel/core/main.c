@@ -4,6 +4,7 @@
  * serial line, and leaves QEMU with the verdict.
  */
 #include <kernel/kernel.h>
+#include <kernel/proc.h>
 
 #include <arch/layout.h>
 #include <arch/pte.h>
@@ -23,11 +24,12 @@ static void test_memory(const struct mem_info *mi)
 	       (unsigned long long)(mi->ram_bytes >> 20), (unsigned long long)mi->managed,
 	       mi->nranges);
 	tap_ok(sizeof(struct mm_frame) == 8 && mi->meta_bytes >= 8 * mi->managed &&
-		       mi->meta_bytes < 8 * mi->managed + mi->meta_bytes / 256 + 8,
+	               mi->meta_bytes < 8 * mi->managed + mi->meta_bytes / 256 + 8,
 	       "frame metadata: %llu KiB, 8 bytes per frame",
 	       (unsigned long long)(mi->meta_bytes >> 10));
 	tap_ok((read_cr3() & ~(uintptr_t)0xFFF) == sys->kernel.root,
-	       "CR3 holds mm-core's kernel root (0x%llx); direct map of %llu pages built by mm-core",
+	       "CR3 holds mm-core's kernel root (0x%llx); direct map of %llu pages built by "
+	       "mm-core",
 	       (unsigned long long)sys->kernel.root, (unsigned long long)mi->direct_pages);
 }
 
@@ -58,7 +60,8 @@ static void test_same_va(void)
 	mm_query(a, UVA, &ma);
 	mm_query(b, UVA, &mb);
 	tap_ok(ra == 0xAAAA && rb == 0xBBBB && ma.pa != mb.pa,
-	       "same VA in two spaces through CR3: reads 0x%x and 0x%x from frames 0x%llx and 0x%llx",
+	       "same VA in two spaces through CR3: reads 0x%x and 0x%x from frames 0x%llx and "
+	       "0x%llx",
 	       ra, rb, (unsigned long long)ma.pa, (unsigned long long)mb.pa);
 	tap_ok(ma.dirty && mb.dirty, "the MMU set the Dirty bit in both PTEs");
 	mm_space_destroy(a);
@@ -86,7 +89,7 @@ static void test_kernel_half(void)
 	bool same = true, seen = true;
 	for (int i = 0; i < N; i++) {
 		same &= memcmp((const uint8_t *)phys_to_virt(spaces[i].root) + off, k + off,
-			       ARCH_PAGE_SIZE - off) == 0;
+		               ARCH_PAGE_SIZE - off) == 0;
 		mm_space_activate(&spaces[i]);
 		*(volatile uint32_t *)(uintptr_t)late = (uint32_t)i;
 		seen &= *(volatile uint32_t *)phys_to_virt(f) == (uint32_t)i;
@@ -122,16 +125,165 @@ static void test_conservation(void)
 	       after);
 }
 
+/* ---- processes --------------------------------------------------------- */
+
+extern const uint8_t utest_start[], utest_end[];
+
+enum {
+	T_HELLO = 1,
+	T_ISOLATION,
+	T_SYSCALL,
+	T_READ_KERNEL,
+	T_WRITE_TEXT,
+	T_OTHERS_PAGE,
+	T_OWN_PAGE,
+	T_FORK,
+	T_FORK_EXIT_1000,
+	T_SBRK,
+	T_SPIN
+};
+#define OTHER_VA UINT64_C(0x70000000)
+
+struct result {
+	int pid, test, status;
+	mm_paddr_t probe;
+};
+static struct result results[2 * NPROC];
+static int nresults;
+
+static void record_exit(struct proc *p, void *ctx)
+{
+	(void)ctx;
+	for (int i = 0; i < nresults; i++)
+		if (results[i].pid == p->pid) {
+			results[i].status = p->status;
+			results[i].probe = p->probe_pa;
+		}
+}
+
+static struct proc *spawn(int test)
+{
+	int err;
+	struct proc *p = proc_spawn("utest", utest_start, (size_t)(utest_end - utest_start),
+	                            (uintptr_t)test, &err);
+	if (!p)
+		panic("spawn of test %d: %s", test, mm_strerror(err));
+	results[nresults++] = (struct result){ p->pid, test, -1, 0 };
+	return p;
+}
+
+/* The results of every process that played @test, in spawn order. */
+static int results_of(int test, struct result *out[], int max)
+{
+	int n = 0;
+	for (int i = 0; i < nresults && n < max; i++)
+		if (results[i].test == test)
+			out[n++] = &results[i];
+	return n;
+}
+
+struct half_check {
+	int spaces;
+	bool same;
+};
+
+static void check_half(struct proc *p, void *ctx)
+{
+	struct half_check *c = ctx;
+	const size_t off = ARCH_KERNEL_FIRST_SLOT * sizeof(arch_pte_t);
+	c->spaces++;
+	c->same &= memcmp((const uint8_t *)phys_to_virt(p->space.root) + off,
+	                  (const uint8_t *)phys_to_virt(kmm()->kernel.root) + off,
+	                  ARCH_PAGE_SIZE - off) == 0;
+}
+
+static void test_processes(void)
+{
+	struct mm_sys *sys = kmm();
+	uint32_t free0 = mm_frames_free_count(&sys->frames);
+	spawn(T_HELLO);
+	spawn(T_SYSCALL);
+	spawn(T_ISOLATION);
+	spawn(T_ISOLATION);
+	spawn(T_READ_KERNEL);
+	spawn(T_WRITE_TEXT);
+	spawn(T_OTHERS_PAGE);
+	struct proc *owner = spawn(T_OWN_PAGE);
+	if (mm_map(&owner->space, OTHER_VA, 1, URW) != 0)
+		panic("mapping the owner's private page");
+	spawn(T_FORK);
+	spawn(T_SBRK);
+	spawn(T_SPIN);
+	spawn(T_SPIN);
+	struct half_check hc = { 0, true };
+	proc_each_live(check_half, &hc);
+	tap_ok(hc.same && hc.spaces == 12, "kernel half identical in all %d live process spaces",
+	       hc.spaces);
+	uint64_t switches0 = sched_stats()->switches;
+	proc_run_until_idle(record_exit, NULL);
+
+	struct result *r[4];
+	results_of(T_HELLO, r, 4);
+	tap_ok(r[0]->status == 0, "a process ran in ring 3 and exited with status %d",
+	       r[0]->status);
+	int n = results_of(T_ISOLATION, r, 4);
+	tap_ok(n == 2 && r[0]->status == 0 && r[1]->status == 0 && r[0]->probe && r[1]->probe &&
+	               r[0]->probe != r[1]->probe,
+	       "seed 1: two processes write the same VA, each reads back its own value, "
+	       "from frames 0x%llx and 0x%llx",
+	       (unsigned long long)r[0]->probe, (unsigned long long)r[1]->probe);
+	results_of(T_SYSCALL, r, 4);
+	tap_ok(r[0]->status == 0,
+	       "seed 2: a system call reaches kernel code and data; a kernel pointer is refused");
+	struct result *k1[1], *k2[1], *k3[1], *own[1];
+	results_of(T_READ_KERNEL, k1, 1);
+	results_of(T_WRITE_TEXT, k2, 1);
+	results_of(T_OTHERS_PAGE, k3, 1);
+	results_of(T_OWN_PAGE, own, 1);
+	tap_ok(k1[0]->status == EXIT_KILLED && k2[0]->status == EXIT_KILLED &&
+	               k3[0]->status == EXIT_KILLED && own[0]->status == 0,
+	       "seed 3: reading the kernel half, writing own text, touching another's page: "
+	       "each killed, the others finished");
+	results_of(T_FORK, r, 4);
+	tap_ok(r[0]->status == 0, "fork: the child sees the parent's data, then its own writes");
+	results_of(T_SBRK, r, 4);
+	tap_ok(r[0]->status == 0, "sbrk: the heap grows by 3 pages and shrinks back");
+	n = results_of(T_SPIN, r, 4);
+	tap_ok(n == 2 && r[0]->status == 0 && r[1]->status == 0,
+	       "preemption: two processes that never yield both finished (%llu switches)",
+	       (unsigned long long)(sched_stats()->switches - switches0));
+	uint32_t free1 = mm_frames_free_count(&sys->frames);
+	tap_ok(free1 == free0, "every frame of every process came back: %u free before, %u after",
+	       free0, free1);
+
+	/* Conservation: 1,000 fork/exit cycles. */
+	spawn(T_FORK_EXIT_1000);
+	proc_run_until_idle(record_exit, NULL);
+	results_of(T_FORK_EXIT_1000, r, 4);
+	uint32_t free2 = mm_frames_free_count(&sys->frames);
+	tap_ok(r[0]->status == 0 && free2 == free0,
+	       "1000 fork/exit cycles: free frames %u before, %u after", free0, free2);
+	const struct sched_stats *st = sched_stats();
+	tap_ok(st->cr3_writes > 0 && st->killed == 3,
+	       "scheduler: %llu switches, %llu CR3 writes, %llu skipped (same space), %llu ticks",
+	       (unsigned long long)st->switches, (unsigned long long)st->cr3_writes,
+	       (unsigned long long)st->cr3_skips, (unsigned long long)st->ticks);
+}
+
 void kmain(uint32_t magic, uint32_t mbi_pa);
 void kmain(uint32_t magic, uint32_t mbi_pa)
 {
 	console_init();
 	kprintf("mmkit kernel (%s) booting\n", ARCH_NAME);
+	cpu_init();
 	struct mem_info mi;
 	mem_init(magic, mbi_pa, &mi);
+	proc_init();
+	pic_init(100);
 	test_memory(&mi);
 	test_same_va();
 	test_kernel_half();
 	test_conservation();
+	test_processes();
 	tap_done();
 }

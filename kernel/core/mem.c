@@ -28,7 +28,7 @@ struct mb_mmap_entry {
 } __attribute__((packed));
 
 #define MB_BOOT_MAGIC 0x2BADB002u
-#define MB_INFO_MMAP (1u << 6)
+#define MB_INFO_MMAP  (1u << 6)
 
 extern char _kernel_phys_start[], _kernel_phys_end[], _etext[];
 
@@ -104,7 +104,7 @@ static void span_add(uint64_t lo, uint64_t hi)
 		return;
 	if (nspans == MAX_SPANS) {
 		kprintf("# memory: more than %u ranges; ignoring 0x%llx-0x%llx\n", MAX_SPANS,
-			(unsigned long long)lo, (unsigned long long)hi);
+		        (unsigned long long)lo, (unsigned long long)hi);
 		return;
 	}
 	spans[nspans++] = (struct span){ lo, hi };
@@ -158,7 +158,7 @@ void mem_init(uint32_t magic, uint32_t mbi_pa, struct mem_info *info)
 	struct mm_phys_range ranges[MAX_SPANS];
 	for (unsigned i = 0; i < nspans; i++)
 		ranges[i] = (struct mm_phys_range){ spans[i].lo,
-						    (spans[i].hi - spans[i].lo) / ARCH_PAGE_SIZE };
+			                            (spans[i].hi - spans[i].lo) / ARCH_PAGE_SIZE };
 	size_t meta_bytes = mm_frames_meta_bytes(ranges, nspans);
 	uint64_t meta_pa = 0;
 	for (unsigned i = 0; i < nspans && !meta_pa; i++)
@@ -170,10 +170,10 @@ void mem_init(uint32_t magic, uint32_t mbi_pa, struct mem_info *info)
 	span_remove(meta_pa, meta_pa + meta_bytes);
 	for (unsigned i = 0; i < nspans; i++)
 		ranges[i] = (struct mm_phys_range){ spans[i].lo,
-						    (spans[i].hi - spans[i].lo) / ARCH_PAGE_SIZE };
+			                            (spans[i].hi - spans[i].lo) / ARCH_PAGE_SIZE };
 
 	int err = mm_sys_init(&sys, &kernel_ops, NULL, ranges, nspans, phys_to_virt(meta_pa),
-			      meta_bytes);
+	                      meta_bytes);
 	if (err)
 		panic("mm_sys_init: %s", mm_strerror(err));
 	info->managed = mm_frames_total(&sys.frames);
@@ -193,7 +193,7 @@ void mem_init(uint32_t magic, uint32_t mbi_pa, struct mem_info *info)
 			hi = ARCH_DIRECT_MAP_MAX;
 		uint64_t n = (hi - lo) / ARCH_PAGE_SIZE;
 		err = mm_kernel_map(&sys, ARCH_DIRECT_MAP_BASE + lo, lo, n,
-				    MM_PROT_READ | MM_PROT_WRITE);
+		                    MM_PROT_READ | MM_PROT_WRITE);
 		if (err)
 			panic("direct map of 0x%llx-0x%llx: %s", (unsigned long long)lo,
 			      (unsigned long long)hi, mm_strerror(err));
@@ -204,14 +204,14 @@ void mem_init(uint32_t magic, uint32_t mbi_pa, struct mem_info *info)
 	if (ARCH_KERNEL_IMAGE_BASE != ARCH_DIRECT_MAP_BASE) {
 		uint64_t start = (uintptr_t)_kernel_phys_start;
 		uint64_t etext = ((uintptr_t)_etext - ARCH_KERNEL_IMAGE_BASE + ARCH_PAGE_SIZE - 1) &
-				 ~(ARCH_PAGE_SIZE - 1);
+		                 ~(ARCH_PAGE_SIZE - 1);
 		uint64_t end = (uintptr_t)_kernel_phys_end;
 		err = mm_kernel_map(&sys, ARCH_KERNEL_IMAGE_BASE + start, start,
-				    (etext - start) / ARCH_PAGE_SIZE, MM_PROT_READ | MM_PROT_EXEC);
+		                    (etext - start) / ARCH_PAGE_SIZE, MM_PROT_READ | MM_PROT_EXEC);
 		if (!err)
 			err = mm_kernel_map(&sys, ARCH_KERNEL_IMAGE_BASE + etext, etext,
-					    (end - etext) / ARCH_PAGE_SIZE,
-					    MM_PROT_READ | MM_PROT_WRITE);
+			                    (end - etext) / ARCH_PAGE_SIZE,
+			                    MM_PROT_READ | MM_PROT_WRITE);
 		if (err)
 			panic("image mapping: %s", mm_strerror(err));
 	}

@@ -1,0 +1,10 @@
+/* i386 system call: int 0x80, number in EAX, arguments in EBX, ECX, EDX. */
+#ifndef ARCH_I386_USER_SYS_H
+#define ARCH_I386_USER_SYS_H
+static inline long syscall3(long n, long a, long b, long c)
+{
+	long r;
+	__asm__ volatile("int $0x80" : "=a"(r) : "a"(n), "b"(a), "c"(b), "d"(c) : "memory");
+	return r;
+}
+#endif

@@ -1,0 +1,10 @@
+/* x86_64 system call: int 0x80, number in RAX, arguments in RDI, RSI, RDX. */
+#ifndef ARCH_X86_64_USER_SYS_H
+#define ARCH_X86_64_USER_SYS_H
+static inline long syscall3(long n, long a, long b, long c)
+{
+	long r;
+	__asm__ volatile("int $0x80" : "=a"(r) : "a"(n), "D"(a), "S"(b), "d"(c) : "memory");
+	return r;
+}
+#endif

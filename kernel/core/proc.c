@@ -1,0 +1,312 @@
+/*
+ * Processes: each in its own mm-core address space. A preemptive
+ * round-robin scheduler switches CR3 only between different spaces; fork
+ * clones the space (eager copy); exit gives every frame back.
+ * Single CPU; system calls run with interrupts off (interrupt gates).
+ */
+#include <kernel/elf.h>
+#include <kernel/proc.h>
+
+#include <arch/layout.h>
+#include <arch/pte.h>
+
+#include "x86.h"
+
+#define USTACK_PAGES 4
+#define HEAP_BASE    UINT64_C(0x10000000)
+
+static struct proc procs[NPROC];
+static uint8_t kstacks[NPROC][KSTACK_SIZE] __attribute__((aligned(16)));
+static struct proc *cur;
+static int next_pid = 1;
+static struct sched_stats stats;
+
+struct proc *proc_current(void)
+{
+	return cur;
+}
+
+const struct sched_stats *sched_stats(void)
+{
+	return &stats;
+}
+
+static struct mm_space *space_of(struct proc *p)
+{
+	return p->pid == 0 ? mm_sys_kernel_space(kmm()) : &p->space;
+}
+
+void proc_init(void)
+{
+	/* Slot 0 is the idle process: the boot thread, in the kernel space. */
+	procs[0] = (struct proc){ .pid = 0, .state = P_RUNNING, .name = "idle" };
+	cur = &procs[0];
+}
+
+static struct proc *proc_alloc(const char *name)
+{
+	for (int i = 1; i < NPROC; i++) {
+		struct proc *p = &procs[i];
+		if (p->state != P_UNUSED)
+			continue;
+		*p = (struct proc){ .pid = next_pid++, .name = name, .kstack = kstacks[i] };
+		/* The trap frame at the top of the kernel stack; below it a
+		 * switch frame whose return address is trap_return, so the first
+		 * swtch() to the process returns to user mode. */
+		uint8_t *top = p->kstack + KSTACK_SIZE;
+		p->tf = (struct trapframe *)(top - sizeof(struct trapframe));
+		struct switch_frame *sf = (struct switch_frame *)p->tf - 1;
+		*sf = (struct switch_frame){ .ret = (uintptr_t)trap_return };
+		p->ksp = (uintptr_t)sf;
+		return p;
+	}
+	return NULL;
+}
+
+struct proc *proc_spawn(const char *name, const void *image, size_t size, uintptr_t arg, int *err)
+{
+	struct proc *p = proc_alloc(name);
+	if (!p) {
+		*err = -MM_ENOMEM;
+		return NULL;
+	}
+	uintptr_t entry;
+	*err = mm_space_create(kmm(), &p->space);
+	if (*err)
+		goto fail_slot;
+	*err = elf_load(&p->space, image, size, &entry);
+	if (!*err)
+		*err = mm_map(&p->space, ARCH_USER_STACK_TOP - USTACK_PAGES * ARCH_PAGE_SIZE,
+		              USTACK_PAGES, MM_PROT_READ | MM_PROT_WRITE | MM_PROT_USER);
+	if (*err)
+		goto fail_space;
+	tf_init_user(p->tf, entry, (uintptr_t)ARCH_USER_STACK_TOP - 16, arg);
+	p->heap_base = p->brk = (uintptr_t)HEAP_BASE;
+	p->parent = &procs[0];
+	p->state = P_RUNNABLE;
+	return p;
+fail_space:
+	mm_space_destroy(&p->space);
+fail_slot:
+	p->state = P_UNUSED;
+	return NULL;
+}
+
+void schedule(void)
+{
+	struct proc *prev = cur, *next = NULL;
+	int at = (int)(prev - procs);
+	for (int i = 1; i <= NPROC && !next; i++) {
+		struct proc *p = &procs[(at + i) % NPROC];
+		if (p != &procs[0] && p->state == P_RUNNABLE)
+			next = p;
+	}
+	if (!next)
+		next = prev->state == P_RUNNING ? prev : &procs[0];
+	if (next == prev)
+		return;
+	if (prev->state == P_RUNNING)
+		prev->state = P_RUNNABLE;
+	next->state = P_RUNNING;
+	cur = next;
+	stats.switches++;
+	if (next->kstack)
+		cpu_set_kernel_stack((uintptr_t)(next->kstack + KSTACK_SIZE));
+	/* CR3 is written only when the space changes. */
+	struct mm_space *s = space_of(next);
+	if (!mm_space_is_active(s)) {
+		mm_space_activate(s);
+		stats.cr3_writes++;
+	} else {
+		stats.cr3_skips++;
+	}
+	swtch(&prev->ksp, next->ksp);
+}
+
+static void wake_parent(struct proc *p)
+{
+	if (p->parent && p->parent->state == P_BLOCKED)
+		p->parent->state = P_RUNNABLE;
+}
+
+/* The current process ends: free its space, become a zombie, never return. */
+__attribute__((noreturn)) static void proc_exit(int status)
+{
+	struct proc *p = cur;
+	if (p->pid == 0)
+		panic("the idle process tried to exit");
+	/* Switch to the kernel space first: a space cannot free the tables
+	 * it runs on (mm_space_destroy() says -MM_EBUSY). */
+	mm_space_activate(mm_sys_kernel_space(kmm()));
+	int err = mm_space_destroy(&p->space);
+	if (err)
+		panic("exit: mm_space_destroy: %s", mm_strerror(err));
+	for (int i = 1; i < NPROC; i++)
+		if (procs[i].parent == p && procs[i].state != P_UNUSED)
+			procs[i].parent = &procs[0]; /* orphans go to idle */
+	p->status = status;
+	p->state = P_ZOMBIE;
+	wake_parent(p);
+	schedule();
+	panic("a zombie was scheduled");
+}
+
+void proc_kill(struct proc *p, const char *why)
+{
+	(void)why;
+	stats.killed++;
+	if (p == cur)
+		proc_exit(EXIT_KILLED);
+}
+
+void proc_each_live(void (*fn)(struct proc *p, void *ctx), void *ctx)
+{
+	for (int i = 1; i < NPROC; i++)
+		if (procs[i].state == P_RUNNABLE || procs[i].state == P_RUNNING ||
+		    procs[i].state == P_BLOCKED)
+			fn(&procs[i], ctx);
+}
+
+void proc_run_until_idle(void (*on_exit)(struct proc *p, void *ctx), void *ctx)
+{
+	for (;;) {
+		bool any = false;
+		for (int i = 1; i < NPROC; i++) {
+			struct proc *p = &procs[i];
+			if (p->state == P_ZOMBIE && p->parent == &procs[0]) {
+				if (on_exit)
+					on_exit(p, ctx);
+				p->state = P_UNUSED;
+			} else if (p->state != P_UNUSED) {
+				any = true;
+			}
+		}
+		if (!any)
+			return;
+		irq_enable();
+		__asm__ volatile("hlt");
+		irq_disable();
+		schedule();
+	}
+}
+
+/* ---- system calls --------------------------------------------------------- */
+
+/* Is [va, va + len) inside the caller's user half and mapped for user
+ * access (and writable if @write)? Checked before the kernel touches it. */
+static bool user_range_ok(struct proc *p, uintptr_t va, size_t len, bool write)
+{
+	if (len == 0)
+		return true;
+	if (va >= ARCH_USER_END || len > ARCH_USER_END - va)
+		return false;
+	uintptr_t page = va & ~(uintptr_t)(ARCH_PAGE_SIZE - 1);
+	for (; page < va + len; page += ARCH_PAGE_SIZE) {
+		struct mm_mapping m;
+		if (mm_query(&p->space, page, &m) != 0 || !(m.prot & MM_PROT_USER) ||
+		    (write && !(m.prot & MM_PROT_WRITE)))
+			return false;
+	}
+	return true;
+}
+
+static long sys_fork(struct proc *p)
+{
+	struct proc *c = proc_alloc(p->name);
+	if (!c)
+		return -MM_ENOMEM;
+	int err = mm_space_clone(&p->space, &c->space, MM_CLONE_EAGER);
+	if (err) {
+		c->state = P_UNUSED;
+		return err;
+	}
+	*c->tf = *p->tf;
+	TF_RET(c->tf) = 0; /* the child sees fork() return 0 */
+	c->heap_base = p->heap_base;
+	c->brk = p->brk;
+	c->parent = p;
+	c->state = P_RUNNABLE;
+	return c->pid;
+}
+
+static long sys_wait(struct proc *p, uintptr_t status_va)
+{
+	if (!user_range_ok(p, status_va, status_va ? sizeof(int) : 0, true))
+		return -MM_EFAULT;
+	for (;;) {
+		bool children = false;
+		for (int i = 1; i < NPROC; i++) {
+			struct proc *c = &procs[i];
+			if (c->parent != p || c->state == P_UNUSED)
+				continue;
+			children = true;
+			if (c->state == P_ZOMBIE) {
+				int pid = c->pid;
+				if (status_va)
+					*(int *)status_va = c->status;
+				c->state = P_UNUSED;
+				return pid;
+			}
+		}
+		if (!children)
+			return -10; /* ECHILD */
+		p->state = P_BLOCKED;
+		schedule();
+	}
+}
+
+static long sys_sbrk(struct proc *p, intptr_t incr)
+{
+	uintptr_t old = p->brk, new_brk = old + (uintptr_t)incr;
+	if ((incr > 0 && new_brk < old) || (incr < 0 && new_brk > old) || new_brk < p->heap_base ||
+	    new_brk > HEAP_BASE + (UINT64_C(1) << 28))
+		return -MM_EINVAL;
+	const uintptr_t mask = ARCH_PAGE_SIZE - 1;
+	uintptr_t old_end = (old + mask) & ~mask, new_end = (new_brk + mask) & ~mask;
+	int err = 0;
+	if (new_end > old_end)
+		err = mm_map(&p->space, old_end, (new_end - old_end) / ARCH_PAGE_SIZE,
+		             MM_PROT_READ | MM_PROT_WRITE | MM_PROT_USER);
+	else if (new_end < old_end)
+		err = mm_unmap(&p->space, new_end, (old_end - new_end) / ARCH_PAGE_SIZE);
+	if (err)
+		return err;
+	p->brk = new_brk;
+	return (long)old;
+}
+
+long syscall_dispatch(struct trapframe *tf)
+{
+	struct proc *p = cur;
+	uintptr_t a0 = TF_ARG0(tf), a1 = TF_ARG1(tf), a2 = TF_ARG2(tf);
+	switch (TF_SYSNO(tf)) {
+	case SYS_write:
+		if (a0 != 1 && a0 != 2)
+			return -9; /* EBADF */
+		if (!user_range_ok(p, a1, a2, false))
+			return -MM_EFAULT;
+		for (size_t i = 0; i < a2; i++)
+			console_putc(((const char *)a1)[i]);
+		return (long)a2;
+	case SYS_getpid: return p->pid;
+	case SYS_fork: return sys_fork(p);
+	case SYS_exit: proc_exit((int)a0);
+	case SYS_wait: return sys_wait(p, a0);
+	case SYS_yield: schedule(); return 0;
+	case SYS_sbrk: return sys_sbrk(p, (intptr_t)a0);
+	case SYS_kinfo:
+		if (a0 == KINFO_FREE_FRAMES)
+			return (long)mm_frames_free_count(&kmm()->frames);
+		if (a0 == KINFO_TICKS)
+			return (long)stats.ticks;
+		if (a0 == KINFO_PHYS) { /* test support: where is my page? */
+			struct mm_mapping m;
+			if (a1 >= ARCH_USER_END || mm_query(&p->space, a1, &m) != 0)
+				return -MM_EFAULT;
+			p->probe_pa = m.pa;
+			return (long)m.pa;
+		}
+		return -MM_EINVAL;
+	default: return -38; /* ENOSYS */
+	}
+}

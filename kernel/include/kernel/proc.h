@@ -1,0 +1,78 @@
+/*
+ * kernel/proc.h - processes, each in its own mm-core address space, a
+ * preemptive round-robin scheduler, and the system calls.
+ */
+#ifndef KERNEL_PROC_H
+#define KERNEL_PROC_H
+
+#include <kernel/kernel.h>
+
+#include "cpu.h"
+
+#define NPROC       64
+#define KSTACK_SIZE 8192
+#define EXIT_KILLED 0x100 /* exit status of a process killed by a fault */
+
+enum proc_state { P_UNUSED, P_RUNNABLE, P_RUNNING, P_BLOCKED, P_ZOMBIE };
+
+struct proc {
+	int pid;
+	enum proc_state state;
+	const char *name;
+	struct mm_space space; /* unused by the idle process (kernel space) */
+	uintptr_t ksp;         /* saved kernel stack pointer (swtch) */
+	uint8_t *kstack;       /* KSTACK_SIZE bytes; NULL for idle */
+	struct trapframe *tf;  /* user registers, at the top of kstack */
+	struct proc *parent;
+	int status;               /* exit status, for wait() */
+	uintptr_t heap_base, brk; /* sbrk() heap: [heap_base, brk) */
+	mm_paddr_t probe_pa;      /* last KINFO_PHYS answer (tests) */
+};
+
+/* System call numbers (int 0x80). */
+enum {
+	SYS_write = 1,
+	SYS_getpid = 2,
+	SYS_fork = 3,
+	SYS_exit = 4,
+	SYS_wait = 5,
+	SYS_yield = 6,
+	SYS_sbrk = 7,
+	SYS_kinfo = 8, /* test support: read a kernel counter */
+};
+/* SYS_kinfo selectors. */
+enum { KINFO_FREE_FRAMES = 1, KINFO_TICKS = 2, KINFO_PHYS = 3 };
+
+/** struct sched_stats - what the scheduler counted. */
+struct sched_stats {
+	uint64_t switches, cr3_writes, cr3_skips, ticks, killed;
+};
+
+void proc_init(void);
+/**
+ * proc_spawn() - a new process running the ELF executable @image (@size
+ * bytes) with @arg in the first argument register of its main(). The
+ * image is loaded into a fresh address space through the direct map,
+ * without switching CR3. The new process is a child of the idle process.
+ * Return: the process, or NULL with *@err set (-MM_ENOMEM, -MM_EINVAL).
+ */
+struct proc *proc_spawn(const char *name, const void *image, size_t size, uintptr_t arg, int *err);
+struct proc *proc_current(void);
+void schedule(void);
+/** proc_reap_all() - as the idle process: run until every process has exited. */
+void proc_run_until_idle(void (*on_exit)(struct proc *p, void *ctx), void *ctx);
+const struct sched_stats *sched_stats(void);
+void proc_kill(struct proc *p, const char *why);
+long syscall_dispatch(struct trapframe *tf);
+/** proc_each_live() - call @fn for every live process with a space. */
+void proc_each_live(void (*fn)(struct proc *p, void *ctx), void *ctx);
+
+/* From the arch code. */
+void cpu_init(void);
+void cpu_set_kernel_stack(uintptr_t top);
+void swtch(uintptr_t *save_sp, uintptr_t new_sp);
+extern char trap_return[];
+void pic_init(unsigned hz);
+void pic_eoi(unsigned vector);
+
+#endif

@@ -1,0 +1,75 @@
+/* The user programs' C library: system call wrappers and printing. */
+#ifndef ULIB_H
+#define ULIB_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sys.h"
+
+enum { SYS_write = 1, SYS_getpid, SYS_fork, SYS_exit, SYS_wait, SYS_yield, SYS_sbrk, SYS_kinfo };
+enum { KINFO_FREE_FRAMES = 1, KINFO_TICKS = 2, KINFO_PHYS = 3 };
+
+static inline long write(int fd, const void *buf, size_t n)
+{
+	return syscall3(SYS_write, fd, (long)buf, (long)n);
+}
+static inline long getpid(void)
+{
+	return syscall3(SYS_getpid, 0, 0, 0);
+}
+static inline long fork(void)
+{
+	return syscall3(SYS_fork, 0, 0, 0);
+}
+__attribute__((noreturn)) static inline void exit(int status)
+{
+	syscall3(SYS_exit, status, 0, 0);
+	for (;;)
+		;
+}
+static inline long wait(int *status)
+{
+	return syscall3(SYS_wait, (long)status, 0, 0);
+}
+static inline long yield(void)
+{
+	return syscall3(SYS_yield, 0, 0, 0);
+}
+static inline void *sbrk(long incr)
+{
+	return (void *)syscall3(SYS_sbrk, incr, 0, 0);
+}
+static inline long kinfo(long what, long arg)
+{
+	return syscall3(SYS_kinfo, what, arg, 0);
+}
+
+static inline size_t ustrlen(const char *s)
+{
+	size_t n = 0;
+	while (s[n])
+		n++;
+	return n;
+}
+
+static inline void puts_(const char *s)
+{
+	write(1, s, ustrlen(s));
+}
+
+static inline void putx(unsigned long v)
+{
+	char b[2 + 2 * sizeof(v) + 1];
+	int n = sizeof(b) - 1;
+	b[n] = 0;
+	do {
+		b[--n] = "0123456789abcdef"[v & 15];
+		v >>= 4;
+	} while (v);
+	b[--n] = 'x';
+	b[--n] = '0';
+	puts_(b + n);
+}
+
+#endif

@@ -1,0 +1,123 @@
+/*
+ * utest: the user program of the in-kernel tests. The kernel starts it
+ * with one argument, the test to play; its exit status is the verdict
+ * (0 = the property held), or it is killed by a fault on purpose.
+ */
+#include <arch/layout.h>
+#include <arch/pte.h>
+
+#include "ulib.h"
+
+#define PAGE 4096
+
+enum {
+	T_HELLO = 1,
+	T_ISOLATION = 2,
+	T_SYSCALL = 3,
+	T_READ_KERNEL = 4,
+	T_WRITE_TEXT = 5,
+	T_OTHERS_PAGE = 6,
+	T_OWN_PAGE = 7,
+	T_FORK = 8,
+	T_FORK_EXIT_1000 = 9,
+	T_SBRK = 10,
+	T_SPIN = 11,
+};
+#define OTHER_VA 0x70000000ul /* mapped by the kernel in T_OWN_PAGE only */
+
+static volatile unsigned long cell; /* .bss: the same VA in every process */
+static volatile unsigned long shared_at_fork = 1;
+
+int main(long test);
+int main(long test)
+{
+	long pid = getpid();
+	switch (test) {
+	case T_HELLO:
+		puts_("# hello from user mode, pid ");
+		putx((unsigned long)pid);
+		puts_("\n");
+		return 0;
+	case T_ISOLATION: {
+		cell = 0xC0DE0000ul + (unsigned long)pid;
+		for (int i = 0; i < 20; i++)
+			yield(); /* let the other instance write its own value */
+		long pa = kinfo(KINFO_PHYS, (long)&cell);
+		puts_("# pid ");
+		putx((unsigned long)pid);
+		puts_(": cell at va ");
+		putx((unsigned long)&cell);
+		puts_(" pa ");
+		putx((unsigned long)pa);
+		puts_(" holds ");
+		putx(cell);
+		puts_("\n");
+		return cell == 0xC0DE0000ul + (unsigned long)pid ? 0 : 1;
+	}
+	case T_SYSCALL: {
+		/* A system call reaches kernel code (write) and data (counters). */
+		static const char msg[] = "# a system call reached the kernel\n";
+		long n = write(1, msg, sizeof(msg) - 1);
+		long frames = kinfo(KINFO_FREE_FRAMES, 0);
+		long bad = write(1, (const void *)(uintptr_t)ARCH_KERNEL_BASE, 8); /* refused */
+		return n == (long)sizeof(msg) - 1 && pid > 0 && frames > 0 && bad < 0 ? 0 : 1;
+	}
+	case T_READ_KERNEL:
+		return *(volatile int *)(uintptr_t)(ARCH_DIRECT_MAP_BASE + 0x100000); /* killed */
+	case T_WRITE_TEXT:
+		*(volatile unsigned char *)(uintptr_t)&main = 0xCC; /* killed */
+		return 1;
+	case T_OTHERS_PAGE:
+		return *(volatile int *)OTHER_VA; /* killed: only another process maps it */
+	case T_OWN_PAGE:
+		for (int i = 0; i < 5; i++)
+			yield();
+		*(volatile int *)OTHER_VA = 7;
+		return *(volatile int *)OTHER_VA == 7 ? 0 : 1;
+	case T_FORK: {
+		shared_at_fork = 42;
+		long child = fork();
+		if (child < 0)
+			return 2;
+		if (child == 0) {
+			int ok = shared_at_fork == 42; /* the parent's data at fork */
+			shared_at_fork = 43;           /* then its own */
+			exit(ok && shared_at_fork == 43 ? 0 : 3);
+		}
+		int st = -1;
+		long got = wait(&st);
+		return got == child && st == 0 && shared_at_fork == 42 ? 0 : 4;
+	}
+	case T_FORK_EXIT_1000:
+		for (int i = 0; i < 1000; i++) {
+			long child = fork();
+			if (child < 0)
+				return 2;
+			if (child == 0)
+				exit(7);
+			int st = -1;
+			if (wait(&st) != child || st != 7)
+				return 3;
+		}
+		return 0;
+	case T_SBRK: {
+		volatile char *p = sbrk(3 * PAGE + 100);
+		if ((long)p < 0)
+			return 2;
+		for (int i = 0; i < 3 * PAGE + 100; i++)
+			p[i] = (char)i;
+		for (int i = 0; i < 3 * PAGE + 100; i++)
+			if (p[i] != (char)i)
+				return 3;
+		return (long)sbrk(-(3 * PAGE + 100)) == (long)p + 3 * PAGE + 100 ? 0 : 4;
+	}
+	case T_SPIN: {
+		/* Never yields: only the timer can let the others run. */
+		long t0 = kinfo(KINFO_TICKS, 0);
+		while (kinfo(KINFO_TICKS, 0) < t0 + 10)
+			;
+		return 0;
+	}
+	}
+	return 99;
+}
