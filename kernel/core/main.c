@@ -140,7 +140,8 @@ enum {
 	T_FORK,
 	T_FORK_EXIT_1000,
 	T_SBRK,
-	T_SPIN
+	T_SPIN,
+	T_SPAWN
 };
 #define OTHER_VA UINT64_C(0x70000000)
 
@@ -215,9 +216,10 @@ static void test_processes(void)
 	spawn(T_SBRK);
 	spawn(T_SPIN);
 	spawn(T_SPIN);
+	spawn(T_SPAWN);
 	struct half_check hc = { 0, true };
 	proc_each_live(check_half, &hc);
-	tap_ok(hc.same && hc.spaces == 12, "kernel half identical in all %d live process spaces",
+	tap_ok(hc.same && hc.spaces == 13, "kernel half identical in all %d live process spaces",
 	       hc.spaces);
 	uint64_t switches0 = sched_stats()->switches;
 	proc_run_until_idle(record_exit, NULL);
@@ -246,6 +248,9 @@ static void test_processes(void)
 	       "each killed, the others finished");
 	results_of(T_FORK, r, 4);
 	tap_ok(r[0]->status == 0, "fork: the child sees the parent's data, then its own writes");
+	results_of(T_SPAWN, r, 4);
+	tap_ok(r[0]->status == 0,
+	       "spawn from a running process: the new space's user half starts empty");
 	results_of(T_SBRK, r, 4);
 	tap_ok(r[0]->status == 0, "sbrk: the heap grows by 3 pages and shrinks back");
 	n = results_of(T_SPIN, r, 4);
@@ -270,6 +275,17 @@ static void test_processes(void)
 	       (unsigned long long)st->cr3_skips, (unsigned long long)st->ticks);
 }
 
+/* Does the space-separated @line contain @word? */
+static bool has_word(const char *line, const char *word)
+{
+	size_t n = strlen(word);
+	for (const char *p = line; *p; p++)
+		if ((p == line || p[-1] == ' ') && memcmp(p, word, n) == 0 &&
+		    (p[n] == 0 || p[n] == ' '))
+			return true;
+	return false;
+}
+
 void kmain(uint32_t magic, uint32_t mbi_pa);
 void kmain(uint32_t magic, uint32_t mbi_pa)
 {
@@ -280,6 +296,13 @@ void kmain(uint32_t magic, uint32_t mbi_pa)
 	mem_init(magic, mbi_pa, &mi);
 	proc_init();
 	pic_init(100);
+	if (has_word(mi.cmdline, "test=kernel-fault")) {
+		/* A kernel bug on purpose: a read of an unmapped kernel address
+		 * must end in a clear panic and QEMU's failure exit. */
+		kprintf("# reading an unmapped kernel address on purpose\n");
+		(void)*(volatile int *)(uintptr_t)(ARCH_DIRECT_MAP_BASE + ARCH_DIRECT_MAP_MAX +
+		                                   64 * ARCH_PAGE_SIZE);
+	}
 	test_memory(&mi);
 	test_same_va();
 	test_kernel_half();

@@ -27,8 +27,9 @@ struct mb_mmap_entry {
 	uint32_t type; /* 1 = available RAM */
 } __attribute__((packed));
 
-#define MB_BOOT_MAGIC 0x2BADB002u
-#define MB_INFO_MMAP  (1u << 6)
+#define MB_BOOT_MAGIC   0x2BADB002u
+#define MB_INFO_CMDLINE (1u << 2)
+#define MB_INFO_MMAP    (1u << 6)
 
 extern char _kernel_phys_start[], _kernel_phys_end[], _etext[];
 
@@ -136,6 +137,13 @@ void mem_init(uint32_t magic, uint32_t mbi_pa, struct mem_info *info)
 	const struct mb_info *mbi = phys_to_virt(mbi_pa);
 	if (!(mbi->flags & MB_INFO_MMAP))
 		panic("the loader gave no memory map");
+	if (mbi->flags & MB_INFO_CMDLINE) {
+		const char *c = phys_to_virt(mbi->cmdline);
+		size_t i = 0;
+		for (; c[i] && i + 1 < sizeof(info->cmdline); i++)
+			info->cmdline[i] = c[i];
+		info->cmdline[i] = 0;
+	}
 
 	for (uint32_t off = 0; off < mbi->mmap_length;) {
 		const struct mb_mmap_entry *e = phys_to_virt(mbi->mmap_addr + off);

@@ -275,6 +275,22 @@ static long sys_sbrk(struct proc *p, intptr_t incr)
 	return (long)old;
 }
 
+/* The program linked into the kernel (kernel/user/utest.c). */
+extern const uint8_t utest_start[], utest_end[];
+
+/* spawn(arg): a new process running the built-in program, created while
+ * the caller's space is active: its user half must start empty. */
+static long sys_spawn(struct proc *p, uintptr_t arg)
+{
+	int err;
+	struct proc *c =
+	        proc_spawn("utest", utest_start, (size_t)(utest_end - utest_start), arg, &err);
+	if (!c)
+		return err;
+	c->parent = p;
+	return c->pid;
+}
+
 long syscall_dispatch(struct trapframe *tf)
 {
 	struct proc *p = cur;
@@ -294,6 +310,7 @@ long syscall_dispatch(struct trapframe *tf)
 	case SYS_wait: return sys_wait(p, a0);
 	case SYS_yield: schedule(); return 0;
 	case SYS_sbrk: return sys_sbrk(p, (intptr_t)a0);
+	case SYS_spawn: return sys_spawn(p, a0);
 	case SYS_kinfo:
 		if (a0 == KINFO_FREE_FRAMES)
 			return (long)mm_frames_free_count(&kmm()->frames);

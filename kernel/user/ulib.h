@@ -7,7 +7,17 @@
 
 #include "sys.h"
 
-enum { SYS_write = 1, SYS_getpid, SYS_fork, SYS_exit, SYS_wait, SYS_yield, SYS_sbrk, SYS_kinfo };
+enum {
+	SYS_write = 1,
+	SYS_getpid,
+	SYS_fork,
+	SYS_exit,
+	SYS_wait,
+	SYS_yield,
+	SYS_sbrk,
+	SYS_kinfo,
+	SYS_spawn
+};
 enum { KINFO_FREE_FRAMES = 1, KINFO_TICKS = 2, KINFO_PHYS = 3 };
 
 static inline long write(int fd, const void *buf, size_t n)
@@ -39,6 +49,10 @@ static inline long yield(void)
 static inline void *sbrk(long incr)
 {
 	return (void *)syscall3(SYS_sbrk, incr, 0, 0);
+}
+static inline long spawn(long arg)
+{
+	return syscall3(SYS_spawn, arg, 0, 0);
 }
 static inline long kinfo(long what, long arg)
 {

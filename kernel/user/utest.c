@@ -22,6 +22,7 @@ enum {
 	T_FORK_EXIT_1000 = 9,
 	T_SBRK = 10,
 	T_SPIN = 11,
+	T_SPAWN = 12,
 };
 #define OTHER_VA 0x70000000ul /* mapped by the kernel in T_OWN_PAGE only */
 
@@ -110,6 +111,13 @@ int main(long test)
 			if (p[i] != (char)i)
 				return 3;
 		return (long)sbrk(-(3 * PAGE + 100)) == (long)p + 3 * PAGE + 100 ? 0 : 4;
+	}
+	case T_SPAWN: {
+		/* A space made while this one runs: its user half starts empty, so
+		 * the child's program loads where this one's already is. */
+		long child = spawn(T_HELLO);
+		int st = -1;
+		return child > 0 && wait(&st) == child && st == 0 ? 0 : 1;
 	}
 	case T_SPIN: {
 		/* Never yields: only the timer can let the others run. */

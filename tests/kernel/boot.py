@@ -14,6 +14,7 @@ import subprocess
 import sys
 
 SUCCESS = (0x10 << 1) | 1  # isa-debug-exit: status = (value << 1) | 1
+FAILURE = (0x11 << 1) | 1
 
 
 def main():
@@ -24,6 +25,9 @@ def main():
     src.add_argument("--iso", help="a GRUB ISO, booted from CD")
     ap.add_argument("--mem", default="128M", help="guest RAM (QEMU -m)")
     ap.add_argument("--timeout", type=int, default=600, help="seconds")
+    ap.add_argument("--append", help="kernel command line (QEMU -append; -kernel only)")
+    ap.add_argument("--expect-panic", metavar="TEXT",
+                    help="pass only if the kernel panics, printing TEXT, and exits with failure")
     ap.add_argument("--gdb", action="store_true", help="wait for GDB on :1234 (-s -S)")
     args = ap.parse_args()
 
@@ -33,6 +37,8 @@ def main():
     use_kvm = os.environ.get("MMKIT_KVM") == "1" and os.access("/dev/kvm", os.R_OK | os.W_OK)
     cmd += ["-accel", "kvm", "-accel", "tcg"] if use_kvm else ["-accel", "tcg"]
     cmd += ["-kernel", args.kernel] if args.kernel else ["-cdrom", args.iso, "-boot", "d"]
+    if args.append:
+        cmd += ["-append", args.append]
     if args.gdb:
         cmd += ["-s", "-S"]
     print("# " + " ".join(cmd), flush=True)
@@ -45,6 +51,14 @@ def main():
     sys.stdout.write(out)
 
     lines = [l.rstrip("\r") for l in out.splitlines()]
+    if args.expect_panic:
+        seen = any(args.expect_panic in l for l in lines)
+        ok = rc == FAILURE and seen
+        if not ok:
+            print("boot: expected a panic printing %r and exit status %d; got status %s%s"
+                  % (args.expect_panic, FAILURE, rc, "" if seen else ", text not seen"))
+        print("%d passed, %d failed" % (1 if ok else 0, 0 if ok else 1))
+        return 0 if ok else 1
     ok = sum(1 for l in lines if re.match(r"ok \d+", l))
     bad = sum(1 for l in lines if re.match(r"not ok \d+", l))
     plans = [int(m.group(1)) for l in lines for m in [re.match(r"1\.\.(\d+)$", l)] if m]

@@ -50,6 +50,7 @@ struct mem_info {
 	unsigned nranges;      /* ranges handed to mm-core */
 	uint64_t meta_bytes;   /* frame metadata, carved from RAM */
 	uint64_t direct_pages; /* pages of the direct map mm-core built */
+	char cmdline[128];     /* the Multiboot command line, or "" */
 };
 
 /**

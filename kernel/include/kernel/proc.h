@@ -39,6 +39,7 @@ enum {
 	SYS_yield = 6,
 	SYS_sbrk = 7,
 	SYS_kinfo = 8, /* test support: read a kernel counter */
+	SYS_spawn = 9, /* start the built-in program as a child */
 };
 /* SYS_kinfo selectors. */
 enum { KINFO_FREE_FRAMES = 1, KINFO_TICKS = 2, KINFO_PHYS = 3 };
