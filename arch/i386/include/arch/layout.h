@@ -16,9 +16,9 @@
 #define ARCH_BOOT_MAP_BYTES UINT64_C(0x40000000)
 /* User processes: initial stack top (grows down), and the ELF class. */
 #define ARCH_USER_STACK_TOP UINT64_C(0xBFFFF000)
-#define ARCH_ELF_CLASS 1   /* ELFCLASS32 */
-#define ARCH_ELF_MACHINE 3 /* EM_386 */
-#define ARCH_SIM_MMU_MODE    MMU_X86_PAGING_32
-#define ARCH_SIM_MAXPHYADDR  32u
+#define ARCH_ELF_CLASS      1 /* ELFCLASS32 */
+#define ARCH_ELF_MACHINE    3 /* EM_386 */
+#define ARCH_SIM_MMU_MODE   MMU_X86_PAGING_32
+#define ARCH_SIM_MAXPHYADDR 32u
 
 #endif

@@ -16,9 +16,9 @@
 #define ARCH_BOOT_MAP_BYTES UINT64_C(0x40000000)
 /* User processes: initial stack top (grows down), and the ELF class. */
 #define ARCH_USER_STACK_TOP UINT64_C(0x00007FFFFFFFF000)
-#define ARCH_ELF_CLASS 2    /* ELFCLASS64 */
-#define ARCH_ELF_MACHINE 62 /* EM_X86_64 */
-#define ARCH_SIM_MMU_MODE    MMU_X86_PAGING_4LEVEL
-#define ARCH_SIM_MAXPHYADDR  46u
+#define ARCH_ELF_CLASS      2  /* ELFCLASS64 */
+#define ARCH_ELF_MACHINE    62 /* EM_X86_64 */
+#define ARCH_SIM_MMU_MODE   MMU_X86_PAGING_4LEVEL
+#define ARCH_SIM_MAXPHYADDR 46u
 
 #endif
