@@ -15,18 +15,19 @@
 #include <arch/pte.h>
 
 #include "assert.h"
+#include "internal.h"
 
 #define ROOT_LEVEL (ARCH_LEVELS - 1u)
 /* Kernel-half tables at this level are allocated once and shared. */
 #define SHARED_LEVEL (ARCH_LEVELS - 2u)
 #define PAGE_MASK    (ARCH_PAGE_SIZE - 1u)
 
-static arch_pte_t *table_at(const struct mm_sys *sys, mm_paddr_t pa)
+arch_pte_t *mmi_table_at(const struct mm_sys *sys, mm_paddr_t pa)
 {
 	return (arch_pte_t *)sys->ops->phys_to_virt(sys->mach, pa);
 }
 
-static struct mm_frame *table_meta(const struct mm_sys *sys, mm_paddr_t pa)
+struct mm_frame *mmi_table_meta(const struct mm_sys *sys, mm_paddr_t pa)
 {
 	struct mm_frame *f = mm_frame_get(&sys->frames, pa);
 	MM_ASSERT(f && f->kind == MM_FRAME_PT);
@@ -40,7 +41,7 @@ static uint64_t leaf_table_span(void)
 }
 
 /* First address past the leaf table that holds @va, capped at @end. */
-static mm_vaddr_t chunk_end(mm_vaddr_t va, mm_vaddr_t end)
+mm_vaddr_t mmi_chunk_end(mm_vaddr_t va, mm_vaddr_t end)
 {
 	mm_vaddr_t next = (va | (leaf_table_span() - 1)) + 1;
 	return (next == 0 || next > end) ? end : next; /* next == 0: wrapped */
@@ -72,20 +73,7 @@ uint32_t mm_sys_frame_put(struct mm_sys *sys, mm_paddr_t pa)
 
 /* ---- TLB batching -------------------------------------------------------- */
 
-/*
- * Invalidations owed by one range operation. Entries are cleared first and
- * the TLB work is done once at the end, before returning to any caller that
- * could touch the pages (single CPU: nothing runs in between).
- */
-struct tlb_batch {
-	const struct mm_sys *sys;
-	bool needed; /* the space is active, or the kernel half changed */
-	bool full;   /* too many pages: flush everything instead */
-	unsigned n;
-	mm_vaddr_t va[MM_TLB_BATCH_PAGES];
-};
-
-static void tlb_add(struct tlb_batch *b, mm_vaddr_t va)
+void mmi_tlb_add(struct mmi_tlb_batch *b, mm_vaddr_t va)
 {
 	if (!b->needed || b->full)
 		return;
@@ -96,7 +84,7 @@ static void tlb_add(struct tlb_batch *b, mm_vaddr_t va)
 	b->va[b->n++] = va;
 }
 
-static void tlb_finish(struct tlb_batch *b)
+void mmi_tlb_finish(struct mmi_tlb_batch *b)
 {
 	if (!b->needed)
 		return;
@@ -120,12 +108,12 @@ static void tlb_finish(struct tlb_batch *b)
  * parent's level in *@missing if @missing is not NULL);
  * -MM_ENOMEM.
  */
-static int leaf_table(struct mm_sys *sys, mm_paddr_t root, mm_vaddr_t va, bool alloc, bool user,
-                      uint64_t *ntables, mm_paddr_t *leaf_pa, unsigned *missing)
+int mmi_leaf_table(struct mm_sys *sys, mm_paddr_t root, mm_vaddr_t va, bool alloc, bool user,
+                   uint64_t *ntables, mm_paddr_t *leaf_pa, unsigned *missing)
 {
 	mm_paddr_t pa = root;
 	for (unsigned level = ROOT_LEVEL; level > 0; level--) {
-		arch_pte_t *t = table_at(sys, pa);
+		arch_pte_t *t = mmi_table_at(sys, pa);
 		unsigned i = arch_pte_index(va, level);
 		if (!arch_pte_is_present(t[i])) {
 			if (!alloc) {
@@ -138,7 +126,7 @@ static int leaf_table(struct mm_sys *sys, mm_paddr_t root, mm_vaddr_t va, bool a
 			if (err)
 				return err;
 			t[i] = arch_pte_table(npa, user);
-			table_meta(sys, pa)->pt_used++;
+			mmi_table_meta(sys, pa)->pt_used++;
 			(*ntables)++;
 		}
 		MM_ASSERT(!arch_pte_is_huge(t[i], level));
@@ -153,25 +141,25 @@ static int leaf_table(struct mm_sys *sys, mm_paddr_t root, mm_vaddr_t va, bool a
  * below @stop_level (ROOT_LEVEL for a user half: never the root;
  * SHARED_LEVEL for the kernel half: never the shared tables).
  */
-static void prune(struct mm_sys *sys, mm_paddr_t root, mm_vaddr_t va, unsigned stop_level,
-                  uint64_t *ntables)
+void mmi_prune(struct mm_sys *sys, mm_paddr_t root, mm_vaddr_t va, unsigned stop_level,
+               uint64_t *ntables)
 {
 	mm_paddr_t path[ARCH_LEVELS];
 	path[ROOT_LEVEL] = root;
 	unsigned lowest = ROOT_LEVEL;
 	for (unsigned level = ROOT_LEVEL; level > 0; level--) {
-		arch_pte_t e = table_at(sys, path[level])[arch_pte_index(va, level)];
+		arch_pte_t e = mmi_table_at(sys, path[level])[arch_pte_index(va, level)];
 		if (!arch_pte_is_present(e))
 			break;
 		path[level - 1] = arch_pte_paddr(e);
 		lowest = level - 1;
 	}
 	for (unsigned level = lowest; level < stop_level; level++) {
-		if (table_meta(sys, path[level])->pt_used != 0)
+		if (mmi_table_meta(sys, path[level])->pt_used != 0)
 			break;
-		arch_pte_t *parent = table_at(sys, path[level + 1]);
+		arch_pte_t *parent = mmi_table_at(sys, path[level + 1]);
 		parent[arch_pte_index(va, level + 1)] = 0;
-		table_meta(sys, path[level + 1])->pt_used--;
+		mmi_table_meta(sys, path[level + 1])->pt_used--;
 		mm_sys_frame_put(sys, path[level]);
 		(*ntables)--;
 	}
@@ -181,15 +169,15 @@ static void prune(struct mm_sys *sys, mm_paddr_t root, mm_vaddr_t va, unsigned s
  * Number of present leaf PTEs in [va, end) under @root. Read only; skips
  * a whole missing subtree at once, so a huge sparse range costs little.
  */
-static uint64_t count_mapped(struct mm_sys *sys, mm_paddr_t root, mm_vaddr_t va, mm_vaddr_t end)
+uint64_t mmi_count_mapped(struct mm_sys *sys, mm_paddr_t root, mm_vaddr_t va, mm_vaddr_t end)
 {
 	uint64_t n = 0;
 	while (va != end) {
-		mm_vaddr_t stop = chunk_end(va, end);
+		mm_vaddr_t stop = mmi_chunk_end(va, end);
 		mm_paddr_t lt;
 		unsigned missing;
-		if (leaf_table(sys, root, va, false, false, NULL, &lt, &missing) == 0) {
-			arch_pte_t *t = table_at(sys, lt);
+		if (mmi_leaf_table(sys, root, va, false, false, NULL, &lt, &missing) == 0) {
+			arch_pte_t *t = mmi_table_at(sys, lt);
 			for (mm_vaddr_t v = va; v != stop; v += ARCH_PAGE_SIZE)
 				n += arch_pte_is_present(t[arch_pte_index(v, 0)]);
 		} else {
@@ -219,8 +207,7 @@ static int check_pages(mm_vaddr_t va, uint64_t npages, mm_vaddr_t *end)
 	return 0;
 }
 
-static int check_user_range(const struct mm_space *s, mm_vaddr_t va, uint64_t npages,
-                            mm_vaddr_t *end)
+int mmi_check_user_range(const struct mm_space *s, mm_vaddr_t va, uint64_t npages, mm_vaddr_t *end)
 {
 	if (s->is_kernel)
 		return -MM_EPERM;
@@ -244,37 +231,21 @@ static int check_kernel_range(mm_vaddr_t va, uint64_t npages, mm_vaddr_t *end)
 
 /* ---- mapping ------------------------------------------------------------- */
 
-struct map_src {
-	bool anon;     /* fresh zeroed frames; else consecutive physical pages */
-	mm_paddr_t pa; /* !anon: physical address of the first page */
-	bool take_ref; /* take a reference on managed frames */
-};
-
-/*
- * Map [va, end) under @root, every page absent (checked by the caller).
- * On failure everything done is undone and the error returned.
- */
-static int map_range(struct mm_sys *sys, mm_paddr_t root, mm_vaddr_t va, mm_vaddr_t end,
-                     const struct map_src *src, unsigned prot, bool user_half, uint64_t *ntables,
-                     uint64_t *npages_out);
-static void unmap_range(struct mm_sys *sys, mm_paddr_t root, mm_vaddr_t va, mm_vaddr_t end,
-                        bool user_half, uint64_t *ntables, struct tlb_batch *b);
-
-static int map_range(struct mm_sys *sys, mm_paddr_t root, mm_vaddr_t va, mm_vaddr_t end,
-                     const struct map_src *src, unsigned prot, bool user_half, uint64_t *ntables,
-                     uint64_t *npages_out)
+int mmi_map_range(struct mm_sys *sys, mm_paddr_t root, mm_vaddr_t va, mm_vaddr_t end,
+                  const struct mmi_map_src *src, unsigned prot, bool user_half, uint64_t *ntables,
+                  uint64_t *npages_out)
 {
 	const unsigned stop = user_half ? ROOT_LEVEL : SHARED_LEVEL;
 	const mm_vaddr_t start = va;
 	int err = 0;
 	while (va != end) {
-		mm_vaddr_t cend = chunk_end(va, end);
+		mm_vaddr_t cend = mmi_chunk_end(va, end);
 		mm_paddr_t lt;
-		err = leaf_table(sys, root, va, true, user_half, ntables, &lt, NULL);
+		err = mmi_leaf_table(sys, root, va, true, user_half, ntables, &lt, NULL);
 		if (err)
 			goto undo_chunk;
-		arch_pte_t *t = table_at(sys, lt);
-		struct mm_frame *lt_meta = table_meta(sys, lt);
+		arch_pte_t *t = mmi_table_at(sys, lt);
+		struct mm_frame *lt_meta = mmi_table_meta(sys, lt);
 		for (; va != cend; va += ARCH_PAGE_SIZE) {
 			mm_paddr_t pa;
 			if (src->anon) {
@@ -300,12 +271,12 @@ static int map_range(struct mm_sys *sys, mm_paddr_t root, mm_vaddr_t va, mm_vadd
 
 undo_chunk:
 	/* Tables linked for the page that failed may be empty: prune them. */
-	prune(sys, root, va, stop, ntables);
+	mmi_prune(sys, root, va, stop, ntables);
 	if (va != start) {
 		/* Nothing mapped here was ever present before: no TLB entries. */
-		struct tlb_batch none = { .sys = sys, .needed = false };
+		struct mmi_tlb_batch none = { .sys = sys, .needed = false };
 		uint64_t before = *npages_out;
-		unmap_range(sys, root, start, va, user_half, ntables, &none);
+		mmi_unmap_range(sys, root, start, va, user_half, ntables, &none);
 		*npages_out = before - ((va - start) >> ARCH_PAGE_SHIFT);
 	}
 	return err;
@@ -316,52 +287,52 @@ undo_chunk:
  * clear each PTE, drop the frame reference (user half only), queue the
  * invalidation, and free tables that become empty.
  */
-static void unmap_range(struct mm_sys *sys, mm_paddr_t root, mm_vaddr_t va, mm_vaddr_t end,
-                        bool user_half, uint64_t *ntables, struct tlb_batch *b)
+void mmi_unmap_range(struct mm_sys *sys, mm_paddr_t root, mm_vaddr_t va, mm_vaddr_t end,
+                     bool user_half, uint64_t *ntables, struct mmi_tlb_batch *b)
 {
 	const unsigned stop = user_half ? ROOT_LEVEL : SHARED_LEVEL;
 	while (va != end) {
-		mm_vaddr_t cstart = va, cend = chunk_end(va, end);
+		mm_vaddr_t cstart = va, cend = mmi_chunk_end(va, end);
 		mm_paddr_t lt;
-		int err = leaf_table(sys, root, va, false, false, NULL, &lt, NULL);
+		int err = mmi_leaf_table(sys, root, va, false, false, NULL, &lt, NULL);
 		MM_ASSERT(err == 0);
-		arch_pte_t *t = table_at(sys, lt);
-		struct mm_frame *lt_meta = table_meta(sys, lt);
+		arch_pte_t *t = mmi_table_at(sys, lt);
+		struct mm_frame *lt_meta = mmi_table_meta(sys, lt);
 		for (; va != cend; va += ARCH_PAGE_SIZE) {
 			unsigned i = arch_pte_index(va, 0);
 			arch_pte_t e = t[i];
 			MM_ASSERT(arch_pte_is_present(e));
 			t[i] = 0;
 			lt_meta->pt_used--;
-			tlb_add(b, va);
+			mmi_tlb_add(b, va);
 			mm_paddr_t pa = arch_pte_paddr(e);
 			if (user_half && mm_frame_get(&sys->frames, pa))
 				mm_sys_frame_put(sys, pa);
 		}
 		if (lt_meta->pt_used == 0)
-			prune(sys, root, cstart, stop, ntables);
+			mmi_prune(sys, root, cstart, stop, ntables);
 	}
 }
 
 int mm_map(struct mm_space *s, mm_vaddr_t va, uint64_t npages, unsigned prot)
 {
 	mm_vaddr_t end;
-	int err = check_user_range(s, va, npages, &end);
+	int err = mmi_check_user_range(s, va, npages, &end);
 	if (err)
 		return err;
 	if (!arch_prot_is_valid(prot))
 		return -MM_EINVAL;
-	if (count_mapped(s->sys, s->root, va, end) != 0)
+	if (mmi_count_mapped(s->sys, s->root, va, end) != 0)
 		return -MM_EEXIST;
-	struct map_src src = { .anon = true };
-	return map_range(s->sys, s->root, va, end, &src, prot, true, &s->table_pages,
-	                 &s->user_pages);
+	struct mmi_map_src src = { .anon = true };
+	return mmi_map_range(s->sys, s->root, va, end, &src, prot, true, &s->table_pages,
+	                     &s->user_pages);
 }
 
 int mm_map_phys(struct mm_space *s, mm_vaddr_t va, mm_paddr_t pa, uint64_t npages, unsigned prot)
 {
 	mm_vaddr_t end;
-	int err = check_user_range(s, va, npages, &end);
+	int err = mmi_check_user_range(s, va, npages, &end);
 	if (err)
 		return err;
 	if (!arch_prot_is_valid(prot) || !arch_pa_is_valid(pa) ||
@@ -374,52 +345,52 @@ int mm_map_phys(struct mm_space *s, mm_vaddr_t va, mm_paddr_t pa, uint64_t npage
 		if (f && f->kind == MM_FRAME_FREE)
 			return -MM_EINVAL;
 	}
-	if (count_mapped(s->sys, s->root, va, end) != 0)
+	if (mmi_count_mapped(s->sys, s->root, va, end) != 0)
 		return -MM_EEXIST;
-	struct map_src src = { .anon = false, .pa = pa, .take_ref = true };
-	return map_range(s->sys, s->root, va, end, &src, prot, true, &s->table_pages,
-	                 &s->user_pages);
+	struct mmi_map_src src = { .anon = false, .pa = pa, .take_ref = true };
+	return mmi_map_range(s->sys, s->root, va, end, &src, prot, true, &s->table_pages,
+	                     &s->user_pages);
 }
 
 int mm_unmap(struct mm_space *s, mm_vaddr_t va, uint64_t npages)
 {
 	mm_vaddr_t end;
-	int err = check_user_range(s, va, npages, &end);
+	int err = mmi_check_user_range(s, va, npages, &end);
 	if (err)
 		return err;
-	if (count_mapped(s->sys, s->root, va, end) != npages)
+	if (mmi_count_mapped(s->sys, s->root, va, end) != npages)
 		return -MM_ENOENT;
-	struct tlb_batch b = { .sys = s->sys, .needed = mm_space_is_active(s) };
-	unmap_range(s->sys, s->root, va, end, true, &s->table_pages, &b);
+	struct mmi_tlb_batch b = { .sys = s->sys, .needed = mm_space_is_active(s) };
+	mmi_unmap_range(s->sys, s->root, va, end, true, &s->table_pages, &b);
 	s->user_pages -= npages;
-	tlb_finish(&b);
+	mmi_tlb_finish(&b);
 	return 0;
 }
 
 int mm_protect(struct mm_space *s, mm_vaddr_t va, uint64_t npages, unsigned prot)
 {
 	mm_vaddr_t end;
-	int err = check_user_range(s, va, npages, &end);
+	int err = mmi_check_user_range(s, va, npages, &end);
 	if (err)
 		return err;
 	if (!arch_prot_is_valid(prot))
 		return -MM_EINVAL;
-	if (count_mapped(s->sys, s->root, va, end) != npages)
+	if (mmi_count_mapped(s->sys, s->root, va, end) != npages)
 		return -MM_ENOENT;
-	struct tlb_batch b = { .sys = s->sys, .needed = mm_space_is_active(s) };
+	struct mmi_tlb_batch b = { .sys = s->sys, .needed = mm_space_is_active(s) };
 	while (va != end) {
-		mm_vaddr_t cend = chunk_end(va, end);
+		mm_vaddr_t cend = mmi_chunk_end(va, end);
 		mm_paddr_t lt;
-		err = leaf_table(s->sys, s->root, va, false, false, NULL, &lt, NULL);
+		err = mmi_leaf_table(s->sys, s->root, va, false, false, NULL, &lt, NULL);
 		MM_ASSERT(err == 0);
-		arch_pte_t *t = table_at(s->sys, lt);
+		arch_pte_t *t = mmi_table_at(s->sys, lt);
 		for (; va != cend; va += ARCH_PAGE_SIZE) {
 			unsigned i = arch_pte_index(va, 0);
 			t[i] = arch_pte_with_prot(t[i], prot);
-			tlb_add(&b, va);
+			mmi_tlb_add(&b, va);
 		}
 	}
-	tlb_finish(&b);
+	mmi_tlb_finish(&b);
 	return 0;
 }
 
@@ -434,12 +405,12 @@ int mm_kernel_map(struct mm_sys *sys, mm_vaddr_t va, mm_paddr_t pa, uint64_t npa
 	mm_paddr_t last_pa = pa + ((npages - 1) << ARCH_PAGE_SHIFT);
 	if (last_pa < pa || !arch_pa_is_valid(last_pa))
 		return -MM_EINVAL;
-	if (count_mapped(sys, sys->kernel.root, va, end) != 0)
+	if (mmi_count_mapped(sys, sys->kernel.root, va, end) != 0)
 		return -MM_EEXIST;
-	struct map_src src = { .anon = false, .pa = pa, .take_ref = false };
+	struct mmi_map_src src = { .anon = false, .pa = pa, .take_ref = false };
 	uint64_t mapped = 0;
-	return map_range(sys, sys->kernel.root, va, end, &src, prot, false, &sys->kernel_tables,
-	                 &mapped);
+	return mmi_map_range(sys, sys->kernel.root, va, end, &src, prot, false, &sys->kernel_tables,
+	                     &mapped);
 }
 
 int mm_kernel_unmap(struct mm_sys *sys, mm_vaddr_t va, uint64_t npages)
@@ -448,11 +419,11 @@ int mm_kernel_unmap(struct mm_sys *sys, mm_vaddr_t va, uint64_t npages)
 	int err = check_kernel_range(va, npages, &end);
 	if (err)
 		return err;
-	if (count_mapped(sys, sys->kernel.root, va, end) != npages)
+	if (mmi_count_mapped(sys, sys->kernel.root, va, end) != npages)
 		return -MM_ENOENT;
-	struct tlb_batch b = { .sys = sys, .needed = sys->active != NULL };
-	unmap_range(sys, sys->kernel.root, va, end, false, &sys->kernel_tables, &b);
-	tlb_finish(&b);
+	struct mmi_tlb_batch b = { .sys = sys, .needed = sys->active != NULL };
+	mmi_unmap_range(sys, sys->kernel.root, va, end, false, &sys->kernel_tables, &b);
+	mmi_tlb_finish(&b);
 	return 0;
 }
 
@@ -463,10 +434,10 @@ int mm_query(const struct mm_space *s, mm_vaddr_t va, struct mm_mapping *out)
 	if (!arch_va_is_canonical(va))
 		return -MM_EINVAL;
 	mm_paddr_t lt;
-	int err = leaf_table(s->sys, s->root, va, false, false, NULL, &lt, NULL);
+	int err = mmi_leaf_table(s->sys, s->root, va, false, false, NULL, &lt, NULL);
 	if (err)
 		return err;
-	arch_pte_t e = table_at(s->sys, lt)[arch_pte_index(va, 0)];
+	arch_pte_t e = mmi_table_at(s->sys, lt)[arch_pte_index(va, 0)];
 	if (!arch_pte_is_present(e))
 		return -MM_ENOENT;
 	mm_paddr_t frame = arch_pte_paddr(e);
@@ -486,7 +457,7 @@ int mm_query(const struct mm_space *s, mm_vaddr_t va, struct mm_mapping *out)
 static int walk_table(const struct mm_sys *sys, mm_paddr_t pa, unsigned level, mm_vaddr_t base,
                       unsigned first, unsigned end, mm_walk_fn fn, void *ctx)
 {
-	const arch_pte_t *t = table_at(sys, pa);
+	const arch_pte_t *t = mmi_table_at(sys, pa);
 	for (unsigned i = first; i < end; i++) {
 		arch_pte_t e = t[i];
 		if (!arch_pte_is_present(e))
@@ -559,11 +530,11 @@ int mm_space_create(struct mm_sys *sys, struct mm_space *s)
 	if (err)
 		return err;
 	/* The kernel half, and only the kernel half, comes from the template. */
-	const arch_pte_t *kt = table_at(sys, sys->kernel.root);
-	arch_pte_t *t = table_at(sys, root);
+	const arch_pte_t *kt = mmi_table_at(sys, sys->kernel.root);
+	arch_pte_t *t = mmi_table_at(sys, root);
 	for (unsigned i = ARCH_KERNEL_FIRST_SLOT; i < ARCH_ENTRIES; i++)
 		t[i] = kt[i];
-	table_meta(sys, root)->pt_used = (uint16_t)(ARCH_ENTRIES - ARCH_KERNEL_FIRST_SLOT);
+	mmi_table_meta(sys, root)->pt_used = (uint16_t)(ARCH_ENTRIES - ARCH_KERNEL_FIRST_SLOT);
 	*s = (struct mm_space){ .sys = sys, .root = root, .table_pages = 1 };
 	list_add(sys, s);
 	return 0;
@@ -573,7 +544,7 @@ int mm_space_create(struct mm_sys *sys, struct mm_space *s)
 static void free_subtree(struct mm_sys *sys, struct mm_space *s, mm_paddr_t pa, unsigned level,
                          unsigned first, unsigned end, bool user_half)
 {
-	arch_pte_t *t = table_at(sys, pa);
+	arch_pte_t *t = mmi_table_at(sys, pa);
 	for (unsigned i = first; i < end; i++) {
 		arch_pte_t e = t[i];
 		if (!arch_pte_is_present(e))
@@ -644,9 +615,9 @@ static int clone_leaf_eager(struct mm_sys *sys, arch_pte_t src, arch_pte_t *dst)
 static int clone_table(struct mm_sys *sys, struct mm_space *child, mm_paddr_t src_pa,
                        mm_paddr_t dst_pa, unsigned level, unsigned first, unsigned end)
 {
-	const arch_pte_t *src = table_at(sys, src_pa);
-	arch_pte_t *dst = table_at(sys, dst_pa);
-	struct mm_frame *dst_meta = table_meta(sys, dst_pa);
+	const arch_pte_t *src = mmi_table_at(sys, src_pa);
+	arch_pte_t *dst = mmi_table_at(sys, dst_pa);
+	struct mm_frame *dst_meta = mmi_table_meta(sys, dst_pa);
 	for (unsigned i = first; i < end; i++) {
 		arch_pte_t e = src[i];
 		if (!arch_pte_is_present(e))
@@ -716,7 +687,7 @@ int mm_sys_init(struct mm_sys *sys, const struct mm_mach_ops *ops, void *mach,
 	err = mm_sys_frame_alloc(sys, MM_FRAME_PT, true, &k->root);
 	if (err)
 		return err;
-	arch_pte_t *root = table_at(sys, k->root);
+	arch_pte_t *root = mmi_table_at(sys, k->root);
 	for (unsigned i = ARCH_KERNEL_FIRST_SLOT; i < ARCH_ENTRIES; i++) {
 		mm_paddr_t t;
 		err = mm_sys_frame_alloc(sys, MM_FRAME_PT, true, &t);
@@ -729,7 +700,7 @@ int mm_sys_init(struct mm_sys *sys, const struct mm_mach_ops *ops, void *mach,
 		root[i] = arch_pte_table(t, false);
 		sys->kernel_tables++;
 	}
-	table_meta(sys, k->root)->pt_used = (uint16_t)(ARCH_ENTRIES - ARCH_KERNEL_FIRST_SLOT);
+	mmi_table_meta(sys, k->root)->pt_used = (uint16_t)(ARCH_ENTRIES - ARCH_KERNEL_FIRST_SLOT);
 	return 0;
 }
 

@@ -1,0 +1,55 @@
+/*
+ * Internal to mm-core: the walker and range helpers shared by space.c (the
+ * page-table layer) and vm.c (regions, faults, mmap). Not a public API.
+ */
+#ifndef MM_SRC_INTERNAL_H
+#define MM_SRC_INTERNAL_H
+
+#include <mm/mm.h>
+
+#include <arch/pte.h>
+
+#define ROOT_LEVEL (ARCH_LEVELS - 1u)
+/* Kernel-half tables at this level are allocated once and shared. */
+#define SHARED_LEVEL (ARCH_LEVELS - 2u)
+#define PAGE_MASK    (ARCH_PAGE_SIZE - 1u)
+
+/*
+ * Invalidations owed by one range operation. Entries are cleared first and
+ * the TLB work is done once at the end, before returning to any caller that
+ * could touch the pages (single CPU: nothing runs in between).
+ */
+struct mmi_tlb_batch {
+	const struct mm_sys *sys;
+	bool needed; /* the space is active, or the kernel half changed */
+	bool full;   /* too many pages: flush everything instead */
+	unsigned n;
+	mm_vaddr_t va[MM_TLB_BATCH_PAGES];
+};
+
+struct mmi_map_src {
+	bool anon;     /* fresh zeroed frames; else consecutive physical pages */
+	mm_paddr_t pa; /* !anon: physical address of the first page */
+	bool take_ref; /* take a reference on managed frames */
+};
+
+arch_pte_t *mmi_table_at(const struct mm_sys *sys, mm_paddr_t pa);
+struct mm_frame *mmi_table_meta(const struct mm_sys *sys, mm_paddr_t pa);
+mm_vaddr_t mmi_chunk_end(mm_vaddr_t va, mm_vaddr_t end);
+void mmi_tlb_add(struct mmi_tlb_batch *b, mm_vaddr_t va);
+void mmi_tlb_finish(struct mmi_tlb_batch *b);
+int mmi_leaf_table(struct mm_sys *sys, mm_paddr_t root, mm_vaddr_t va, bool alloc, bool user,
+                   uint64_t *ntables, mm_paddr_t *leaf_pa, unsigned *missing);
+void mmi_prune(struct mm_sys *sys, mm_paddr_t root, mm_vaddr_t va, unsigned stop_level,
+               uint64_t *ntables);
+uint64_t mmi_count_mapped(struct mm_sys *sys, mm_paddr_t root, mm_vaddr_t va, mm_vaddr_t end);
+int mmi_check_user_range(const struct mm_space *s, mm_vaddr_t va, uint64_t npages, mm_vaddr_t *end);
+/* Map [va, end) under @root, every page absent; all-or-nothing. */
+int mmi_map_range(struct mm_sys *sys, mm_paddr_t root, mm_vaddr_t va, mm_vaddr_t end,
+                  const struct mmi_map_src *src, unsigned prot, bool user_half, uint64_t *ntables,
+                  uint64_t *npages_out);
+/* Unmap [va, end) under @root, every page present. */
+void mmi_unmap_range(struct mm_sys *sys, mm_paddr_t root, mm_vaddr_t va, mm_vaddr_t end,
+                     bool user_half, uint64_t *ntables, struct mmi_tlb_batch *b);
+
+#endif
