@@ -589,16 +589,49 @@ int mm_space_activate(struct mm_space *s)
 	return 0;
 }
 
+/* What a clone does with the leaves of one parent: see mm_space_clone(). */
+struct clone_ctx {
+	struct mm_space *parent, *child;
+	enum mm_clone_mode mode;
+	const struct mm_region *last; /* cache: the region of the last leaf */
+};
+
+/* Is the page at @va in a region whose frames are shared, never copied? */
+static bool in_shared_region(struct clone_ctx *c, mm_vaddr_t va)
+{
+	if (!c->last || va < c->last->start || va >= c->last->end)
+		c->last = mm_region_find(c->parent, va);
+	return c->last && c->last->backing == MM_BACKING_SHARED;
+}
+
 /*
- * The eager clone of one present leaf: a private copy of a managed frame,
- * or the same unmanaged page. The copy-on-write seam: MM_CLONE_COW will
- * share the frame here instead (and write-protect the parent's PTE).
+ * The child's PTE for the parent's present leaf @src at @va. Pass 1 only:
+ * the parent is not touched. EAGER copies managed private frames; COW
+ * shares them, read-only and COW-marked if logically writable.
  */
-static int clone_leaf_eager(struct mm_sys *sys, arch_pte_t src, arch_pte_t *dst)
+static int clone_leaf(struct mm_sys *sys, struct clone_ctx *c, mm_vaddr_t va, arch_pte_t src,
+                      arch_pte_t *dst)
 {
 	mm_paddr_t pa = arch_pte_paddr(src);
-	if (!mm_frame_get(&sys->frames, pa)) {
+	bool cow = arch_pte_is_cow(src);
+	unsigned prot = arch_pte_prot(src) | (cow ? MM_PROT_WRITE : 0); /* logical */
+	if (!mm_frame_get(&sys->frames, pa)) { /* device memory: the same page */
 		*dst = arch_pte_leaf(pa, arch_pte_prot(src));
+		return 0;
+	}
+	if (in_shared_region(c, va)) {
+		int err = mm_frame_ref(&sys->frames, pa);
+		if (!err)
+			*dst = arch_pte_leaf(pa, arch_pte_prot(src));
+		return err;
+	}
+	if (c->mode == MM_CLONE_COW) {
+		int err = mm_frame_ref(&sys->frames, pa);
+		if (err)
+			return err;
+		bool writable = prot & MM_PROT_WRITE;
+		*dst = arch_pte_with_cow(arch_pte_leaf(pa, prot & ~(unsigned)MM_PROT_WRITE),
+		                         writable);
 		return 0;
 	}
 	mm_paddr_t copy;
@@ -607,13 +640,14 @@ static int clone_leaf_eager(struct mm_sys *sys, arch_pte_t src, arch_pte_t *dst)
 		return err;
 	__builtin_memcpy(sys->ops->phys_to_virt(sys->mach, copy),
 	                 sys->ops->phys_to_virt(sys->mach, pa), ARCH_PAGE_SIZE);
-	*dst = arch_pte_leaf(copy, arch_pte_prot(src));
+	*dst = arch_pte_leaf(copy, prot);
 	return 0;
 }
 
-/* Copy entries [first, end) of @src_pa (at @level) into @dst_pa. */
-static int clone_table(struct mm_sys *sys, struct mm_space *child, mm_paddr_t src_pa,
-                       mm_paddr_t dst_pa, unsigned level, unsigned first, unsigned end)
+/* Pass 1: copy entries [first, end) of @src_pa (at @level) into @dst_pa. */
+static int clone_table(struct mm_sys *sys, struct clone_ctx *c, mm_paddr_t src_pa,
+                       mm_paddr_t dst_pa, unsigned level, mm_vaddr_t base, unsigned first,
+                       unsigned end)
 {
 	const arch_pte_t *src = mmi_table_at(sys, src_pa);
 	arch_pte_t *dst = mmi_table_at(sys, dst_pa);
@@ -622,13 +656,14 @@ static int clone_table(struct mm_sys *sys, struct mm_space *child, mm_paddr_t sr
 		arch_pte_t e = src[i];
 		if (!arch_pte_is_present(e))
 			continue;
+		mm_vaddr_t va = base + ((mm_vaddr_t)i << arch_level_shift(level));
 		int err;
 		if (level == 0) {
-			err = clone_leaf_eager(sys, e, &dst[i]);
+			err = clone_leaf(sys, c, va, e, &dst[i]);
 			if (err)
 				return err;
 			dst_meta->pt_used++;
-			child->user_pages++;
+			c->child->user_pages++;
 			continue;
 		}
 		mm_paddr_t t;
@@ -637,33 +672,66 @@ static int clone_table(struct mm_sys *sys, struct mm_space *child, mm_paddr_t sr
 			return err;
 		dst[i] = arch_pte_table(t, true);
 		dst_meta->pt_used++;
-		child->table_pages++;
-		err = clone_table(sys, child, arch_pte_paddr(e), t, level - 1, 0, ARCH_ENTRIES);
+		c->child->table_pages++;
+		err = clone_table(sys, c, arch_pte_paddr(e), t, level - 1, va, 0, ARCH_ENTRIES);
 		if (err)
 			return err; /* the partial child is consistent: destroy frees it */
 	}
 	return 0;
 }
 
+/* Pass 2 of a COW clone: write-protect and COW-mark the parent's private
+ * writable pages. Cannot fail. */
+static void cow_protect(struct mm_sys *sys, struct clone_ctx *c, mm_paddr_t pa, unsigned level,
+                        mm_vaddr_t base, unsigned first, unsigned end)
+{
+	arch_pte_t *t = mmi_table_at(sys, pa);
+	for (unsigned i = first; i < end; i++) {
+		arch_pte_t e = t[i];
+		if (!arch_pte_is_present(e))
+			continue;
+		mm_vaddr_t va = base + ((mm_vaddr_t)i << arch_level_shift(level));
+		if (level > 0) {
+			cow_protect(sys, c, arch_pte_paddr(e), level - 1, va, 0, ARCH_ENTRIES);
+			continue;
+		}
+		unsigned prot = arch_pte_prot(e);
+		if (!(prot & MM_PROT_WRITE) || !mm_frame_get(&sys->frames, arch_pte_paddr(e)) ||
+		    in_shared_region(c, va))
+			continue;
+		t[i] = arch_pte_with_cow(arch_pte_with_prot(e, prot & ~(unsigned)MM_PROT_WRITE),
+		                         true);
+	}
+}
+
 int mm_space_clone(struct mm_space *parent, struct mm_space *child, enum mm_clone_mode mode)
 {
 	if (parent->is_kernel)
 		return -MM_EPERM;
-	if (mode == MM_CLONE_COW)
-		return -MM_ENOTSUP;
-	if (mode != MM_CLONE_EAGER)
+	if (mode != MM_CLONE_EAGER && mode != MM_CLONE_COW)
 		return -MM_EINVAL;
 	struct mm_sys *sys = parent->sys;
 	int err = mm_space_create(sys, child);
 	if (err)
 		return err;
-	err = clone_table(sys, child, parent->root, child->root, ROOT_LEVEL, 0,
+	struct clone_ctx c = { .parent = parent, .child = child, .mode = mode };
+	err = clone_table(sys, &c, parent->root, child->root, ROOT_LEVEL, 0, 0,
 	                  ARCH_KERNEL_FIRST_SLOT);
 	if (err) {
 		int derr = mm_space_destroy(child);
 		MM_ASSERT(derr == 0);
+		return err;
 	}
-	return err;
+	child->nregions = parent->nregions;
+	for (unsigned i = 0; i < parent->nregions; i++)
+		child->regions[i] = parent->regions[i];
+	if (mode == MM_CLONE_COW) {
+		c.last = NULL;
+		cow_protect(sys, &c, parent->root, ROOT_LEVEL, 0, 0, ARCH_KERNEL_FIRST_SLOT);
+		if (mm_space_is_active(parent))
+			sys->ops->flush_all(sys->mach); /* write permissions were revoked */
+	}
+	return 0;
 }
 
 /* ---- the system ---------------------------------------------------------- */

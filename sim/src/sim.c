@@ -538,6 +538,13 @@ static int check_entry(void *ctx, const struct mm_walk_entry *e)
 	return 0;
 }
 
+static int check_cow(void *ctx, const struct mm_walk_entry *e)
+{
+	if (e->leaf && e->cow && (e->prot & MM_PROT_WRITE))
+		return fail(ctx, "a COW page is writable", e->va, e->pa);
+	return 0;
+}
+
 int sim_check(struct sim *sim, char *msg, size_t msg_len)
 {
 	struct mm_sys *sys = &sim->sys;
@@ -610,6 +617,18 @@ int sim_check(struct sim *sim, char *msg, size_t msg_len)
 			rc = fail(&c, "stale TLB entry", sim->tlb[i].vpn << ARCH_PAGE_SHIFT,
 			          sim->tlb[i].pa);
 		}
+	}
+	for (struct mm_space *s = mm_space_first(sys); s && !rc; s = mm_space_next(s)) {
+		c.space = s;
+		for (unsigned i = 0; i < s->nregions && !rc; i++) {
+			const struct mm_region *r = &s->regions[i];
+			if ((r->start | r->end) & (ARCH_PAGE_SIZE - 1) || r->start >= r->end ||
+			    r->end > ARCH_USER_END || (i && r->start < s->regions[i - 1].end))
+				rc = fail(&c, "regions unsorted, unaligned or overlapping",
+				          r->start, 0);
+		}
+		if (!rc)
+			rc = mm_space_walk(s, false, check_cow, &c);
 	}
 	free(c.mapcount);
 	return rc;

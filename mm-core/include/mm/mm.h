@@ -74,6 +74,54 @@ void mm_panic(const char *msg) __attribute__((noreturn));
 
 struct mm_sys;
 
+/** enum mm_region_kind - what a region holds (for people and policy). */
+enum mm_region_kind {
+	MM_REGION_CODE,
+	MM_REGION_RODATA,
+	MM_REGION_DATA, /* data and bss */
+	MM_REGION_HEAP,
+	MM_REGION_STACK,
+	MM_REGION_MMAP,   /* anonymous private mmap */
+	MM_REGION_SHARED, /* anonymous shared mmap */
+	MM_REGION_NKINDS,
+};
+
+/** enum mm_backing - where a region's pages come from on first touch. */
+enum mm_backing {
+	MM_BACKING_ANON,   /* zero-filled frames, private (copy-on-write on fork) */
+	MM_BACKING_FILE,   /* bytes of a file image, then zeros; private */
+	MM_BACKING_SHARED, /* frames shared with every fork, never copied */
+};
+
+/* Region flags. */
+enum {
+	MM_REGION_GROWS_DOWN = 1u << 0, /* a stack: faults below it grow it */
+};
+
+/**
+ * struct mm_region - one region (VMA) of a user half: [start, end), page
+ * aligned virtual addresses, with one protection and one backing.
+ * @limit:    grows-down regions: the lowest address @start may reach; the
+ *            page just below @limit is a guard page that is never mapped.
+ * @file:     file-backed regions: the bytes that belong at @file_va, for
+ *            @file_len bytes (pages beyond them read as zero). The memory
+ *            must outlive the region (the caller owns it).
+ */
+struct mm_region {
+	mm_vaddr_t start, end;
+	mm_vaddr_t limit;
+	const uint8_t *file;
+	mm_vaddr_t file_va;
+	uint64_t file_len;
+	uint8_t prot;    /* MM_PROT_* (READ at least; USER always) */
+	uint8_t kind;    /* enum mm_region_kind */
+	uint8_t backing; /* enum mm_backing */
+	uint8_t flags;   /* MM_REGION_* */
+};
+
+/** MM_REGIONS_MAX - regions per space (the table lives in struct mm_space). */
+#define MM_REGIONS_MAX 64u
+
 /**
  * struct mm_space - one address space. The caller provides the storage (so
  * mm-core never allocates memory other than frames) and must not touch the
@@ -83,6 +131,9 @@ struct mm_sys;
  * @user_pages:  present leaf PTEs in its user half, in 4 KiB pages.
  * @table_pages: page-table frames it owns, root included.
  * @is_kernel:   the system's kernel space (no user half, never destroyed).
+ * @regions:     its regions (VMAs), sorted, non-overlapping; see
+ *               mm_region_add(). The page-table layer (mm_map() and
+ *               friends) works without them; faults and mmap use them.
  */
 struct mm_space {
 	struct mm_sys *sys;
@@ -91,6 +142,8 @@ struct mm_space {
 	uint64_t table_pages;
 	bool is_kernel;
 	struct mm_space *prev, *next; /* every space of @sys */
+	unsigned nregions;            /* regions[0 .. nregions-1], sorted by start */
+	struct mm_region regions[MM_REGIONS_MAX];
 };
 
 /**
@@ -217,23 +270,34 @@ int mm_space_create(struct mm_sys *sys, struct mm_space *space);
 /** enum mm_clone_mode - how mm_space_clone() copies user pages. */
 enum mm_clone_mode {
 	MM_CLONE_EAGER = 0, /* copy every managed user frame now */
-	MM_CLONE_COW = 1,   /* share frames read-only, copy on write (later) */
+	MM_CLONE_COW = 1,   /* share frames read-only, copy on first write */
 };
 
 /**
  * mm_space_clone() - fork: a new space whose user half maps the same pages,
- * with the same protections, as @parent's.
- * @parent: source space, not the kernel space; it is not modified.
+ * with the same logical protections, as @parent's, and the same regions.
+ * @parent: source space, not the kernel space.
  * @child:  caller-provided storage for the new space.
  * @mode:   MM_CLONE_EAGER copies each managed user frame into a fresh frame
- *          of the same contents; unmanaged physical pages (device memory
- *          mapped with mm_map_phys()) are shared, not copied.
+ *          of the same contents. MM_CLONE_COW shares every managed frame
+ *          (one more reference each): pages that are logically writable
+ *          (W, or already COW) in private memory become read-only with the
+ *          software COW bit in both spaces, and the first write copies
+ *          (mm_fault()); read-only pages are shared read-only without the
+ *          COW bit, so writing them stays a protection violation. In both
+ *          modes, pages of MM_BACKING_SHARED regions and unmanaged pages
+ *          (device memory) are shared as they are.
  *
- * TLB: none (the parent is not changed; the child was never active).
+ * COW is done in two passes: the child is built first (the only pass that
+ * allocates), then the parent is write-protected (which cannot fail).
  *
- * Return: 0; -MM_EPERM if @parent is the kernel space; -MM_ENOTSUP for
- * MM_CLONE_COW in this version; -MM_EINVAL for another @mode; -MM_ENOMEM
- * (everything allocated for the child is freed; @parent is untouched).
+ * TLB: MM_CLONE_COW write-protects the parent: if it is active, the TLB is
+ * flushed once. MM_CLONE_EAGER changes nothing in the parent.
+ *
+ * Return: 0; -MM_EPERM if @parent is the kernel space; -MM_EINVAL for a bad
+ * @mode; -MM_ENOMEM; -MM_EOVERFLOW if a frame's reference count is full.
+ * On error everything allocated for the child is freed and @parent is
+ * exactly as it was.
  */
 int mm_space_clone(struct mm_space *parent, struct mm_space *child, enum mm_clone_mode mode);
 
@@ -355,6 +419,131 @@ typedef int (*mm_walk_fn)(void *ctx, const struct mm_walk_entry *e);
  * Return: 0, or the first non-zero value @fn returned.
  */
 int mm_space_walk(const struct mm_space *space, bool kernel_half, mm_walk_fn fn, void *ctx);
+
+
+/* ---- regions, faults and mmap (vm.c) ------------------------------------ */
+
+/**
+ * mm_region_add() - add region @r to @s's user half. No page is mapped:
+ * pages come on first touch (mm_fault()) or by mm_populate().
+ * @r: start and end page aligned, start < end, below ARCH_USER_END; prot
+ *     READ plus any of WRITE and EXEC (USER is implied); kind, backing and
+ *     flags valid; a grows-down region has start - limit page aligned and
+ *     limit >= one page; a file-backed region has @file non-NULL.
+ *
+ * Adjacent anonymous regions of the same kind, protection and flags are
+ * merged. The range, and for a grows-down region its whole reach and guard
+ * page [limit - 4 KiB, end), must not overlap any region or reach.
+ *
+ * Return: 0; -MM_EINVAL (bad region); -MM_EFAULT (outside the user half);
+ * -MM_EEXIST (overlap); -MM_ENOMEM (MM_REGIONS_MAX regions already);
+ * -MM_EPERM (kernel space). Nothing changes on error.
+ */
+int mm_region_add(struct mm_space *s, const struct mm_region *r);
+
+/**
+ * mm_region_find() - the region holding virtual address @va, or NULL.
+ * O(log n): a binary search of the sorted table.
+ */
+const struct mm_region *mm_region_find(const struct mm_space *s, mm_vaddr_t va);
+
+/* Access kinds for mm_fault(). */
+enum {
+	MM_ACCESS_READ = 0,
+	MM_ACCESS_WRITE = 1u << 0,
+	MM_ACCESS_EXEC = 1u << 1,
+};
+
+/** enum mm_fault_verdict - what mm_fault() decided. */
+enum mm_fault_verdict {
+	MM_FAULT_RESOLVED = 0, /* retry the access: it will succeed */
+	MM_FAULT_SEGV,         /* no region there (or the guard page): kill */
+	MM_FAULT_ACCESS,       /* a region there forbids this access: kill */
+	MM_FAULT_OOM,          /* the fix needs a frame and none is left */
+};
+
+/** enum mm_fault_how - how a resolved fault was resolved. */
+enum mm_fault_how {
+	MM_FAULT_DEMAND_ZERO, /* a fresh zeroed frame */
+	MM_FAULT_FILE,        /* a fresh frame filled from the file image */
+	MM_FAULT_COW_COPY,    /* a shared COW frame copied */
+	MM_FAULT_COW_REUSE,   /* a COW frame with one reference made writable */
+	MM_FAULT_STACK_GROW,  /* a stack region grown down, then zero-filled */
+	MM_FAULT_SPURIOUS,    /* the tables already allowed it (stale TLB) */
+	MM_FAULT_NHOWS,
+};
+
+/**
+ * mm_fault() - resolve a page fault at @va in @s's user half, as a
+ * kernel's #PF handler does with CR2 and the error code.
+ * @access: MM_ACCESS_READ, or WRITE or EXEC.
+ * @how:    if not NULL and resolved, receives how.
+ *
+ * Rules: a present page that is COW and written is copied, or made
+ * writable in place if its frame has one reference; a missing page inside
+ * a region whose protection allows @access is filled (zeros, or file
+ * bytes); a missing page below a grows-down region, down to its limit, grows
+ * it; a write to a read-only page is MM_FAULT_ACCESS, never a copy.
+ *
+ * TLB: an entry that changed in an active space is invalidated (invlpg).
+ * On MM_FAULT_OOM nothing changed.
+ *
+ * Return: a verdict.
+ */
+enum mm_fault_verdict mm_fault(struct mm_space *s, mm_vaddr_t va, unsigned access,
+			       enum mm_fault_how *how);
+
+/**
+ * mm_populate() - fault in @npages pages at @va for @access now (what
+ * MAP_POPULATE and a stack's first page need).
+ * Return: 0; -MM_EFAULT if a page is not in a region that allows @access;
+ * -MM_ENOMEM (the pages populated before stay: they are valid).
+ */
+int mm_populate(struct mm_space *s, mm_vaddr_t va, uint64_t npages, unsigned access);
+
+/* mm_mmap() flags. */
+enum {
+	MM_MAP_FIXED = 1u << 0,  /* exactly at @addr; never replaces (-MM_EEXIST) */
+	MM_MAP_SHARED = 1u << 1, /* shared with forks; populated at once */
+};
+
+/**
+ * mm_mmap() - a new anonymous region of @npages pages (mmap(2) with
+ * MAP_ANONYMOUS). Private regions are demand-zero; MM_MAP_SHARED ones are
+ * populated at once and their frames are shared, never copied, on fork.
+ * @addr: with MM_MAP_FIXED, the page-aligned address; otherwise a hint (0:
+ *        none): the highest free gap below the lowest stack is used.
+ * @prot: READ plus any of WRITE and EXEC.
+ * @out:  receives the address.
+ *
+ * Return: 0; -MM_EINVAL (bad arguments); -MM_EFAULT (outside the user
+ * half); -MM_EEXIST (fixed range taken); -MM_ENOMEM (no gap, no region slot,
+ * or no frames for a shared region; nothing changes).
+ */
+int mm_mmap(struct mm_space *s, mm_vaddr_t addr, uint64_t npages, unsigned prot, unsigned flags,
+	    mm_vaddr_t *out);
+
+/**
+ * mm_munmap() - remove [va, va + npages pages) from every region, splitting
+ * regions at its ends, and unmap the pages present there (their frames are
+ * dropped, tables freed when emptied). Holes in the range are fine.
+ * TLB: each unmapped page of an active space is invalidated (batched).
+ * Return: 0; -MM_EINVAL, -MM_EFAULT, -MM_EPERM as for mm_map(); -MM_ENOMEM
+ * if splitting would need more than MM_REGIONS_MAX regions (nothing changes).
+ */
+int mm_munmap(struct mm_space *s, mm_vaddr_t va, uint64_t npages);
+
+/**
+ * mm_mprotect() - set the protection of every region page in the range,
+ * splitting regions at its ends, and of the pages present there. A page
+ * shared copy-on-write stays read-only (with its COW bit) when @prot allows
+ * writing; a private page whose frame another space also maps becomes COW.
+ * TLB: every present page in an active space is invalidated (batched).
+ * Return: 0; -MM_EINVAL (bad @prot or range); -MM_EFAULT; -MM_ENOENT if a
+ * page of the range is in no region; -MM_ENOMEM as for mm_munmap().
+ * Nothing changes on error.
+ */
+int mm_mprotect(struct mm_space *s, mm_vaddr_t va, uint64_t npages, unsigned prot);
 
 /** mm_space_is_active() - is @space the one the MMU uses? */
 static inline bool mm_space_is_active(const struct mm_space *space)

@@ -81,13 +81,17 @@ enum {
 	SIM_WRITE = 1u << 0,
 	SIM_USER = 1u << 1, /* CPL 3; else supervisor */
 	SIM_FETCH = 1u << 2,
+	/* Handle a #PF in a user address as a kernel does: mm_fault() on the
+	 * active space, then retry; only an unresolved fault is returned. */
+	SIM_DEMAND = 1u << 3,
 };
 
 /** struct sim_fault - why an access did not complete. */
 struct sim_fault {
-	bool page_fault;     /* #PF: see error_code; else #GP (non-canonical) */
-	mm_vaddr_t va;       /* the faulting linear address (CR2) */
-	uint32_t error_code; /* SDM Vol. 3A §4.7 bits (MMU_PF_* / SIM_PF_*) */
+	bool page_fault;               /* #PF: see error_code; else #GP (non-canonical) */
+	mm_vaddr_t va;                 /* the faulting linear address (CR2) */
+	uint32_t error_code;           /* SDM Vol. 3A §4.7 bits (MMU_PF_* / SIM_PF_*) */
+	enum mm_fault_verdict verdict; /* with SIM_DEMAND: mm_fault()'s answer */
 };
 
 /* Page-fault error-code bits (SDM Vol. 3A §4.7), for callers. */
@@ -144,7 +148,9 @@ void sim_tlb_flush(struct sim *sim);
  *    map it (a MM_FRAME_KERNEL one has at least one more: the kernel's);
  *  - each space's user_pages and table_pages, and the allocator's count of
  *    page-table frames, match what the tables hold;
- *  - no TLB entry allows what the tables do not (no stale entry).
+ *  - no TLB entry allows what the tables do not (no stale entry);
+ *  - regions are sorted, page aligned and do not overlap; no COW page is
+ *    writable.
  * Return: 0; -1 with a message naming the first violation in @msg.
  */
 int sim_check(struct sim *sim, char *msg, size_t msg_len);

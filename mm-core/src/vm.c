@@ -1,0 +1,458 @@
+/*
+ * mm-core's virtual-memory layer over the page tables: regions (VMAs),
+ * page-fault resolution (demand zero, file fill, copy-on-write, stack
+ * growth), populate, and anonymous mmap/munmap/mprotect. See <mm/mm.h>.
+ *
+ * Regions live in a sorted array inside struct mm_space, so region
+ * bookkeeping never allocates: the only allocations are frames, and each
+ * operation that allocates undoes itself on -MM_ENOMEM.
+ */
+#include "assert.h"
+#include "internal.h"
+
+#define PAGE ARCH_PAGE_SIZE
+
+static bool grows_down(const struct mm_region *r)
+{
+	return (r->flags & MM_REGION_GROWS_DOWN) != 0;
+}
+
+/* Lowest address a region occupies for overlap purposes: a stack's whole
+ * reach and its guard page. */
+static mm_vaddr_t reach_lo(const struct mm_region *r)
+{
+	return grows_down(r) ? r->limit - PAGE : r->start;
+}
+
+/* Index of the first region whose start is above @va (insert position). */
+static unsigned index_after(const struct mm_space *s, mm_vaddr_t va)
+{
+	unsigned lo = 0, hi = s->nregions;
+	while (lo < hi) {
+		unsigned mid = (lo + hi) / 2;
+		if (s->regions[mid].start <= va)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+const struct mm_region *mm_region_find(const struct mm_space *s, mm_vaddr_t va)
+{
+	unsigned i = index_after(s, va);
+	if (i == 0)
+		return NULL;
+	const struct mm_region *r = &s->regions[i - 1];
+	return va < r->end ? r : NULL;
+}
+
+static bool overlaps(const struct mm_space *s, mm_vaddr_t lo, mm_vaddr_t hi)
+{
+	for (unsigned i = 0; i < s->nregions; i++)
+		if (lo < s->regions[i].end && reach_lo(&s->regions[i]) < hi)
+			return true;
+	return false;
+}
+
+static void insert_at(struct mm_space *s, unsigned i, const struct mm_region *r)
+{
+	MM_ASSERT(s->nregions < MM_REGIONS_MAX);
+	for (unsigned j = s->nregions; j > i; j--)
+		s->regions[j] = s->regions[j - 1];
+	s->regions[i] = *r;
+	s->nregions++;
+}
+
+static void remove_at(struct mm_space *s, unsigned i)
+{
+	for (unsigned j = i; j + 1 < s->nregions; j++)
+		s->regions[j] = s->regions[j + 1];
+	s->nregions--;
+}
+
+static bool mergeable(const struct mm_region *a, const struct mm_region *b)
+{
+	return a->end == b->start && a->backing == MM_BACKING_ANON &&
+	       b->backing == MM_BACKING_ANON && a->kind == b->kind && a->prot == b->prot &&
+	       a->flags == 0 && b->flags == 0;
+}
+
+/* Merge every pair of adjacent mergeable regions. */
+static void merge_all(struct mm_space *s)
+{
+	for (unsigned i = 0; i + 1 < s->nregions;) {
+		if (mergeable(&s->regions[i], &s->regions[i + 1])) {
+			s->regions[i].end = s->regions[i + 1].end;
+			remove_at(s, i + 1);
+		} else {
+			i++;
+		}
+	}
+}
+
+static bool prot_ok(unsigned prot)
+{
+	return arch_prot_is_valid(prot | MM_PROT_USER);
+}
+
+int mm_region_add(struct mm_space *s, const struct mm_region *r)
+{
+	if (s->is_kernel)
+		return -MM_EPERM;
+	if ((r->start & PAGE_MASK) || (r->end & PAGE_MASK) || r->start >= r->end ||
+	    !prot_ok(r->prot) || r->kind >= MM_REGION_NKINDS || r->backing > MM_BACKING_SHARED ||
+	    (r->flags & ~(unsigned)MM_REGION_GROWS_DOWN) ||
+	    (r->backing == MM_BACKING_FILE && !r->file))
+		return -MM_EINVAL;
+	if (grows_down(r) && ((r->limit & PAGE_MASK) || r->limit < PAGE || r->limit > r->start))
+		return -MM_EINVAL;
+	if (r->end > ARCH_USER_END)
+		return -MM_EFAULT;
+	if (overlaps(s, reach_lo(r), r->end))
+		return -MM_EEXIST;
+	if (s->nregions == MM_REGIONS_MAX)
+		return -MM_ENOMEM;
+	struct mm_region c = *r;
+	c.prot |= MM_PROT_USER;
+	if (!grows_down(&c))
+		c.limit = 0;
+	insert_at(s, index_after(s, c.start), &c);
+	merge_all(s);
+	return 0;
+}
+
+/* Split the region holding @va (strictly inside it) in two at @va. */
+static void split_at(struct mm_space *s, mm_vaddr_t va)
+{
+	unsigned i = index_after(s, va);
+	if (i == 0)
+		return;
+	struct mm_region *r = &s->regions[i - 1];
+	if (!(r->start < va && va < r->end))
+		return;
+	struct mm_region upper = *r;
+	upper.start = va;
+	upper.flags &= (uint8_t)~MM_REGION_GROWS_DOWN; /* only the bottom part grows */
+	upper.limit = 0;
+	r->end = va;
+	insert_at(s, i, &upper);
+}
+
+/* Splits needed to cut [va, end) out of the regions: 0, 1 or 2. */
+static unsigned splits_needed(const struct mm_space *s, mm_vaddr_t va, mm_vaddr_t end)
+{
+	const struct mm_region *a = mm_region_find(s, va), *b = mm_region_find(s, end);
+	return (a && a->start < va) + (b && b->start < end && end < b->end);
+}
+
+/* ---- page helpers ----------------------------------------------------------- */
+
+/* The PTE slot of @va, or NULL if its leaf table does not exist. */
+static arch_pte_t *pte_slot(struct mm_space *s, mm_vaddr_t va, mm_paddr_t *table_pa)
+{
+	mm_paddr_t lt;
+	if (mmi_leaf_table(s->sys, s->root, va, false, false, NULL, &lt, NULL) != 0)
+		return NULL;
+	if (table_pa)
+		*table_pa = lt;
+	return &mmi_table_at(s->sys, lt)[arch_pte_index(va, 0)];
+}
+
+static void invalidate(struct mm_space *s, mm_vaddr_t va)
+{
+	if (mm_space_is_active(s))
+		s->sys->ops->invalidate_page(s->sys->mach, va);
+}
+
+static bool allows(unsigned prot, unsigned access)
+{
+	return (!(access & MM_ACCESS_WRITE) || (prot & MM_PROT_WRITE)) &&
+	       (!(access & MM_ACCESS_EXEC) || (prot & MM_PROT_EXEC));
+}
+
+/* A fresh page at @va for region @r (zero or file bytes), mapped with the
+ * region's protection. All-or-nothing. */
+static enum mm_fault_verdict fill_page(struct mm_space *s, const struct mm_region *r, mm_vaddr_t va,
+                                       enum mm_fault_how *how)
+{
+	struct mmi_map_src src = { .anon = true };
+	uint64_t one = 0;
+	int err = mmi_map_range(s->sys, s->root, va, va + PAGE, &src, r->prot, true,
+	                        &s->table_pages, &one);
+	if (err)
+		return MM_FAULT_OOM;
+	s->user_pages++;
+	*how = MM_FAULT_DEMAND_ZERO;
+	if (r->backing == MM_BACKING_FILE && va + PAGE > r->file_va &&
+	    va < r->file_va + r->file_len) {
+		mm_vaddr_t lo = va > r->file_va ? va : r->file_va;
+		mm_vaddr_t hi = r->file_va + r->file_len;
+		if (hi > va + PAGE)
+			hi = va + PAGE;
+		arch_pte_t *e = pte_slot(s, va, NULL);
+		uint8_t *frame = s->sys->ops->phys_to_virt(s->sys->mach, arch_pte_paddr(*e));
+		__builtin_memcpy(frame + (lo - va), r->file + (lo - r->file_va), (size_t)(hi - lo));
+		*how = MM_FAULT_FILE;
+	}
+	return MM_FAULT_RESOLVED;
+}
+
+/* A write to a present COW page: copy it, or take it over if alone. */
+static enum mm_fault_verdict break_cow(struct mm_space *s, arch_pte_t *e, mm_vaddr_t va,
+                                       enum mm_fault_how *how)
+{
+	struct mm_sys *sys = s->sys;
+	mm_paddr_t old = arch_pte_paddr(*e);
+	struct mm_frame *f = mm_frame_get(&sys->frames, old);
+	MM_ASSERT(f && f->kind != MM_FRAME_FREE);
+	unsigned prot = arch_pte_prot(*e) | MM_PROT_WRITE;
+	if (f->ref_or_next == 1) {
+		*e = arch_pte_with_cow(arch_pte_with_prot(*e, prot), false);
+		*how = MM_FAULT_COW_REUSE;
+	} else {
+		mm_paddr_t copy;
+		if (mm_sys_frame_alloc(sys, MM_FRAME_USER, false, &copy) != 0)
+			return MM_FAULT_OOM;
+		__builtin_memcpy(sys->ops->phys_to_virt(sys->mach, copy),
+		                 sys->ops->phys_to_virt(sys->mach, old), PAGE);
+		*e = arch_pte_leaf(copy, prot);
+		mm_sys_frame_put(sys, old);
+		*how = MM_FAULT_COW_COPY;
+	}
+	invalidate(s, va);
+	return MM_FAULT_RESOLVED;
+}
+
+enum mm_fault_verdict mm_fault(struct mm_space *s, mm_vaddr_t va, unsigned access,
+                               enum mm_fault_how *how)
+{
+	enum mm_fault_how dummy;
+	if (!how)
+		how = &dummy;
+	if (s->is_kernel || !arch_va_is_canonical(va) || va >= ARCH_USER_END)
+		return MM_FAULT_SEGV;
+	const mm_vaddr_t page = va & ~(mm_vaddr_t)PAGE_MASK;
+	const struct mm_region *r = mm_region_find(s, page);
+	arch_pte_t *e = pte_slot(s, page, NULL);
+
+	if (e && arch_pte_is_present(*e)) {
+		unsigned hw = arch_pte_prot(*e);
+		bool cow = arch_pte_is_cow(*e);
+		unsigned logical = hw | (cow ? MM_PROT_WRITE : 0);
+		if (!allows(r ? r->prot : logical, access) || !allows(logical, access))
+			return MM_FAULT_ACCESS;
+		if ((access & MM_ACCESS_WRITE) && !(hw & MM_PROT_WRITE))
+			return break_cow(s, e, page, how); /* cow is set: logical allows */
+		*how = MM_FAULT_SPURIOUS;
+		invalidate(s, page);
+		return MM_FAULT_RESOLVED;
+	}
+	if (r) {
+		if (!allows(r->prot, access))
+			return MM_FAULT_ACCESS;
+		return fill_page(s, r, page, how);
+	}
+	/* Below a stack, within its reach: grow it. The guard page is below
+	 * the limit, so it is never reached. */
+	unsigned i = index_after(s, page);
+	if (i < s->nregions && grows_down(&s->regions[i]) && page >= s->regions[i].limit) {
+		struct mm_region *st = &s->regions[i];
+		if (!allows(st->prot, access))
+			return MM_FAULT_ACCESS;
+		mm_vaddr_t old_start = st->start;
+		st->start = page;
+		enum mm_fault_verdict v = fill_page(s, st, page, how);
+		if (v != MM_FAULT_RESOLVED) {
+			st->start = old_start;
+			return v;
+		}
+		*how = MM_FAULT_STACK_GROW;
+		return v;
+	}
+	return MM_FAULT_SEGV;
+}
+
+int mm_populate(struct mm_space *s, mm_vaddr_t va, uint64_t npages, unsigned access)
+{
+	mm_vaddr_t end;
+	int err = mmi_check_user_range(s, va, npages, &end);
+	if (err)
+		return err;
+	for (; va != end; va += PAGE) {
+		arch_pte_t *e = pte_slot(s, va, NULL);
+		if (e && arch_pte_is_present(*e) && allows(arch_pte_prot(*e), access))
+			continue;
+		enum mm_fault_verdict v = mm_fault(s, va, access, NULL);
+		if (v == MM_FAULT_OOM)
+			return -MM_ENOMEM;
+		if (v != MM_FAULT_RESOLVED)
+			return -MM_EFAULT;
+	}
+	return 0;
+}
+
+/* Unmap every present page in [va, end): holes allowed. */
+static void unmap_present(struct mm_space *s, mm_vaddr_t va, mm_vaddr_t end,
+                          struct mmi_tlb_batch *b)
+{
+	struct mm_sys *sys = s->sys;
+	while (va != end) {
+		mm_vaddr_t cstart = va, cend = mmi_chunk_end(va, end);
+		mm_paddr_t lt;
+		unsigned missing;
+		if (mmi_leaf_table(sys, s->root, va, false, false, NULL, &lt, &missing) != 0) {
+			uint64_t span = UINT64_C(1) << arch_level_shift(missing);
+			mm_vaddr_t next = (va | (span - 1)) + 1;
+			va = (next == 0 || next > end || next < va) ? end : next;
+			continue;
+		}
+		arch_pte_t *t = mmi_table_at(sys, lt);
+		struct mm_frame *meta = mmi_table_meta(sys, lt);
+		for (; va != cend; va += PAGE) {
+			arch_pte_t *e = &t[arch_pte_index(va, 0)];
+			if (!arch_pte_is_present(*e))
+				continue;
+			mm_paddr_t pa = arch_pte_paddr(*e);
+			*e = 0;
+			meta->pt_used--;
+			s->user_pages--;
+			mmi_tlb_add(b, va);
+			if (mm_frame_get(&sys->frames, pa))
+				mm_sys_frame_put(sys, pa);
+		}
+		if (meta->pt_used == 0)
+			mmi_prune(sys, s->root, cstart, ROOT_LEVEL, &s->table_pages);
+	}
+}
+
+int mm_munmap(struct mm_space *s, mm_vaddr_t va, uint64_t npages)
+{
+	mm_vaddr_t end;
+	int err = mmi_check_user_range(s, va, npages, &end);
+	if (err)
+		return err;
+	if (s->nregions + splits_needed(s, va, end) > MM_REGIONS_MAX)
+		return -MM_ENOMEM;
+	split_at(s, va);
+	split_at(s, end);
+	for (unsigned i = 0; i < s->nregions;) {
+		const struct mm_region *r = &s->regions[i];
+		if (r->start >= va && r->end <= end)
+			remove_at(s, i);
+		else
+			i++;
+	}
+	struct mmi_tlb_batch b = { .sys = s->sys, .needed = mm_space_is_active(s) };
+	unmap_present(s, va, end, &b);
+	mmi_tlb_finish(&b);
+	return 0;
+}
+
+int mm_mprotect(struct mm_space *s, mm_vaddr_t va, uint64_t npages, unsigned prot)
+{
+	mm_vaddr_t end;
+	int err = mmi_check_user_range(s, va, npages, &end);
+	if (err)
+		return err;
+	if (!prot_ok(prot))
+		return -MM_EINVAL;
+	/* Every page must be in a region: walk the covering regions. */
+	for (mm_vaddr_t at = va; at < end;) {
+		const struct mm_region *r = mm_region_find(s, at);
+		if (!r)
+			return -MM_ENOENT;
+		at = r->end;
+	}
+	if (s->nregions + splits_needed(s, va, end) > MM_REGIONS_MAX)
+		return -MM_ENOMEM;
+	split_at(s, va);
+	split_at(s, end);
+	prot |= MM_PROT_USER;
+	for (unsigned i = 0; i < s->nregions; i++)
+		if (s->regions[i].start >= va && s->regions[i].end <= end)
+			s->regions[i].prot = (uint8_t)prot;
+	struct mmi_tlb_batch b = { .sys = s->sys, .needed = mm_space_is_active(s) };
+	for (mm_vaddr_t at = va; at != end; at += PAGE) {
+		arch_pte_t *e = pte_slot(s, at, NULL);
+		if (!e || !arch_pte_is_present(*e))
+			continue;
+		const struct mm_region *r = mm_region_find(s, at);
+		const struct mm_frame *f = mm_frame_get(&s->sys->frames, arch_pte_paddr(*e));
+		bool cow = arch_pte_is_cow(*e);
+		if ((prot & MM_PROT_WRITE) && !cow && r->backing != MM_BACKING_SHARED && f &&
+		    f->ref_or_next > 1)
+			cow = true; /* another space maps this private frame */
+		unsigned hw = cow ? prot & ~(unsigned)MM_PROT_WRITE : prot;
+		*e = arch_pte_with_cow(arch_pte_with_prot(*e, hw), cow);
+		mmi_tlb_add(&b, at);
+	}
+	merge_all(s);
+	mmi_tlb_finish(&b);
+	return 0;
+}
+
+/* The highest free gap of @len bytes below every stack, or 0. */
+static mm_vaddr_t find_gap(const struct mm_space *s, uint64_t len)
+{
+	mm_vaddr_t top = ARCH_USER_END;
+	for (unsigned i = 0; i < s->nregions; i++)
+		if (grows_down(&s->regions[i]) && reach_lo(&s->regions[i]) < top)
+			top = reach_lo(&s->regions[i]);
+	for (unsigned i = s->nregions; i-- > 0;) {
+		const struct mm_region *r = &s->regions[i];
+		if (reach_lo(r) >= top)
+			continue;
+		if (r->end <= top && top - r->end >= len)
+			return top - len;
+		top = reach_lo(r);
+	}
+	/* Page 0 stays unmapped so that NULL faults. */
+	return top >= PAGE + len ? top - len : 0;
+}
+
+int mm_mmap(struct mm_space *s, mm_vaddr_t addr, uint64_t npages, unsigned prot, unsigned flags,
+            mm_vaddr_t *out)
+{
+	if (s->is_kernel)
+		return -MM_EPERM;
+	if (npages == 0 || !prot_ok(prot) || (flags & ~(unsigned)(MM_MAP_FIXED | MM_MAP_SHARED)) ||
+	    (addr & PAGE_MASK))
+		return -MM_EINVAL;
+	if (npages > (ARCH_USER_END >> ARCH_PAGE_SHIFT))
+		return -MM_ENOMEM;
+	uint64_t len = npages << ARCH_PAGE_SHIFT;
+	mm_vaddr_t at = addr;
+	if (flags & MM_MAP_FIXED) {
+		mm_vaddr_t end;
+		int err = mmi_check_user_range(s, addr, npages, &end);
+		if (err)
+			return err;
+	} else if (!addr || addr >= ARCH_USER_END || len > ARCH_USER_END - addr ||
+	           overlaps(s, addr, addr + len)) {
+		at = find_gap(s, len);
+		if (!at)
+			return -MM_ENOMEM;
+	}
+	bool shared = flags & MM_MAP_SHARED;
+	struct mm_region r = {
+		.start = at,
+		.end = at + len,
+		.prot = (uint8_t)prot,
+		.kind = shared ? MM_REGION_SHARED : MM_REGION_MMAP,
+		.backing = shared ? MM_BACKING_SHARED : MM_BACKING_ANON,
+	};
+	int err = mm_region_add(s, &r);
+	if (err)
+		return err;
+	if (shared) {
+		err = mm_populate(s, at, npages, MM_ACCESS_READ);
+		if (err) {
+			int uerr = mm_munmap(s, at, npages);
+			MM_ASSERT(uerr == 0);
+			return err;
+		}
+	}
+	*out = at;
+	return 0;
+}
