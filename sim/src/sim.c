@@ -390,8 +390,34 @@ static unsigned mmu_acc(unsigned flags)
 	       ((flags & SIM_FETCH) ? MMU_ACC_FETCH : 0);
 }
 
+static int access_once(struct sim *sim, mm_vaddr_t va, unsigned flags, mm_paddr_t *pa,
+                       struct sim_fault *fault);
+
 int sim_access(struct sim *sim, mm_vaddr_t va, unsigned flags, mm_paddr_t *pa,
                struct sim_fault *fault)
+{
+	struct sim_fault f = { 0 };
+	int err = access_once(sim, va, flags, pa, &f);
+	/* A kernel's #PF handler: resolve, then retry the instruction. Two
+	 * rounds at most (a fill, then a COW break of the same page). */
+	for (int round = 0; err && (flags & SIM_DEMAND) && f.page_fault && round < 2; round++) {
+		struct mm_space *s = sim->sys.active;
+		unsigned acc = ((flags & SIM_WRITE) ? MM_ACCESS_WRITE : 0) |
+		               ((flags & SIM_FETCH) ? MM_ACCESS_EXEC : 0);
+		enum mm_fault_how how;
+		f.verdict = s ? mm_fault(s, va, acc, &how) : MM_FAULT_SEGV;
+		if (f.verdict != MM_FAULT_RESOLVED)
+			break;
+		sim->st.resolved[how]++;
+		err = access_once(sim, va, flags, pa, &f);
+	}
+	if (err && fault)
+		*fault = f;
+	return err;
+}
+
+static int access_once(struct sim *sim, mm_vaddr_t va, unsigned flags, mm_paddr_t *pa,
+                       struct sim_fault *fault)
 {
 	const unsigned acc = mmu_acc(flags);
 	const uint64_t vpn = va >> ARCH_PAGE_SHIFT;

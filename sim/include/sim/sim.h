@@ -43,10 +43,11 @@ struct sim_stats {
 	uint64_t page_faults; /* accesses that raised #PF */
 	uint64_t spurious;    /* TLB hits that denied access and were re-walked */
 	uint64_t cr3_writes;
-	uint64_t invlpg;         /* invalidate_page hooks executed */
-	uint64_t flushes;        /* flush_all hooks executed */
-	uint64_t dropped_invlpg; /* invalidations skipped by sim_drop_invalidations() */
-	uint64_t stale;          /* stale TLB entries found */
+	uint64_t invlpg;                   /* invalidate_page hooks executed */
+	uint64_t flushes;                  /* flush_all hooks executed */
+	uint64_t dropped_invlpg;           /* invalidations skipped by sim_drop_invalidations() */
+	uint64_t stale;                    /* stale TLB entries found */
+	uint64_t resolved[MM_FAULT_NHOWS]; /* SIM_DEMAND faults resolved, by how */
 	mm_vaddr_t last_stale_va;
 };
 
