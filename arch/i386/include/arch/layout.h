@@ -18,6 +18,8 @@
 #define ARCH_USER_STACK_TOP UINT64_C(0xBFFFF000)
 #define ARCH_ELF_CLASS      1 /* ELFCLASS32 */
 #define ARCH_ELF_MACHINE    3 /* EM_386 */
+/* Where a position-independent executable (ET_DYN) is loaded, as Linux does. */
+#define ARCH_ELF_DYN_BASE   UINT64_C(0x56555000)
 #define ARCH_SIM_MMU_MODE   MMU_X86_PAGING_32
 #define ARCH_SIM_MAXPHYADDR 32u
 

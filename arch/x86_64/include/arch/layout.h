@@ -18,6 +18,8 @@
 #define ARCH_USER_STACK_TOP UINT64_C(0x00007FFFFFFFF000)
 #define ARCH_ELF_CLASS      2  /* ELFCLASS64 */
 #define ARCH_ELF_MACHINE    62 /* EM_X86_64 */
+/* Where a position-independent executable (ET_DYN) is loaded, as Linux does. */
+#define ARCH_ELF_DYN_BASE   UINT64_C(0x0000555555554000)
 #define ARCH_SIM_MMU_MODE   MMU_X86_PAGING_4LEVEL
 #define ARCH_SIM_MAXPHYADDR 46u
 
