@@ -193,7 +193,7 @@ static void check_half(struct proc *p, void *ctx)
 	struct half_check *c = ctx;
 	const size_t off = ARCH_KERNEL_FIRST_SLOT * sizeof(arch_pte_t);
 	c->spaces++;
-	c->same &= memcmp((const uint8_t *)phys_to_virt(p->space.root) + off,
+	c->same &= memcmp((const uint8_t *)phys_to_virt(p->space->root) + off,
 	                  (const uint8_t *)phys_to_virt(kmm()->kernel.root) + off,
 	                  ARCH_PAGE_SIZE - off) == 0;
 }
@@ -210,7 +210,7 @@ static void test_processes(void)
 	spawn(T_WRITE_TEXT);
 	spawn(T_OTHERS_PAGE);
 	struct proc *owner = spawn(T_OWN_PAGE);
-	if (mm_map(&owner->space, OTHER_VA, 1, URW) != 0)
+	if (mm_map(owner->space, OTHER_VA, 1, URW) != 0)
 		panic("mapping the owner's private page");
 	spawn(T_FORK);
 	spawn(T_SBRK);

@@ -4,7 +4,7 @@
  * clones the space (eager copy); exit gives every frame back.
  * Single CPU; system calls run with interrupts off (interrupt gates).
  */
-#include <kernel/elf.h>
+#include <mm/exec.h>
 #include <kernel/proc.h>
 
 #include <arch/layout.h>
@@ -12,8 +12,7 @@
 
 #include "x86.h"
 
-#define USTACK_PAGES 4
-#define HEAP_BASE    UINT64_C(0x10000000)
+#define HEAP_MAX (UINT64_C(1) << 28) /* bytes sbrk() may add */
 
 static struct proc procs[NPROC];
 static uint8_t kstacks[NPROC][KSTACK_SIZE] __attribute__((aligned(16)));
@@ -33,7 +32,34 @@ const struct sched_stats *sched_stats(void)
 
 static struct mm_space *space_of(struct proc *p)
 {
-	return p->pid == 0 ? mm_sys_kernel_space(kmm()) : &p->space;
+	return p->pid == 0 ? mm_sys_kernel_space(kmm()) : p->space;
+}
+
+/* The two programs linked into the kernel (kernel/user/). */
+extern const uint8_t utest_start[], utest_end[], uhello_start[], uhello_end[];
+static const struct {
+	const char *name;
+	const uint8_t *start, *end;
+} programs[] = { { "utest", utest_start, utest_end }, { "uhello", uhello_start, uhello_end } };
+
+/* Build the image of @image into the empty space @s; set up @p's user
+ * registers and heap. */
+static int load_image(struct proc *p, struct mm_space *s, const char *name, const void *image,
+                      size_t size, uintptr_t arg, bool arg_is_sp)
+{
+	const char *argv[] = { name, arg_is_sp ? "from-exec" : NULL, NULL };
+	const char *envp[] = { "MMKIT=1", NULL };
+	struct mm_exec_args a = { .argv = argv,
+		                  .envp = envp,
+		                  .stack_top = ARCH_USER_STACK_TOP,
+		                  .stack_max_pages = USTACK_MAX_PAGES };
+	struct mm_exec_image img;
+	int err = mm_exec(s, image, size, &a, &img);
+	if (err)
+		return err;
+	tf_init_user(p->tf, img.entry, img.sp, arg_is_sp ? img.sp : arg);
+	p->heap_base = p->brk = img.brk;
+	return 0;
 }
 
 void proc_init(void)
@@ -70,23 +96,18 @@ struct proc *proc_spawn(const char *name, const void *image, size_t size, uintpt
 		*err = -MM_ENOMEM;
 		return NULL;
 	}
-	uintptr_t entry;
-	*err = mm_space_create(kmm(), &p->space);
+	p->space = &p->slot[0];
+	*err = mm_space_create(kmm(), p->space);
 	if (*err)
 		goto fail_slot;
-	*err = elf_load(&p->space, image, size, &entry);
-	if (!*err)
-		*err = mm_map(&p->space, ARCH_USER_STACK_TOP - USTACK_PAGES * ARCH_PAGE_SIZE,
-		              USTACK_PAGES, MM_PROT_READ | MM_PROT_WRITE | MM_PROT_USER);
+	*err = load_image(p, p->space, name, image, size, arg, false);
 	if (*err)
 		goto fail_space;
-	tf_init_user(p->tf, entry, (uintptr_t)ARCH_USER_STACK_TOP - 16, arg);
-	p->heap_base = p->brk = (uintptr_t)HEAP_BASE;
 	p->parent = &procs[0];
 	p->state = P_RUNNABLE;
 	return p;
 fail_space:
-	mm_space_destroy(&p->space);
+	mm_space_destroy(p->space);
 fail_slot:
 	p->state = P_UNUSED;
 	return NULL;
@@ -138,7 +159,7 @@ __attribute__((noreturn)) static void proc_exit(int status)
 	/* Switch to the kernel space first: a space cannot free the tables
 	 * it runs on (mm_space_destroy() says -MM_EBUSY). */
 	mm_space_activate(mm_sys_kernel_space(kmm()));
-	int err = mm_space_destroy(&p->space);
+	int err = mm_space_destroy(p->space);
 	if (err)
 		panic("exit: mm_space_destroy: %s", mm_strerror(err));
 	for (int i = 1; i < NPROC; i++)
@@ -192,8 +213,10 @@ void proc_run_until_idle(void (*on_exit)(struct proc *p, void *ctx), void *ctx)
 
 /* ---- system calls --------------------------------------------------------- */
 
-/* Is [va, va + len) inside the caller's user half and mapped for user
- * access (and writable if @write)? Checked before the kernel touches it. */
+/* Is [va, va + len) inside the caller's user half, and can user code
+ * access it (write it if @write)? Pages not present yet, or COW, are
+ * faulted in as the user's own access would. Checked before the kernel
+ * touches user memory. */
 static bool user_range_ok(struct proc *p, uintptr_t va, size_t len, bool write)
 {
 	if (len == 0)
@@ -203,8 +226,14 @@ static bool user_range_ok(struct proc *p, uintptr_t va, size_t len, bool write)
 	uintptr_t page = va & ~(uintptr_t)(ARCH_PAGE_SIZE - 1);
 	for (; page < va + len; page += ARCH_PAGE_SIZE) {
 		struct mm_mapping m;
-		if (mm_query(&p->space, page, &m) != 0 || !(m.prot & MM_PROT_USER) ||
-		    (write && !(m.prot & MM_PROT_WRITE)))
+		if (mm_query(p->space, page, &m) == 0 && (m.prot & MM_PROT_USER) &&
+		    (!write || (m.prot & MM_PROT_WRITE)))
+			continue;
+		/* Not present yet, or COW: fault it in as the user's access would. */
+		if (mm_fault(p->space, page, write ? MM_ACCESS_WRITE : MM_ACCESS_READ, NULL) !=
+		    MM_FAULT_RESOLVED)
+			return false;
+		if (mm_query(p->space, page, &m) != 0 || !(m.prot & MM_PROT_USER))
 			return false;
 	}
 	return true;
@@ -215,7 +244,8 @@ static long sys_fork(struct proc *p)
 	struct proc *c = proc_alloc(p->name);
 	if (!c)
 		return -MM_ENOMEM;
-	int err = mm_space_clone(&p->space, &c->space, MM_CLONE_EAGER);
+	c->space = &c->slot[0];
+	int err = mm_space_clone(p->space, c->space, MM_CLONE_COW);
 	if (err) {
 		c->state = P_UNUSED;
 		return err;
@@ -259,24 +289,26 @@ static long sys_sbrk(struct proc *p, intptr_t incr)
 {
 	uintptr_t old = p->brk, new_brk = old + (uintptr_t)incr;
 	if ((incr > 0 && new_brk < old) || (incr < 0 && new_brk > old) || new_brk < p->heap_base ||
-	    new_brk > HEAP_BASE + (UINT64_C(1) << 28))
+	    new_brk - p->heap_base > HEAP_MAX)
 		return -MM_EINVAL;
 	const uintptr_t mask = ARCH_PAGE_SIZE - 1;
 	uintptr_t old_end = (old + mask) & ~mask, new_end = (new_brk + mask) & ~mask;
 	int err = 0;
-	if (new_end > old_end)
-		err = mm_map(&p->space, old_end, (new_end - old_end) / ARCH_PAGE_SIZE,
-		             MM_PROT_READ | MM_PROT_WRITE | MM_PROT_USER);
-	else if (new_end < old_end)
-		err = mm_unmap(&p->space, new_end, (old_end - new_end) / ARCH_PAGE_SIZE);
+	if (new_end > old_end) { /* a demand-zero heap region (merges with the last) */
+		struct mm_region r = { .start = old_end,
+			               .end = new_end,
+			               .prot = MM_PROT_READ | MM_PROT_WRITE,
+			               .kind = MM_REGION_HEAP,
+			               .backing = MM_BACKING_ANON };
+		err = mm_region_add(p->space, &r);
+	} else if (new_end < old_end) {
+		err = mm_munmap(p->space, new_end, (old_end - new_end) / ARCH_PAGE_SIZE);
+	}
 	if (err)
 		return err;
 	p->brk = new_brk;
 	return (long)old;
 }
-
-/* The program linked into the kernel (kernel/user/utest.c). */
-extern const uint8_t utest_start[], utest_end[];
 
 /* spawn(arg): a new process running the built-in program, created while
  * the caller's space is active: its user half must start empty. */
@@ -289,6 +321,44 @@ static long sys_spawn(struct proc *p, uintptr_t arg)
 		return err;
 	c->parent = p;
 	return c->pid;
+}
+
+/* exec(n, arg): replace the image with built-in program @n. The new image
+ * is built in the other space slot; the old one is destroyed only once the
+ * new one is complete, so a failure returns to the old image. */
+static long sys_exec(struct proc *p, uintptr_t n)
+{
+	if (n >= sizeof(programs) / sizeof(programs[0]))
+		return -MM_EINVAL;
+	struct mm_space *old = p->space, *new = old == &p->slot[0] ? &p->slot[1] : &p->slot[0];
+	int err = mm_space_create(kmm(), new);
+	if (err)
+		return err;
+	struct trapframe saved = *p->tf;
+	err = load_image(p, new, programs[n].name, programs[n].start,
+	                 (size_t)(programs[n].end - programs[n].start), 0, true);
+	if (err) {
+		*p->tf = saved;
+		mm_space_destroy(new);
+		return err;
+	}
+	p->space = new;
+	p->name = programs[n].name;
+	mm_space_activate(new);
+	err = mm_space_destroy(old);
+	if (err)
+		panic("exec: destroying the old image: %s", mm_strerror(err));
+	return (long)TF_RET(p->tf); /* keep the new image's first argument */
+}
+
+static long sys_mmap(struct proc *p, uintptr_t len, uintptr_t prot)
+{
+	if (len == 0 || (prot & ~(uintptr_t)(MM_PROT_WRITE | MM_PROT_EXEC)))
+		return -MM_EINVAL;
+	mm_vaddr_t va;
+	int err = mm_mmap(p->space, 0, (len + ARCH_PAGE_SIZE - 1) / ARCH_PAGE_SIZE,
+	                  MM_PROT_READ | (unsigned)prot, 0, &va);
+	return err ? err : (long)va;
 }
 
 long syscall_dispatch(struct trapframe *tf)
@@ -311,6 +381,12 @@ long syscall_dispatch(struct trapframe *tf)
 	case SYS_yield: schedule(); return 0;
 	case SYS_sbrk: return sys_sbrk(p, (intptr_t)a0);
 	case SYS_spawn: return sys_spawn(p, a0);
+	case SYS_mmap: return sys_mmap(p, a0, a1);
+	case SYS_munmap:
+		if ((a0 & (ARCH_PAGE_SIZE - 1)) || a1 == 0)
+			return -MM_EINVAL;
+		return mm_munmap(p->space, a0, (a1 + ARCH_PAGE_SIZE - 1) / ARCH_PAGE_SIZE);
+	case SYS_exec: return sys_exec(p, a0);
 	case SYS_kinfo:
 		if (a0 == KINFO_FREE_FRAMES)
 			return (long)mm_frames_free_count(&kmm()->frames);
@@ -318,7 +394,7 @@ long syscall_dispatch(struct trapframe *tf)
 			return (long)stats.ticks;
 		if (a0 == KINFO_PHYS) { /* test support: where is my page? */
 			struct mm_mapping m;
-			if (a1 >= ARCH_USER_END || mm_query(&p->space, a1, &m) != 0)
+			if (a1 >= ARCH_USER_END || mm_query(p->space, a1, &m) != 0)
 				return -MM_EFAULT;
 			p->probe_pa = m.pa;
 			return (long)m.pa;

@@ -70,12 +70,25 @@ void trap(struct trapframe *tf)
 		char what[40];
 		describe_pf(tf->err, what);
 		if (TF_FROM_USER(tf)) {
-			kprintf("# pid %d (%s) killed: page fault at 0x%llx (%s, user; error code "
+			/* Demand paging, copy-on-write and stack growth: mm-core
+			 * decides; only a verdict kills. */
+			unsigned access = ((tf->err & 2) ? MM_ACCESS_WRITE : 0) |
+			                  ((tf->err & 0x10) ? MM_ACCESS_EXEC : 0);
+			enum mm_fault_verdict verdict = mm_fault(p->space, addr, access, NULL);
+			if (verdict == MM_FAULT_RESOLVED)
+				return;
+			static const char *const verdicts[] = { "resolved",
+				                                "segmentation violation",
+				                                "protection violation",
+				                                "out of memory" };
+			kprintf("# pid %d (%s) killed: %s: page fault at 0x%llx (%s, user; error "
+			        "code "
 			        "0x%x: P=%u W=%u U=%u RSVD=%u I/D=%u) pc 0x%llx\n",
-			        p->pid, p->name, (unsigned long long)addr, what, (unsigned)tf->err,
-			        (unsigned)(tf->err & 1), (unsigned)(tf->err >> 1) & 1,
-			        (unsigned)(tf->err >> 2) & 1, (unsigned)(tf->err >> 3) & 1,
-			        (unsigned)(tf->err >> 4) & 1, (unsigned long long)TF_PC(tf));
+			        p->pid, p->name, verdicts[verdict], (unsigned long long)addr, what,
+			        (unsigned)tf->err, (unsigned)(tf->err & 1),
+			        (unsigned)(tf->err >> 1) & 1, (unsigned)(tf->err >> 2) & 1,
+			        (unsigned)(tf->err >> 3) & 1, (unsigned)(tf->err >> 4) & 1,
+			        (unsigned long long)TF_PC(tf));
 			proc_kill(p, "page fault");
 		}
 		panic("kernel page fault at 0x%llx (%s, error code 0x%x) pc 0x%llx, pid %d",

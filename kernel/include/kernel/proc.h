@@ -9,9 +9,10 @@
 
 #include "cpu.h"
 
-#define NPROC       64
-#define KSTACK_SIZE 8192
-#define EXIT_KILLED 0x100 /* exit status of a process killed by a fault */
+#define NPROC            64
+#define KSTACK_SIZE      8192
+#define EXIT_KILLED      0x100 /* exit status of a process killed by a fault */
+#define USTACK_MAX_PAGES 64    /* a stack's reach: 256 KiB, then a guard page */
 
 enum proc_state { P_UNUSED, P_RUNNABLE, P_RUNNING, P_BLOCKED, P_ZOMBIE };
 
@@ -19,10 +20,11 @@ struct proc {
 	int pid;
 	enum proc_state state;
 	const char *name;
-	struct mm_space space; /* unused by the idle process (kernel space) */
-	uintptr_t ksp;         /* saved kernel stack pointer (swtch) */
-	uint8_t *kstack;       /* KSTACK_SIZE bytes; NULL for idle */
-	struct trapframe *tf;  /* user registers, at the top of kstack */
+	struct mm_space *space;  /* one of slot[]; NULL for the idle process */
+	struct mm_space slot[2]; /* exec builds the new image in the other slot */
+	uintptr_t ksp;           /* saved kernel stack pointer (swtch) */
+	uint8_t *kstack;         /* KSTACK_SIZE bytes; NULL for idle */
+	struct trapframe *tf;    /* user registers, at the top of kstack */
 	struct proc *parent;
 	int status;               /* exit status, for wait() */
 	uintptr_t heap_base, brk; /* sbrk() heap: [heap_base, brk) */
@@ -40,6 +42,9 @@ enum {
 	SYS_sbrk = 7,
 	SYS_kinfo = 8, /* test support: read a kernel counter */
 	SYS_spawn = 9, /* start the built-in program as a child */
+	SYS_mmap = 10,
+	SYS_munmap = 11,
+	SYS_exec = 12, /* replace the image with built-in program N */
 };
 /* SYS_kinfo selectors. */
 enum { KINFO_FREE_FRAMES = 1, KINFO_TICKS = 2, KINFO_PHYS = 3 };
@@ -52,9 +57,10 @@ struct sched_stats {
 void proc_init(void);
 /**
  * proc_spawn() - a new process running the ELF executable @image (@size
- * bytes) with @arg in the first argument register of its main(). The
- * image is loaded into a fresh address space through the direct map,
- * without switching CR3. The new process is a child of the idle process.
+ * bytes, kept in memory: segments are read on fault) with @arg in the first
+ * argument register of its main(). mm_exec() builds the image in a fresh
+ * address space through the direct map, without switching CR3. The new
+ * process is a child of the idle process.
  * Return: the process, or NULL with *@err set (-MM_ENOMEM, -MM_EINVAL).
  */
 struct proc *proc_spawn(const char *name, const void *image, size_t size, uintptr_t arg, int *err);
