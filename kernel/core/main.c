@@ -141,7 +141,12 @@ enum {
 	T_FORK_EXIT_1000,
 	T_SBRK,
 	T_SPIN,
-	T_SPAWN
+	T_SPAWN,
+	T_COW,
+	T_STACK_64K,
+	T_STACK_OVERFLOW,
+	T_MMAP,
+	T_EXEC
 };
 #define OTHER_VA UINT64_C(0x70000000)
 
@@ -217,9 +222,14 @@ static void test_processes(void)
 	spawn(T_SPIN);
 	spawn(T_SPIN);
 	spawn(T_SPAWN);
+	spawn(T_COW);
+	spawn(T_STACK_64K);
+	spawn(T_STACK_OVERFLOW);
+	spawn(T_MMAP);
+	spawn(T_EXEC);
 	struct half_check hc = { 0, true };
 	proc_each_live(check_half, &hc);
-	tap_ok(hc.same && hc.spaces == 13, "kernel half identical in all %d live process spaces",
+	tap_ok(hc.same && hc.spaces == 18, "kernel half identical in all %d live process spaces",
 	       hc.spaces);
 	uint64_t switches0 = sched_stats()->switches;
 	proc_run_until_idle(record_exit, NULL);
@@ -251,6 +261,23 @@ static void test_processes(void)
 	results_of(T_SPAWN, r, 4);
 	tap_ok(r[0]->status == 0,
 	       "spawn from a running process: the new space's user half starts empty");
+	results_of(T_COW, r, 4);
+	tap_ok(r[0]->status == 0,
+	       "COW fork: the page is shared after fork, each side's write "
+	       "copies it, and each sees its own value (status %d)",
+	       r[0]->status);
+	results_of(T_STACK_64K, r, 4);
+	tap_ok(r[0]->status == 0, "a stack grows down by 64 KiB on faults");
+	results_of(T_STACK_OVERFLOW, r, 4);
+	tap_ok(r[0]->status == EXIT_KILLED,
+	       "a stack overflowing into its guard page is killed, alone");
+	results_of(T_MMAP, r, 4);
+	tap_ok(r[0]->status == 0,
+	       "mmap, then munmap of a sub-range: the rest stays, the hole kills a toucher "
+	       "(status %d)",
+	       r[0]->status);
+	results_of(T_EXEC, r, 4);
+	tap_ok(r[0]->status == 0, "exec of a second program, with argv, envp and auxv");
 	results_of(T_SBRK, r, 4);
 	tap_ok(r[0]->status == 0, "sbrk: the heap grows by 3 pages and shrinks back");
 	n = results_of(T_SPIN, r, 4);
@@ -269,7 +296,7 @@ static void test_processes(void)
 	tap_ok(r[0]->status == 0 && free2 == free0,
 	       "1000 fork/exit cycles: free frames %u before, %u after", free0, free2);
 	const struct sched_stats *st = sched_stats();
-	tap_ok(st->cr3_writes > 0 && st->killed == 3,
+	tap_ok(st->cr3_writes > 0 && st->killed == 5,
 	       "scheduler: %llu switches, %llu CR3 writes, %llu skipped (same space), %llu ticks",
 	       (unsigned long long)st->switches, (unsigned long long)st->cr3_writes,
 	       (unsigned long long)st->cr3_skips, (unsigned long long)st->ticks);

@@ -16,7 +16,10 @@ enum {
 	SYS_yield,
 	SYS_sbrk,
 	SYS_kinfo,
-	SYS_spawn
+	SYS_spawn,
+	SYS_mmap,
+	SYS_munmap,
+	SYS_exec
 };
 enum { KINFO_FREE_FRAMES = 1, KINFO_TICKS = 2, KINFO_PHYS = 3 };
 
@@ -53,6 +56,19 @@ static inline void *sbrk(long incr)
 static inline long spawn(long arg)
 {
 	return syscall3(SYS_spawn, arg, 0, 0);
+}
+/* mmap(len, MM_PROT_WRITE (2) | MM_PROT_EXEC (4)): readable anonymous memory. */
+static inline void *mmap(unsigned long len, long prot_write_exec)
+{
+	return (void *)syscall3(SYS_mmap, (long)len, prot_write_exec, 0);
+}
+static inline long munmap(void *va, unsigned long len)
+{
+	return syscall3(SYS_munmap, (long)va, (long)len, 0);
+}
+static inline long exec(long program)
+{
+	return syscall3(SYS_exec, program, 0, 0);
 }
 static inline long kinfo(long what, long arg)
 {

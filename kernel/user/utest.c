@@ -23,11 +23,27 @@ enum {
 	T_SBRK = 10,
 	T_SPIN = 11,
 	T_SPAWN = 12,
+	T_COW = 13,
+	T_STACK_64K = 14,
+	T_STACK_OVERFLOW = 15,
+	T_MMAP = 16,
+	T_EXEC = 17,
 };
 #define OTHER_VA 0x70000000ul /* mapped by the kernel in T_OWN_PAGE only */
 
 static volatile unsigned long cell; /* .bss: the same VA in every process */
 static volatile unsigned long shared_at_fork = 1;
+
+/* Deep recursion, 1 KiB a frame: far past the stack's 256 KiB reach, so
+ * it runs into the guard page long before the bound. */
+static int recurse(int depth)
+{
+	volatile char frame[1024];
+	if (depth > (1 << 20))
+		return 0;
+	frame[0] = (char)depth;
+	return recurse(depth + 1) + frame[0];
+}
 
 int main(long test);
 int main(long test)
@@ -119,6 +135,56 @@ int main(long test)
 		int st = -1;
 		return child > 0 && wait(&st) == child && st == 0 ? 0 : 1;
 	}
+	case T_COW: {
+		/* After fork the page is shared (same frame). The child writes
+		 * first, while the parent waits: its write copies. The parent,
+		 * then alone with the frame, takes it over in place. */
+		cell = 1;
+		long pa0 = kinfo(KINFO_PHYS, (long)&cell);
+		long child = fork();
+		if (child == 0) {
+			int shared = kinfo(KINFO_PHYS, (long)&cell) == pa0 && cell == 1;
+			cell = 2;
+			int copied = kinfo(KINFO_PHYS, (long)&cell) != pa0 && cell == 2;
+			exit(shared && copied ? 0 : 1);
+		}
+		int st = -1;
+		long got = wait(&st);
+		int own = cell == 1; /* untouched by the child's write */
+		cell = 3;
+		int reused = kinfo(KINFO_PHYS, (long)&cell) == pa0 && cell == 3;
+		return got == child && st == 0 && own && reused ? 0 : 1;
+	}
+	case T_STACK_64K: {
+		/* 64 KiB of locals: the stack grows down, page by page, on fault. */
+		volatile char big[64 * 1024];
+		for (long i = (long)sizeof(big) - 1; i >= 0; i -= 512)
+			big[i] = (char)i;
+		long sum = 0;
+		for (long i = 0; i < (long)sizeof(big); i += 512)
+			sum += big[i + 511] == (char)(i + 511);
+		return sum == (long)sizeof(big) / 512 ? 0 : 1;
+	}
+	case T_STACK_OVERFLOW: return recurse(0); /* killed in the guard page */
+	case T_MMAP: {
+		char *p = mmap(4 * PAGE, 2 /* MM_PROT_WRITE */);
+		if ((unsigned long)p > (unsigned long)-4096) /* -errno */
+			return 2;
+		for (int i = 0; i < 4; i++)
+			p[i * PAGE] = (char)(10 + i);
+		if (munmap(p + PAGE, PAGE) != 0) /* a sub-range: splits the region */
+			return 3;
+		if (p[0] != 10 || p[2 * PAGE] != 12 || p[3 * PAGE] != 13)
+			return 4;
+		long child = fork();
+		if (child == 0)
+			exit(p[PAGE]); /* unmapped: killed */
+		int st = -1;
+		return wait(&st) == child && st == 0x100 ? 0 : 5;
+	}
+	case T_EXEC:
+		exec(1); /* uhello; returns only on failure */
+		return 9;
 	case T_SPIN: {
 		/* Never yields: only the timer can let the others run. */
 		long t0 = kinfo(KINFO_TICKS, 0);
