@@ -152,20 +152,23 @@ static void bench_map(uint64_t n)
 	sim_destroy(sim);
 }
 
-/* Eager clone of a space with @n resident pages, per page, beside memcpy. */
+/* Clones of a space with @n resident pages, per page, beside memcpy. */
 static void bench_clone(uint64_t n)
 {
 	struct sim *sim = big_sim((n * 2 + 4096) * ARCH_PAGE_SIZE);
 	struct mm_sys *sys = sim_sys(sim);
 	static struct mm_space p, c;
 	mm_space_create(sys, &p);
-	int err = mm_map(&p, 0x10000000, n, MM_PROT_READ | MM_PROT_WRITE | MM_PROT_USER);
+	mm_vaddr_t va;
+	int err = mm_mmap(&p, 0, n, MM_PROT_READ | MM_PROT_WRITE, 0, &va);
+	if (!err)
+		err = mm_populate(&p, va, n, MM_ACCESS_WRITE);
 	if (err)
-		die("mm_map", err);
+		die("mm_mmap/mm_populate", err);
 	char *src = malloc(n * ARCH_PAGE_SIZE), *dst = malloc(n * ARCH_PAGE_SIZE);
 	memset(src, 1, n * ARCH_PAGE_SIZE);
 	memset(dst, 2, n * ARCH_PAGE_SIZE);
-	double vc[64] = { 0 }, vd[64] = { 0 }, vm[64] = { 0 };
+	double vc[64] = { 0 }, vd[64] = { 0 }, vm[64] = { 0 }, vw[64] = { 0 }, vwd[64] = { 0 };
 	for (int k = 0; k < reps; k++) {
 		double t0 = now_ns();
 		err = mm_space_clone(&p, &c, MM_CLONE_EAGER);
@@ -176,18 +179,30 @@ static void bench_clone(uint64_t n)
 		double t2 = now_ns();
 		memcpy(dst, src, n * ARCH_PAGE_SIZE);
 		double t3 = now_ns();
+		err = mm_space_clone(&p, &c, MM_CLONE_COW);
+		double t4 = now_ns();
+		if (err)
+			die("mm_space_clone(COW)", err);
+		mm_space_destroy(&c);
+		double t5 = now_ns();
 		vc[k] = (t1 - t0) / (double)n;
 		vd[k] = (t2 - t1) / (double)n;
 		vm[k] = (t3 - t2) / (double)n;
+		vw[k] = (t4 - t3) / (double)n;
+		vwd[k] = (t5 - t4) / (double)n;
 	}
 	if (dst[n * ARCH_PAGE_SIZE - 1] != 1)
 		die("memcpy check", -MM_EINVAL);
 	char what[96];
+	snprintf(what, sizeof(what), "COW clone, %" PRIu64 " resident pages", n);
+	report(what, "ns/page", vw, reps);
+	snprintf(what, sizeof(what), "destroy of the COW clone, %" PRIu64 " pages", n);
+	report(what, "ns/page", vwd, reps);
 	snprintf(what, sizeof(what), "eager clone, %" PRIu64 " resident pages", n);
 	report(what, "ns/page", vc, reps);
 	snprintf(what, sizeof(what), "memcpy of the same %" PRIu64 " x 4 KiB (reference)", n);
 	report(what, "ns/page", vm, reps);
-	snprintf(what, sizeof(what), "destroy of the clone, %" PRIu64 " pages", n);
+	snprintf(what, sizeof(what), "destroy of the eager clone, %" PRIu64 " pages", n);
 	report(what, "ns/page", vd, reps);
 	free(src);
 	free(dst);

@@ -108,7 +108,7 @@ uint32_t mm_frames_index(const struct mm_frames *fa, mm_paddr_t pa)
 	return fa->first_index[lo] + (uint32_t)off;
 }
 
-struct mm_frame *mm_frame_get(const struct mm_frames *fa, mm_paddr_t pa)
+struct mm_frame *mm_frame_get_slow(const struct mm_frames *fa, mm_paddr_t pa)
 {
 	uint32_t i = mm_frames_index(fa, pa);
 	return i == UINT32_MAX ? NULL : &fa->meta[i];
@@ -142,10 +142,9 @@ int mm_frame_alloc(struct mm_frames *fa, enum mm_frame_kind kind, mm_paddr_t *ou
 	return 0;
 }
 
-int mm_frame_ref(struct mm_frames *fa, mm_paddr_t pa)
+int mm_frame_ref_meta(struct mm_frame *f)
 {
-	struct mm_frame *f = mm_frame_get(fa, pa);
-	if (!f || f->kind == MM_FRAME_FREE)
+	if (f->kind == MM_FRAME_FREE)
 		return -MM_EINVAL;
 	if (f->ref_or_next == MM_FRAME_REF_MAX)
 		return -MM_EOVERFLOW;
@@ -153,17 +152,29 @@ int mm_frame_ref(struct mm_frames *fa, mm_paddr_t pa)
 	return 0;
 }
 
-uint32_t mm_frame_unref(struct mm_frames *fa, mm_paddr_t pa)
+int mm_frame_ref(struct mm_frames *fa, mm_paddr_t pa)
 {
-	uint32_t idx = mm_frames_index(fa, pa);
-	MM_ASSERT(idx != UINT32_MAX);
-	struct mm_frame *f = &fa->meta[idx];
+	struct mm_frame *f = mm_frame_get(fa, pa);
+	return f ? mm_frame_ref_meta(f) : -MM_EINVAL;
+}
+
+uint32_t mm_frame_unref_meta(struct mm_frames *fa, struct mm_frame *f)
+{
+	MM_ASSERT(f >= fa->meta && f < fa->meta + fa->total);
 	MM_ASSERT(f->kind != MM_FRAME_FREE && f->ref_or_next > 0);
 	if (--f->ref_or_next > 0)
 		return f->ref_or_next;
 	fa->in_use[f->kind]--;
+	uint32_t idx = (uint32_t)(f - fa->meta);
 	*f = (struct mm_frame){ .ref_or_next = fa->free_head, .kind = MM_FRAME_FREE };
 	fa->free_head = idx + 1;
 	fa->nfree++;
 	return 0;
+}
+
+uint32_t mm_frame_unref(struct mm_frames *fa, mm_paddr_t pa)
+{
+	struct mm_frame *f = mm_frame_get(fa, pa);
+	MM_ASSERT(f != NULL);
+	return mm_frame_unref_meta(fa, f);
 }

@@ -33,6 +33,8 @@ struct mmi_map_src {
 	bool take_ref; /* take a reference on managed frames */
 };
 
+/* Drop one reference to @pa if it is a managed frame (one lookup). */
+void mmi_put_if_managed(struct mm_sys *sys, mm_paddr_t pa);
 arch_pte_t *mmi_table_at(const struct mm_sys *sys, mm_paddr_t pa);
 struct mm_frame *mmi_table_meta(const struct mm_sys *sys, mm_paddr_t pa);
 mm_vaddr_t mmi_chunk_end(mm_vaddr_t va, mm_vaddr_t end);

@@ -65,10 +65,19 @@ int mm_sys_frame_alloc(struct mm_sys *sys, enum mm_frame_kind kind, bool zero, m
 
 uint32_t mm_sys_frame_put(struct mm_sys *sys, mm_paddr_t pa)
 {
-	uint32_t left = mm_frame_unref(&sys->frames, pa);
+	struct mm_frame *f = mm_frame_get(&sys->frames, pa);
+	MM_ASSERT(f != NULL);
+	uint32_t left = mm_frame_unref_meta(&sys->frames, f);
 	if (left == 0 && sys->ops->frame_freed)
 		sys->ops->frame_freed(sys->mach, pa);
 	return left;
+}
+
+void mmi_put_if_managed(struct mm_sys *sys, mm_paddr_t pa)
+{
+	struct mm_frame *f = mm_frame_get(&sys->frames, pa);
+	if (f && mm_frame_unref_meta(&sys->frames, f) == 0 && sys->ops->frame_freed)
+		sys->ops->frame_freed(sys->mach, pa);
 }
 
 /* ---- TLB batching -------------------------------------------------------- */
@@ -306,8 +315,8 @@ void mmi_unmap_range(struct mm_sys *sys, mm_paddr_t root, mm_vaddr_t va, mm_vadd
 			lt_meta->pt_used--;
 			mmi_tlb_add(b, va);
 			mm_paddr_t pa = arch_pte_paddr(e);
-			if (user_half && mm_frame_get(&sys->frames, pa))
-				mm_sys_frame_put(sys, pa);
+			if (user_half)
+				mmi_put_if_managed(sys, pa);
 		}
 		if (lt_meta->pt_used == 0)
 			mmi_prune(sys, root, cstart, stop, ntables);
@@ -551,8 +560,8 @@ static void free_subtree(struct mm_sys *sys, struct mm_space *s, mm_paddr_t pa, 
 			continue;
 		mm_paddr_t child = arch_pte_paddr(e);
 		if (level == 0) {
-			if (user_half && mm_frame_get(&sys->frames, child))
-				mm_sys_frame_put(sys, child);
+			if (user_half)
+				mmi_put_if_managed(sys, child);
 			if (s)
 				s->user_pages--;
 		} else {
@@ -615,18 +624,19 @@ static int clone_leaf(struct mm_sys *sys, struct clone_ctx *c, mm_vaddr_t va, ar
 	mm_paddr_t pa = arch_pte_paddr(src);
 	bool cow = arch_pte_is_cow(src);
 	unsigned prot = arch_pte_prot(src) | (cow ? MM_PROT_WRITE : 0); /* logical */
-	if (!mm_frame_get(&sys->frames, pa)) { /* device memory: the same page */
+	struct mm_frame *f = mm_frame_get(&sys->frames, pa);
+	if (!f) { /* device memory: the same page */
 		*dst = arch_pte_leaf(pa, arch_pte_prot(src));
 		return 0;
 	}
 	if (in_shared_region(c, va)) {
-		int err = mm_frame_ref(&sys->frames, pa);
+		int err = mm_frame_ref_meta(f);
 		if (!err)
 			*dst = arch_pte_leaf(pa, arch_pte_prot(src));
 		return err;
 	}
 	if (c->mode == MM_CLONE_COW) {
-		int err = mm_frame_ref(&sys->frames, pa);
+		int err = mm_frame_ref_meta(f);
 		if (err)
 			return err;
 		bool writable = prot & MM_PROT_WRITE;
@@ -680,27 +690,29 @@ static int clone_table(struct mm_sys *sys, struct clone_ctx *c, mm_paddr_t src_p
 	return 0;
 }
 
-/* Pass 2 of a COW clone: write-protect and COW-mark the parent's private
- * writable pages. Cannot fail. */
-static void cow_protect(struct mm_sys *sys, struct clone_ctx *c, mm_paddr_t pa, unsigned level,
-                        mm_vaddr_t base, unsigned first, unsigned end)
+/*
+ * Pass 2 of a COW clone: write-protect and COW-mark each parent PTE whose
+ * twin pass 1 COW-marked in the child (the two trees have the same shape).
+ * No lookups, and it cannot fail.
+ */
+static void cow_protect(struct mm_sys *sys, mm_paddr_t ppa, mm_paddr_t cpa, unsigned level,
+                        unsigned first, unsigned end)
 {
-	arch_pte_t *t = mmi_table_at(sys, pa);
+	arch_pte_t *pt = mmi_table_at(sys, ppa);
+	const arch_pte_t *ct = mmi_table_at(sys, cpa);
 	for (unsigned i = first; i < end; i++) {
-		arch_pte_t e = t[i];
+		arch_pte_t e = pt[i];
 		if (!arch_pte_is_present(e))
 			continue;
-		mm_vaddr_t va = base + ((mm_vaddr_t)i << arch_level_shift(level));
 		if (level > 0) {
-			cow_protect(sys, c, arch_pte_paddr(e), level - 1, va, 0, ARCH_ENTRIES);
+			cow_protect(sys, arch_pte_paddr(e), arch_pte_paddr(ct[i]), level - 1, 0,
+			            ARCH_ENTRIES);
 			continue;
 		}
-		unsigned prot = arch_pte_prot(e);
-		if (!(prot & MM_PROT_WRITE) || !mm_frame_get(&sys->frames, arch_pte_paddr(e)) ||
-		    in_shared_region(c, va))
-			continue;
-		t[i] = arch_pte_with_cow(arch_pte_with_prot(e, prot & ~(unsigned)MM_PROT_WRITE),
-		                         true);
+		if (arch_pte_is_cow(ct[i]) && !arch_pte_is_cow(e))
+			pt[i] = arch_pte_with_cow(
+			        arch_pte_with_prot(e, arch_pte_prot(e) & ~(unsigned)MM_PROT_WRITE),
+			        true);
 	}
 }
 
@@ -726,8 +738,7 @@ int mm_space_clone(struct mm_space *parent, struct mm_space *child, enum mm_clon
 	for (unsigned i = 0; i < parent->nregions; i++)
 		child->regions[i] = parent->regions[i];
 	if (mode == MM_CLONE_COW) {
-		c.last = NULL;
-		cow_protect(sys, &c, parent->root, ROOT_LEVEL, 0, 0, ARCH_KERNEL_FIRST_SLOT);
+		cow_protect(sys, parent->root, child->root, ROOT_LEVEL, 0, ARCH_KERNEL_FIRST_SLOT);
 		if (mm_space_is_active(parent))
 			sys->ops->flush_all(sys->mach); /* write permissions were revoked */
 	}

@@ -318,8 +318,7 @@ static void unmap_present(struct mm_space *s, mm_vaddr_t va, mm_vaddr_t end,
 			meta->pt_used--;
 			s->user_pages--;
 			mmi_tlb_add(b, va);
-			if (mm_frame_get(&sys->frames, pa))
-				mm_sys_frame_put(sys, pa);
+			mmi_put_if_managed(sys, pa);
 		}
 		if (meta->pt_used == 0)
 			mmi_prune(sys, s->root, cstart, ROOT_LEVEL, &s->table_pages);

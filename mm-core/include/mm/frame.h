@@ -17,6 +17,8 @@
 
 #include <mm/types.h>
 
+#include <arch/pte.h>
+
 /** enum mm_frame_kind - what a frame in use holds (for the counters). */
 enum mm_frame_kind {
 	MM_FRAME_FREE = 0,   /* on the free list */
@@ -107,11 +109,22 @@ int mm_frames_init(struct mm_frames *fa, const struct mm_phys_range *ranges, siz
  */
 int mm_frame_alloc(struct mm_frames *fa, enum mm_frame_kind kind, mm_paddr_t *out);
 
+/* The general lookup behind mm_frame_get(): a binary search of the ranges. */
+struct mm_frame *mm_frame_get_slow(const struct mm_frames *fa, mm_paddr_t pa);
+
 /**
  * mm_frame_get() - metadata of the managed frame holding @pa.
+ * Inline fast path for the lowest range (often the only one), then a
+ * binary search of the others.
  * Return: the metadata, or NULL if @pa is outside every range (e.g. MMIO).
  */
-struct mm_frame *mm_frame_get(const struct mm_frames *fa, mm_paddr_t pa);
+static inline struct mm_frame *mm_frame_get(const struct mm_frames *fa, mm_paddr_t pa)
+{
+	uint64_t off = (pa - fa->range[0].base) >> ARCH_PAGE_SHIFT;
+	if (pa >= fa->range[0].base && off < fa->range[0].pages)
+		return &fa->meta[off];
+	return mm_frame_get_slow(fa, pa);
+}
 
 /**
  * mm_frame_ref() - take one more reference to the in-use frame at @pa.
@@ -129,6 +142,18 @@ int mm_frame_ref(struct mm_frames *fa, mm_paddr_t pa);
  * Return: the references left (0: the frame is now free).
  */
 uint32_t mm_frame_unref(struct mm_frames *fa, mm_paddr_t pa);
+
+/**
+ * mm_frame_ref_meta() - mm_frame_ref() for a caller that already holds the
+ * frame's metadata @f (from mm_frame_get()): no lookup. Same errors.
+ */
+int mm_frame_ref_meta(struct mm_frame *f);
+
+/**
+ * mm_frame_unref_meta() - mm_frame_unref() given the metadata @f of a frame
+ * of @fa in use: no lookup. Return: the references left.
+ */
+uint32_t mm_frame_unref_meta(struct mm_frames *fa, struct mm_frame *f);
 
 /** mm_frames_free_count() - frames on the free list. */
 static inline uint32_t mm_frames_free_count(const struct mm_frames *fa)

@@ -420,7 +420,6 @@ typedef int (*mm_walk_fn)(void *ctx, const struct mm_walk_entry *e);
  */
 int mm_space_walk(const struct mm_space *space, bool kernel_half, mm_walk_fn fn, void *ctx);
 
-
 /* ---- regions, faults and mmap (vm.c) ------------------------------------ */
 
 /**
@@ -491,7 +490,7 @@ enum mm_fault_how {
  * Return: a verdict.
  */
 enum mm_fault_verdict mm_fault(struct mm_space *s, mm_vaddr_t va, unsigned access,
-			       enum mm_fault_how *how);
+                               enum mm_fault_how *how);
 
 /**
  * mm_populate() - fault in @npages pages at @va for @access now (what
@@ -521,7 +520,7 @@ enum {
  * or no frames for a shared region; nothing changes).
  */
 int mm_mmap(struct mm_space *s, mm_vaddr_t addr, uint64_t npages, unsigned prot, unsigned flags,
-	    mm_vaddr_t *out);
+            mm_vaddr_t *out);
 
 /**
  * mm_munmap() - remove [va, va + npages pages) from every region, splitting
