@@ -187,13 +187,16 @@ int mm_exec(struct mm_space *s, const void *elf, size_t size, const struct mm_ex
 	struct ehdr h;
 	if (s->is_kernel)
 		return -MM_EPERM;
-	if (!elf || !args || (args->stack_top & PAGE_MASK) || args->stack_max_pages < 2 ||
-	    args->stack_top > ARCH_USER_END || args->stack_max_pages * PAGE >= args->stack_top)
+	if (!elf || !args || (args->stack_top & PAGE_MASK) || (args->dyn_base & PAGE_MASK) ||
+	    args->stack_max_pages < 2 || args->stack_top > ARCH_USER_END ||
+	    args->stack_max_pages * PAGE >= args->stack_top)
 		return -MM_EINVAL;
 	int err = parse_ehdr(f, size, &h);
 	if (err)
 		return err;
-	struct mm_exec_image img = { .load_bias = h.type == ET_DYN ? ARCH_ELF_DYN_BASE : 0,
+	struct mm_exec_image img = { .load_bias = h.type != ET_DYN ? 0
+		                                  : args->dyn_base ? args->dyn_base
+		                                                   : ARCH_ELF_DYN_BASE,
 		                     .phnum = h.phnum };
 	const mm_vaddr_t bias = img.load_bias;
 	unsigned loads = 0;

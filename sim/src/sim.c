@@ -12,6 +12,7 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #if defined(__has_include)
 #if __has_include(<valgrind/memcheck.h>)
@@ -33,6 +34,7 @@ struct tlb_entry {
 	uint64_t vpn; /* virtual page number (va >> 12) */
 	uint64_t pa;  /* physical address of the page */
 	bool valid, writable, user, executable, dirty;
+	uint8_t ok; /* access kinds (SIM_WRITE|USER|FETCH, 0-7) served without a walk */
 };
 
 struct sim {
@@ -46,6 +48,11 @@ struct sim {
 	uint8_t *tlb_next; /* per set: next way to replace */
 	unsigned drop_invlpg;
 	struct sim_stats st;
+	/* The most recent translation, in front of the TLB (a micro-TLB): for
+	 * each access kind (SIM_WRITE|USER|FETCH, 0-7) whether a hit needs no
+	 * walk. Cleared by every invalidation, flush and fill. */
+	uint64_t last_vpn, last_pa;
+	uint8_t last_ok;
 };
 
 const char *sim_arch_name(void)
@@ -111,6 +118,12 @@ static void unpoison(void *p, size_t len)
 
 /* ---- software TLB -------------------------------------------------------- */
 
+static void last_clear(struct sim *sim)
+{
+	sim->last_vpn = UINT64_MAX;
+	sim->last_ok = 0;
+}
+
 static struct tlb_entry *tlb_set(struct sim *sim, uint64_t vpn)
 {
 	return &sim->tlb[(vpn % sim->tlb_sets) * sim->cfg.tlb_ways];
@@ -127,8 +140,25 @@ static struct tlb_entry *tlb_lookup(struct sim *sim, uint64_t vpn)
 	return NULL;
 }
 
+/* Which access kinds the TLB entry @e serves without a walk (SDM §4.6;
+ * a write through a clean entry walks to set D, §4.8). */
+static uint8_t entry_ok(const struct sim *sim, const struct tlb_entry *e)
+{
+	uint8_t ok = 0;
+	for (unsigned f = 0; f < 8; f++) {
+		unsigned acc = ((f & SIM_WRITE) ? MMU_ACC_WRITE : 0) |
+		               ((f & SIM_USER) ? MMU_ACC_USER : 0) |
+		               ((f & SIM_FETCH) ? MMU_ACC_FETCH : 0);
+		if (mmu_x86_rights_allow(&sim->regs, e->writable, e->user, e->executable, acc) &&
+		    (!(f & SIM_WRITE) || e->dirty))
+			ok |= (uint8_t)(1u << f);
+	}
+	return ok;
+}
+
 static void tlb_fill(struct sim *sim, uint64_t vpn, const struct mmu_x86_result *r)
 {
+	last_clear(sim);
 	if (!sim->tlb)
 		return;
 	struct tlb_entry *e = tlb_lookup(sim, vpn);
@@ -147,16 +177,19 @@ static void tlb_fill(struct sim *sim, uint64_t vpn, const struct mmu_x86_result 
 		.executable = r->executable,
 		.dirty = r->dirty,
 	};
+	e->ok = entry_ok(sim, e);
 }
 
 void sim_tlb_flush(struct sim *sim)
 {
+	last_clear(sim);
 	if (sim->tlb)
 		memset(sim->tlb, 0, sizeof(*sim->tlb) * sim->cfg.tlb_entries);
 }
 
 static void tlb_invalidate(struct sim *sim, mm_vaddr_t va)
 {
+	last_clear(sim);
 	struct tlb_entry *e = tlb_lookup(sim, va >> ARCH_PAGE_SHIFT);
 	if (e)
 		e->valid = false;
@@ -288,7 +321,11 @@ int sim_create(const struct sim_config *cfg, struct sim **out)
 	if (!sim)
 		return -MM_ENOMEM;
 	sim->cfg = *cfg;
-	sim->arena = aligned_alloc(page, cfg->mem_bytes);
+	/* Anonymous memory: page aligned, zero-filled, committed on first touch. */
+	sim->arena = mmap(NULL, cfg->mem_bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+	                  -1, 0);
+	if (sim->arena == MAP_FAILED)
+		sim->arena = NULL;
 	if (cfg->tlb_entries) {
 		sim->tlb = calloc(cfg->tlb_entries, sizeof(*sim->tlb));
 		sim->tlb_sets = cfg->tlb_entries / cfg->tlb_ways;
@@ -308,9 +345,9 @@ int sim_create(const struct sim_config *cfg, struct sim **out)
 		sim_destroy(sim);
 		return -MM_ENOMEM;
 	}
-	memset(sim->arena, 0, cfg->mem_bytes);
 	poison(sim->arena, cfg->mem_bytes); /* every frame starts free */
 
+	last_clear(sim);
 	sim->regs = (struct mmu_x86_regs){
 		.mode = ARCH_SIM_MMU_MODE,
 		.cr0_wp = true,
@@ -355,7 +392,8 @@ void sim_destroy(struct sim *sim)
 	}
 	if (sim->arena)
 		unpoison(sim->arena, sim->cfg.mem_bytes);
-	free(sim->arena);
+	if (sim->arena)
+		munmap(sim->arena, sim->cfg.mem_bytes);
 	free(sim->meta);
 	free(sim->tlb);
 	free(sim->tlb_next);
@@ -393,9 +431,23 @@ static unsigned mmu_acc(unsigned flags)
 static int access_once(struct sim *sim, mm_vaddr_t va, unsigned flags, mm_paddr_t *pa,
                        struct sim_fault *fault);
 
+static void remember(struct sim *sim, const struct tlb_entry *e)
+{
+	sim->last_vpn = e->vpn;
+	sim->last_pa = e->pa;
+	sim->last_ok = e->ok;
+}
+
 int sim_access(struct sim *sim, mm_vaddr_t va, unsigned flags, mm_paddr_t *pa,
                struct sim_fault *fault)
 {
+	const uint64_t vpn0 = va >> ARCH_PAGE_SHIFT;
+	if (vpn0 == sim->last_vpn && (sim->last_ok >> (flags & 7) & 1)) {
+		sim->st.accesses++;
+		sim->st.tlb_hits++;
+		*pa = sim->last_pa | (va & (ARCH_PAGE_SIZE - 1));
+		return 0;
+	}
 	struct sim_fault f = { 0 };
 	int err = access_once(sim, va, flags, pa, &f);
 	/* A kernel's #PF handler: resolve, then retry the instruction. Two
@@ -431,12 +483,11 @@ static int access_once(struct sim *sim, mm_vaddr_t va, unsigned flags, mm_paddr_
 			if (tlb_entry_is_stale(sim, e, why, sizeof(why)))
 				report_stale(sim, e, why);
 		}
-		bool allowed =
-		        mmu_x86_rights_allow(&sim->regs, e->writable, e->user, e->executable, acc);
-		bool needs_dirty = (acc & MMU_ACC_WRITE) && !e->dirty;
-		if (allowed && !needs_dirty) {
+		if (e->ok >> (flags & 7) & 1) { /* allowed, and D already set for a write */
 			sim->st.tlb_hits++;
 			*pa = e->pa | off;
+			if (!sim->cfg.check_stale)
+				remember(sim, e);
 			return 0;
 		}
 		/*
@@ -446,7 +497,7 @@ static int access_once(struct sim *sim, mm_vaddr_t va, unsigned flags, mm_paddr_
 		 * through a clean entry makes the processor walk to set D.
 		 * Either way: drop the entry and walk.
 		 */
-		if (!allowed)
+		if (!mmu_x86_rights_allow(&sim->regs, e->writable, e->user, e->executable, acc))
 			sim->st.spurious++;
 		e->valid = false;
 	}

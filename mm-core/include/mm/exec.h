@@ -16,6 +16,7 @@ struct mm_exec_args {
 	mm_vaddr_t stack_top;     /* page aligned, in the user half */
 	uint64_t stack_max_pages; /* the stack's reach (a guard page lies below) */
 	bool eager;               /* populate every segment now (else on fault) */
+	mm_vaddr_t dyn_base;      /* ET_DYN load address (page aligned); 0: ARCH_ELF_DYN_BASE */
 };
 
 /** struct mm_exec_image - the result, for the caller's first user thread. */
