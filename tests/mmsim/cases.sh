@@ -5,9 +5,16 @@
 # usage: cases.sh MMSIM ARCH SOURCE_ROOT
 set -u
 mmsim=$(realpath "$1") arch=$2 src=$(realpath "$3")
+# Under `meson test --setup valgrind`, MMSIM_WRAPPER runs every mmsim (and
+# the tool the driver execs) under memcheck; see below.
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cd "$work"
+if [ -n "${MMSIM_WRAPPER:-}" ]; then
+  printf '#!/bin/sh\nexec %s "%s" "$@"\n' "$MMSIM_WRAPPER" "$mmsim" > "$work/mmsim"
+  chmod +x "$work/mmsim"
+  mmsim="$work/mmsim"
+fi
 pass=0 fail=0
 ok() { pass=$((pass + 1)); echo "ok - $*"; }
 bad() { fail=$((fail + 1)); echo "not ok - $*"; }
