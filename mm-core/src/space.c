@@ -543,6 +543,13 @@ int mm_space_create(struct mm_sys *sys, struct mm_space *s)
 	arch_pte_t *t = mmi_table_at(sys, root);
 	for (unsigned i = ARCH_KERNEL_FIRST_SLOT; i < ARCH_ENTRIES; i++)
 		t[i] = kt[i];
+#ifdef MM_PLANT_COPY_USER_ENTRIES /* test-only planted bug: seed 002's */
+	if (sys->active && !sys->active->is_kernel) {
+		const arch_pte_t *at = mmi_table_at(sys, sys->active->root);
+		for (unsigned i = 0; i < ARCH_KERNEL_FIRST_SLOT; i++)
+			t[i] = at[i];
+	}
+#endif
 	mmi_table_meta(sys, root)->pt_used = (uint16_t)(ARCH_ENTRIES - ARCH_KERNEL_FIRST_SLOT);
 	*s = (struct mm_space){ .sys = sys, .root = root, .table_pages = 1 };
 	list_add(sys, s);

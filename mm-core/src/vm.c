@@ -217,7 +217,9 @@ static enum mm_fault_verdict break_cow(struct mm_space *s, arch_pte_t *e, mm_vad
 		__builtin_memcpy(sys->ops->phys_to_virt(sys->mach, copy),
 		                 sys->ops->phys_to_virt(sys->mach, old), PAGE);
 		*e = arch_pte_leaf(copy, prot);
+#ifndef MM_PLANT_COW_KEEPS_REF /* test-only planted bug */
 		mm_sys_frame_put(sys, old);
+#endif
 		*how = MM_FAULT_COW_COPY;
 	}
 	invalidate(s, va);
@@ -320,8 +322,12 @@ static void unmap_present(struct mm_space *s, mm_vaddr_t va, mm_vaddr_t end,
 			mmi_tlb_add(b, va);
 			mmi_put_if_managed(sys, pa);
 		}
+#ifndef MM_PLANT_KEEP_EMPTY_TABLE /* test-only planted bug */
 		if (meta->pt_used == 0)
 			mmi_prune(sys, s->root, cstart, ROOT_LEVEL, &s->table_pages);
+#else
+		(void)cstart;
+#endif
 	}
 }
 
@@ -384,7 +390,9 @@ int mm_mprotect(struct mm_space *s, mm_vaddr_t va, uint64_t npages, unsigned pro
 			cow = true; /* another space maps this private frame */
 		unsigned hw = cow ? prot & ~(unsigned)MM_PROT_WRITE : prot;
 		*e = arch_pte_with_cow(arch_pte_with_prot(*e, hw), cow);
+#ifndef MM_PLANT_MISSING_INVLPG /* test-only planted bug: see docs/FUZZING.md */
 		mmi_tlb_add(&b, at);
+#endif
 	}
 	merge_all(s);
 	mmi_tlb_finish(&b);

@@ -45,6 +45,8 @@ static struct {
 	unsigned long line;
 	uint32_t mark;
 	uint32_t peak_in_use;
+	bool inject;    /* fail-next armed: ENOMEM is an expected outcome */
+	int expect_err; /* expect-error: the next operation must fail so */
 } M;
 
 __attribute__((noreturn, format(printf, 1, 2))) static void die(const char *fmt, ...)
@@ -379,6 +381,20 @@ static mm_vaddr_t va_of(const char *tok)
 
 static void ok_or_die(int err, const char *what)
 {
+	if (M.expect_err) {
+		if (err == M.expect_err) {
+			M.expect_err = 0;
+			return;
+		}
+		if (!(err == -MM_ENOMEM && M.inject))
+			die("%s: expected %s, got %s", what, mm_strerror(M.expect_err),
+			    err ? mm_strerror(err) : "success");
+	}
+	if (err == -MM_ENOMEM && M.inject) {
+		if (!M.json)
+			printf("# %s: ENOMEM (injected)\n", what);
+		return;
+	}
 	if (err)
 		die("%s: %s", what, mm_strerror(err));
 	track_peak();
@@ -420,7 +436,13 @@ static void do_exec(struct named *n, const char *path, char **args, int nargs, b
 	struct mm_space *fresh = calloc(1, sizeof(*fresh));
 	if (!fresh)
 		die("out of host memory");
-	ok_or_die(mm_space_create(M.sys, fresh), "exec: create");
+	int cerr = mm_space_create(M.sys, fresh);
+	if (cerr) {
+		free(fresh);
+		free(img);
+		ok_or_die(cerr, "exec: create"); /* returns only for an injected failure */
+		return;
+	}
 	struct mm_exec_args a = { .argv = argv,
 		                  .envp = envp,
 		                  .stack_top = ARCH_USER_STACK_TOP,
@@ -429,6 +451,14 @@ static void do_exec(struct named *n, const char *path, char **args, int nargs, b
 		                  .dyn_base = load_base };
 	struct mm_exec_image im;
 	int err = mm_exec(fresh, img, size, &a, &im);
+	if (err == -MM_ENOMEM && M.inject) {
+		mm_space_destroy(fresh);
+		free(fresh);
+		free(img);
+		if (!M.json)
+			printf("# exec: ENOMEM (injected)\n");
+		return;
+	}
 	if (err) {
 		mm_space_destroy(fresh);
 		free(fresh);
@@ -563,10 +593,17 @@ static void run_line(char *line)
 		ok_or_die(mm_populate(s->s, top - PAGE, 1, MM_ACCESS_WRITE), "stack");
 	} else if (!strcmp(op, "exec")) {
 		struct named *s = find_space(tok[1] ? tok[1] : (die("exec SPACE FILE [ARGS]"), ""));
-		if (!s)
-			s = new_space(tok[1]);
 		if (!tok[2])
 			die("exec SPACE FILE [ARGS]");
+		if (!s) {
+			s = new_space(tok[1]);
+			int err = mm_space_create(M.sys, s->s);
+			if (err)
+				drop_space(s);
+			ok_or_die(err, "exec: create");
+			if (err)
+				return;
+		}
 		do_exec(s, tok[2], &tok[3], n - 3, false);
 	} else if (!strcmp(op, "write") || !strcmp(op, "read")) {
 		mm_vaddr_t va = va_of(tok[1]);
@@ -613,6 +650,33 @@ static void run_line(char *line)
 		if (strcmp(verdict_name(&f), tok[3]))
 			die("%s 0x%" PRIx64 ": expected %s, got %s (error code 0x%x)", tok[1], va,
 			    tok[3], verdict_name(&f), f.error_code);
+	} else if (!strcmp(op, "expect-error")) {
+		/* expect-error NAME: the next operation must fail with NAME. */
+		static const struct {
+			const char *name;
+			int err;
+		} codes[] = { { "EPERM", -MM_EPERM },   { "ENOENT", -MM_ENOENT },
+			      { "ENOMEM", -MM_ENOMEM }, { "EFAULT", -MM_EFAULT },
+			      { "EBUSY", -MM_EBUSY },   { "EEXIST", -MM_EEXIST },
+			      { "EINVAL", -MM_EINVAL } };
+		M.expect_err = 0;
+		for (size_t i = 0; i < sizeof(codes) / sizeof(codes[0]); i++)
+			if (tok[1] && !strcmp(tok[1], codes[i].name))
+				M.expect_err = codes[i].err;
+		if (!M.expect_err)
+			die("expect-error: unknown error name '%s'", tok[1] ? tok[1] : "");
+		return;
+	} else if (!strcmp(op, "fail-next")) {
+		/* fail-next N: allocation N (from 0) of what follows fails, until
+		 * `fail-next off`; ENOMEM and OOM are then accepted outcomes. */
+		if (tok[1] && !strcmp(tok[1], "off")) {
+			mm_frames_fail_after(&M.sys->frames, -1);
+			M.inject = false;
+		} else {
+			mm_frames_fail_after(&M.sys->frames,
+			                     (int64_t)num(tok[1], "allocation number"));
+			M.inject = true;
+		}
 	} else if (!strcmp(op, "check")) {
 		char msg[256];
 		if (sim_check(M.sim, msg, sizeof(msg)))
@@ -652,6 +716,15 @@ static void run_line(char *line)
 	}
 }
 
+static int cmd_run(const char *path);
+static void run_checked(char *line)
+{
+	bool expecting = M.expect_err != 0;
+	run_line(line);
+	if (expecting && M.expect_err)
+		die("expected %s, but the operation succeeded", mm_strerror(M.expect_err));
+}
+
 static int cmd_run(const char *path)
 {
 	FILE *f = strcmp(path, "-") ? fopen(path, "r") : stdin;
@@ -663,7 +736,7 @@ static int cmd_run(const char *path)
 		M.line++;
 		if (!strchr(buf, '\n') && !feof(f))
 			die("line too long");
-		run_line(buf);
+		run_checked(buf);
 	}
 	if (f != stdin)
 		fclose(f);

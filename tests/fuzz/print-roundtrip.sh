@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Any fuzz input prints as an mmsim scenario script that replays: the path
+# by which a fuzzer's find becomes a committed regression test.
+# usage: print-roundtrip.sh FUZZ_REPLAY MMSIM ISA CORPUS
+set -u
+replay=$(realpath "$1") mmsim=$(realpath "$2") isa=$3 corpus=$(realpath "$4")
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+cd "$work"
+pass=0 fail=0
+for f in $(ls "$corpus"); do
+  "$replay" --print "$corpus/$f" > case.mmsim 2> /dev/null
+  if "$mmsim" --arch "$isa" run case.mmsim > out 2> err; then
+    pass=$((pass + 1))
+  else
+    fail=$((fail + 1))
+    echo "not ok - $f: $(head -c 300 err)"
+  fi
+done
+echo "$pass passed, $fail failed"
+[ $fail -eq 0 ] && [ $pass -gt 0 ]
