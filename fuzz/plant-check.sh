@@ -16,7 +16,7 @@ for bug in "${bugs[@]}"; do
   ninja -C "$dir" "fuzz/fuzz-libfuzzer-$isa" >/dev/null
   work=$(mktemp -d)
   start=$(date +%s.%N)
-  "$dir/fuzz/fuzz-libfuzzer-$isa" -max_total_time="$max" -max_len=1024 \
+  "$dir/fuzz/fuzz-libfuzzer-$isa" -max_total_time="$max" -max_len=1024 -len_control=0 \
     -artifact_prefix="$work/" "$work" > "$work/log" 2>&1
   rc=$?
   end=$(date +%s.%N)
