@@ -31,6 +31,30 @@ static inline struct sim *new_sim(void)
 	return sim;
 }
 
+/*
+ * The fixture of the space, vm and exec suites: a fresh machine per test
+ * (Check runs each test in its own process unless CK_FORK=no, so the
+ * statics below are per test either way).
+ */
+static struct sim *sim;
+static struct mm_sys *sys;
+
+static inline void setup(void)
+{
+	sim = new_sim();
+	sys = sim_sys(sim);
+}
+
+static inline void teardown(void)
+{
+	sim_destroy(sim);
+}
+
+static inline void kernel_active(void)
+{
+	mm_space_activate(mm_sys_kernel_space(sys));
+}
+
 static inline void assert_invariants(struct sim *sim)
 {
 	char msg[256] = "";

@@ -16,20 +16,12 @@
 #define PHSIZE    (ARCH_ELF_CLASS == 1 ? 32u : 56u)
 #define STACK_TOP (ARCH_USER_END - 16 * PAGE)
 
-static struct sim *sim;
-static struct mm_sys *sys;
 static struct mm_space sp;
 
-static void setup(void)
+static void exec_setup(void)
 {
-	sim = new_sim();
-	sys = sim_sys(sim);
+	setup();
 	ck_assert_int_eq(mm_space_create(sys, &sp), 0);
-}
-
-static void teardown(void)
-{
-	sim_destroy(sim);
 }
 
 static void wr(uint8_t *p, uint64_t v, unsigned n)
@@ -328,7 +320,7 @@ int main(void)
 {
 	Suite *s = suite_create("exec-" ARCH_NAME);
 	TCase *tc = tcase_create("exec");
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_checked_fixture(tc, exec_setup, teardown);
 	tcase_add_test(tc, exec_builds_regions_and_the_linux_stack);
 	tcase_add_test(tc, exec_eager_populates_everything);
 	tcase_add_test(tc, exec_position_independent_gets_a_bias);

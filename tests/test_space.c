@@ -14,25 +14,6 @@
 #endif
 #endif
 
-static struct sim *sim;
-static struct mm_sys *sys;
-
-static void setup(void)
-{
-	sim = new_sim();
-	sys = sim_sys(sim);
-}
-
-static void teardown(void)
-{
-	sim_destroy(sim);
-}
-
-static void kernel_active(void)
-{
-	mm_space_activate(mm_sys_kernel_space(sys));
-}
-
 /* ---- the seeds' three tests --------------------------------------------- */
 
 START_TEST(seed_same_va_different_frames)

@@ -6,25 +6,7 @@
  */
 #include "helpers.h"
 
-static struct sim *sim;
-static struct mm_sys *sys;
 static const unsigned D = SIM_USER | SIM_DEMAND; /* a user access, faults handled */
-
-static void setup(void)
-{
-	sim = new_sim();
-	sys = sim_sys(sim);
-}
-
-static void teardown(void)
-{
-	sim_destroy(sim);
-}
-
-static void kernel_active(void)
-{
-	mm_space_activate(mm_sys_kernel_space(sys));
-}
 
 static int dwrite(mm_vaddr_t va, uint64_t v)
 {

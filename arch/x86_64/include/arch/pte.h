@@ -119,22 +119,6 @@ static inline bool arch_prot_is_valid(unsigned prot)
 }
 
 /**
- * arch_pte_leaf() - encode a level-0 PTE mapping the 4 KiB frame at @pa.
- * Preconditions: arch_pa_is_valid(@pa), arch_prot_is_valid(@prot).
- */
-static inline arch_pte_t arch_pte_leaf(mm_paddr_t pa, unsigned prot)
-{
-	arch_pte_t e = pa | X86_64_PTE_P;
-	if (prot & MM_PROT_WRITE)
-		e |= X86_64_PTE_RW;
-	if (prot & MM_PROT_USER)
-		e |= X86_64_PTE_US;
-	if (!(prot & MM_PROT_EXEC))
-		e |= X86_64_PTE_XD;
-	return e;
-}
-
-/**
  * arch_pte_table() - encode a non-leaf entry pointing at the table at @pa.
  * Non-leaf entries grant everything (writable, executable, and
  * user-accessible in the user half) so that the leaf alone decides (SDM
@@ -193,6 +177,16 @@ static inline arch_pte_t arch_pte_with_prot(arch_pte_t e, unsigned prot)
 	if (!(prot & MM_PROT_EXEC))
 		e |= X86_64_PTE_XD;
 	return e;
+}
+
+/**
+ * arch_pte_leaf() - encode a level-0 PTE mapping the 4 KiB frame at @pa.
+ * Preconditions: arch_pa_is_valid(@pa), arch_prot_is_valid(@prot).
+ * The protection bits come from arch_pte_with_prot(), their one encoder.
+ */
+static inline arch_pte_t arch_pte_leaf(mm_paddr_t pa, unsigned prot)
+{
+	return arch_pte_with_prot((arch_pte_t)pa | X86_64_PTE_P, prot);
 }
 
 /** arch_pte_is_cow() - is the software copy-on-write bit set? */
