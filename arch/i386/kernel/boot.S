@@ -10,14 +10,8 @@
  * with its own kernel space as soon as it is up.
  */
 #define KVMA 0xC0000000
-#define MB_MAGIC 0x1BADB002
-#define MB_FLAGS 0x00000003 /* align modules on pages; give memory info */
 
-	.section .multiboot, "a"
-	.align 4
-	.long MB_MAGIC
-	.long MB_FLAGS
-	.long -(MB_MAGIC + MB_FLAGS)
+#include "multiboot_header.inc"
 
 	.section .boot.text, "ax"
 	.code32

@@ -10,14 +10,8 @@
  * higher-half C entry kmain(magic, info_pa).
  */
 #define KVMA 0xFFFFFFFF80000000
-#define MB_MAGIC 0x1BADB002
-#define MB_FLAGS 0x00000003
 
-	.section .multiboot, "a"
-	.align 4
-	.long MB_MAGIC
-	.long MB_FLAGS
-	.long -(MB_MAGIC + MB_FLAGS)
+#include "multiboot_header.inc"
 
 	.section .boot.text, "ax"
 	.code32
