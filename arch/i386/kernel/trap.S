@@ -4,21 +4,6 @@
  * saves the registers as a struct trapframe and calls trap(tf).
  * Also swtch(), the kernel context switch.
  */
-	.macro stub n, has_err
-	.text
-isr_\n:
-	.if \has_err == 0
-	push $0
-	.endif
-	push $\n
-	jmp trap_common
-	.section .data.isr_table, "aw"
-	.long isr_\n
-	.endm
-
-	.section .data.isr_table, "aw"
-	.global isr_table
-isr_table:
 #include "vectors.inc"
 
 	.text
