@@ -583,6 +583,43 @@ static void run_line(char *line)
 		if (!M.json)
 			printf("# mmap %s: %" PRIu64 " pages at 0x%" PRIx64 "\n", s->name, pages,
 			       got);
+	} else if (!strcmp(op, "madvise")) {
+		/* madvise A VA PAGES dontneed */
+		struct named *s = need_space(tok[1]);
+		mm_vaddr_t va = va_of(tok[2]);
+		uint64_t pages = num(tok[3], "page count");
+		if (!tok[4] || strcmp(tok[4], "dontneed"))
+			die("madvise: advice must be 'dontneed'");
+		ok_or_die(mm_madvise(s->s, va, pages, MM_MADV_DONTNEED), "madvise");
+	} else if (!strcmp(op, "mremap")) {
+		/* mremap A VA OLD_PAGES NEW_PAGES [maymove] */
+		struct named *s = need_space(tok[1]);
+		mm_vaddr_t va = va_of(tok[2]);
+		uint64_t from = num(tok[3], "page count"), to = num(tok[4], "page count");
+		unsigned flags = 0;
+		if (tok[5] && !strcmp(tok[5], "maymove"))
+			flags = MM_MREMAP_MAYMOVE;
+		else if (tok[5])
+			die("mremap option '%s': only 'maymove'", tok[5]);
+		mm_vaddr_t got;
+		ok_or_die(mm_mremap(s->s, va, from, to, flags, &got), "mremap");
+		if (!M.json)
+			printf("# mremap %s: %" PRIu64 " pages at 0x%" PRIx64 "\n", s->name, to,
+			       got);
+	} else if (!strcmp(op, "brk")) {
+		/* brk A ADDR (heap start: 'brk A start ADDR' sets it, as exec does) */
+		struct named *s = need_space(tok[1]);
+		if (tok[2] && !strcmp(tok[2], "start")) {
+			if (s->s->brk_start)
+				die("brk: the heap of %s already starts at 0x%" PRIx64, s->name,
+				    s->s->brk_start);
+			s->s->brk_start = s->s->brk = va_of(tok[3]);
+		} else {
+			mm_vaddr_t got;
+			ok_or_die(mm_brk(s->s, va_of(tok[2]), &got), "brk");
+			if (!M.json)
+				printf("# brk %s: 0x%" PRIx64 "\n", s->name, got);
+		}
 	} else if (!strcmp(op, "stack")) {
 		struct named *s = need_space(tok[1]);
 		mm_vaddr_t top = va_of(tok[2]);
