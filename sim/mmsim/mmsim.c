@@ -17,13 +17,16 @@
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <signal.h>
 #include <spawn.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -78,8 +81,9 @@ static struct {
 	unsigned long line;
 	uint32_t mark;
 	uint32_t peak_in_use;
-	bool inject;    /* fail-next armed: ENOMEM is an expected outcome */
-	int expect_err; /* expect-error: the next operation must fail so */
+	bool progress_shown; /* the progress bar is on stderr's last line */
+	bool inject;         /* fail-next armed: ENOMEM is an expected outcome */
+	int expect_err;      /* expect-error: the next operation must fail so */
 } M;
 
 static void emit_json(const char *error);
@@ -96,6 +100,8 @@ __attribute__((noreturn, format(printf, 1, 2))) static void die(const char *fmt,
 	if (M.out)
 		fflush(M.out);
 	fflush(stdout);
+	if (M.progress_shown)
+		fputs("\r\033[K", stderr);
 	if (M.where && M.line)
 		fprintf(stderr, "%s:%lu: %s\n", M.where, M.line, msg);
 	else if (M.where)
@@ -1210,20 +1216,66 @@ struct trace_opts {
 	bool quiet;
 };
 
-static void progress(uint64_t lines, gzFile g, off_t size, bool done)
+/* A signal that ends mmsim while the progress bar shows: erase its line
+ * first, so the shell's prompt starts clean. */
+static void progress_interrupted(int sig)
 {
+	static const char erase[] = "\r\033[K";
+	ssize_t w = write(2, erase, sizeof(erase) - 1);
+	(void)w;
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+static double seconds(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/*
+ * The progress bar on stderr (a terminal): how much of the file is read
+ * (when its size is known), the lines replayed, their rate and the time
+ * left, fitted to the terminal's width so that the line never wraps.
+ */
+static void progress(uint64_t lines, gzFile g, off_t size, double t0, bool done)
+{
+	int cols = 80;
+	struct winsize ws;
+	if (ioctl(2, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
+		cols = ws.ws_col;
+	double elapsed = seconds() - t0;
+	double rate = elapsed > 0 ? (double)lines / elapsed : 0;
 	double frac = size > 0 ? (double)gzoffset(g) / (double)size : 0;
-	if (frac > 1)
-		frac = 1;
-	char bar[41];
-	int fill = (int)(frac * 40);
-	for (int i = 0; i < 40; i++)
-		bar[i] = i < fill ? '#' : '.';
-	bar[40] = 0;
-	if (size > 0)
-		fprintf(stderr, "\r[%s] %3.0f%% %.1fM lines", bar, frac * 100, (double)lines / 1e6);
-	else
-		fprintf(stderr, "\r%.1fM lines", (double)lines / 1e6);
+	if (frac > 1 || done)
+		frac = size > 0 ? 1 : 0;
+	char eta[32] = "", info[128];
+	if (size > 0 && !done && frac > 0.001 && elapsed > 0) {
+		unsigned left = (unsigned)(elapsed * (1 - frac) / frac + 0.5);
+		if (left < 60)
+			snprintf(eta, sizeof(eta), " ETA %us", left);
+		else if (left < 3600)
+			snprintf(eta, sizeof(eta), " ETA %um%02us", left / 60, left % 60);
+		else
+			snprintf(eta, sizeof(eta), " ETA %uh%02um", left / 3600, left / 60 % 60);
+	}
+	int n = snprintf(info, sizeof(info), " %3.0f%% %.1fM lines, %.1fM/s%s", frac * 100,
+	                 (double)lines / 1e6, rate / 1e6, eta);
+	const char *text = size > 0 ? info : info + 6; /* no percentage without a size */
+	n -= (int)(text - info);
+	int room = cols - 1 - n; /* the last column stays free: no wrap */
+	fputc('\r', stderr);
+	if (size > 0 && room >= 12) {
+		int width = room - 2 > 50 ? 50 : room - 2, fill = (int)(frac * width);
+		fputc('[', stderr);
+		for (int i = 0; i < width; i++)
+			fputc(i < fill ? '#' : '.', stderr);
+		fprintf(stderr, "]%s", text);
+	} else {
+		fprintf(stderr, "%.*s", cols > 1 ? cols - 1 : 0, text + (text[0] == ' '));
+	}
+	fputs("\033[K", stderr);
 	if (done)
 		fputc('\n', stderr);
 }
@@ -1305,6 +1357,12 @@ static int cmd_trace(const char *path, const struct trace_opts *o, struct named 
 	if (fd != 0 && stat(path, &sb) == 0)
 		size = sb.st_size;
 	bool tty = isatty(2) && !o->quiet;
+	double t0 = seconds();
+	if (tty) {
+		signal(SIGINT, progress_interrupted);
+		signal(SIGTERM, progress_interrupted);
+		M.progress_shown = true;
+	}
 	M.where = path;
 	M.trace_path = path;
 	fill_gaps(space->s);
@@ -1369,15 +1427,19 @@ static int cmd_trace(const char *path, const struct trace_opts *o, struct named 
 				trace_access(va, sz, flags & ~(unsigned)SIM_WRITE, o);
 			trace_access(va, sz, flags, o);
 			if (tty && (lines & ((1u << 20) - 1)) == 0)
-				progress(lines, g, size, false);
+				progress(lines, g, size, t0, false);
 		}
 		memmove(buf, buf + start, have - (start < have ? start : have));
 		have -= start < have ? start : have;
 		if (got == 0)
 			break;
 	}
-	if (tty)
-		progress(lines, g, size, true);
+	if (tty) {
+		progress(lines, g, size, t0, true);
+		M.progress_shown = false;
+		signal(SIGINT, SIG_DFL);
+		signal(SIGTERM, SIG_DFL);
+	}
 	gzclose(g);
 	M.trace_lines = lines;
 	M.line = 0;
@@ -1387,19 +1449,96 @@ static int cmd_trace(const char *path, const struct trace_opts *o, struct named 
 
 /* ---- main --------------------------------------------------------------------- */
 
+/* Every option: getopt_long's entry, how help shows it, what it does. */
+static const struct option opts[] = {
+	{ "arch", required_argument, 0, 'a' },
+	{ "json", no_argument, 0, 'j' },
+	{ "dot", required_argument, 0, 'd' },
+	{ "tlb", required_argument, 0, 't' },
+	{ "mem", required_argument, 0, 'm' },
+	{ "fold", no_argument, 0, 'f' },
+	{ "quiet", no_argument, 0, 'q' },
+	{ "check-stale", no_argument, 0, 's' },
+	{ "image", required_argument, 0, 'i' },
+	{ "trace", required_argument, 0, 'T' },
+	{ "eager", no_argument, 0, 'e' },
+	{ "help", no_argument, 0, 'h' },
+	{ "load-base", required_argument, 0, 'L' },
+	{ "version", no_argument, 0, 'V' },
+	{ 0, 0, 0, 0 },
+};
+
+static const struct {
+	int code;
+	const char *shown, *help;
+} opt_help[] = {
+	{ 'j', "--json", "print one JSON document on stdout (schema: docs/MMSIM.md)" },
+	{ 'd', "--dot FILE", "write the page-table trees as Graphviz to FILE (and FILE.svg)" },
+	{ 't', "--tlb N", "TLB entries, 0 to 65536, a multiple of 4 above 4 (default 64)" },
+	{ 'm', "--mem MIB", "simulated RAM, 4 to 65536 MiB (default 256)" },
+	{ 'f', "--fold", "fold addresses outside the user half into it" },
+	{ 'q', "--quiet", "no progress bar" },
+	{ 's', "--check-stale", "check every TLB hit against the page tables (slower)" },
+	{ 'i', "--image ELF", "start the replay from the image of ELF" },
+	{ 'L', "--load-base ADDR", "where a position-independent ELF goes (Valgrind: 0x108000)" },
+	{ 'e', "--eager", "load every page of the image now, not on fault" },
+	{ 'T', "--trace FILE", "then replay the Lackey trace FILE in the image" },
+	{ 'h', "--help", "this help" },
+};
+
+/* The subcommands: the options each takes (getopt codes), its synopsis and
+ * what it does. */
+static const struct command {
+	const char *name, *options, *synopsis, *summary, *about;
+} commands[] = {
+	{ "run", "jdtmh", "run [OPTIONS] SCRIPT|-", "run a scenario script",
+	  "Run a scenario script (- for stdin): one operation per line, on named\n"
+	  "address spaces of a simulated machine." },
+	{ "trace", "tmjfqsiLdh", "trace [OPTIONS] FILE|-", "replay a Valgrind Lackey trace",
+	  "Replay a Valgrind Lackey memory trace (plain or gzip; - for stdin) in one\n"
+	  "address space, demand-faulting its pages, then print the statistics." },
+	{ "exec", "jdetmLTfqh", "exec [OPTIONS] ELF [ARGS...]", "build the image of an executable",
+	  "Build the image of the executable ELF with ARGS as mm_exec() does (regions,\n"
+	  "initial stack), then print its maps and the statistics. What follows ELF\n"
+	  "is the program's arguments." },
+	{ "help", "", "help [COMMAND]", "how to use mmsim, or COMMAND",
+	  "Say how to use mmsim, or COMMAND." },
+};
+
+static const struct command *find_command(const char *name)
+{
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (!strcmp(commands[i].name, name))
+			return &commands[i];
+	return NULL;
+}
+
 static void usage(FILE *f)
 {
-	fprintf(f,
-	        "usage: mmsim [--arch i386|x86_64] COMMAND ...\n"
-	        "  run [--json] [--dot FILE] SCRIPT     run a scenario script (- for stdin)\n"
-	        "  trace [--tlb N] [--mem MIB] [--json] [--fold] [--quiet] [--check-stale]\n"
-	        "        [--image ELF [--load-base ADDR]] FILE|-\n"
-	        "                                       replay a Valgrind Lackey trace (plain or "
-	        "gzip)\n"
-	        "  exec [--json] [--dot FILE] [--eager] [--trace FILE] ELF [ARGS...]\n"
-	        "                                       build and show the image of an executable\n"
-	        "This is mmsim for %s. See docs/MMSIM.md for the scenario language.\n",
-	        ARCH_NAME);
+	fprintf(f, "usage: mmsim [--arch i386|x86_64] COMMAND [OPTIONS] ARGS...\n"
+	           "       mmsim --version | --help | help COMMAND | COMMAND --help\n\n");
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		fprintf(f, "  %-30s %s\n", commands[i].synopsis, commands[i].summary);
+	fprintf(f, "\n--arch picks the simulated ISA (default x86_64). The scenario language and\n"
+	           "the JSON schema: docs/MMSIM.md.\n");
+}
+
+/* `mmsim help CMD`, `mmsim CMD --help`: its synopsis, what it does, its
+ * options, and for `run` the operations of the scenario language. */
+static void help(const struct command *c)
+{
+	printf("usage: mmsim [--arch i386|x86_64] %s\n\n%s\n", c->synopsis, c->about);
+	if (*c->options)
+		printf("\noptions:\n");
+	for (const char *o = c->options; *o; o++)
+		for (size_t i = 0; i < sizeof(opt_help) / sizeof(opt_help[0]); i++)
+			if (opt_help[i].code == *o)
+				printf("  %-18s %s\n", opt_help[i].shown, opt_help[i].help);
+	if (!strcmp(c->name, "run")) {
+		printf("\noperations (numbers decimal or 0x hex; PROT letters of rwx):\n");
+		for (size_t i = 0; i < sizeof(op_specs) / sizeof(op_specs[0]); i++)
+			printf("  %s\n", op_specs[i].usage);
+	}
 }
 
 /* The value of numeric option --@name: all of @arg, in [min, max]; or a
@@ -1411,6 +1550,14 @@ static uint64_t option_num(const char *name, const char *arg, uint64_t min, uint
 	if (!parse_u64(arg, min, max, &v))
 		usage_error("--%s '%s': expected %s", name, arg, expected);
 	return v;
+}
+
+static const char *option_name(int code)
+{
+	for (const struct option *o = opts; o->name; o++)
+		if (o->val == code)
+			return o->name;
+	return "?";
 }
 
 /* Free what the run built (the spaces, the machine, the images), so that
@@ -1434,49 +1581,85 @@ static void teardown(void)
 
 int main(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "arch", required_argument, 0, 'a' },      { "json", no_argument, 0, 'j' },
-		{ "dot", required_argument, 0, 'd' },       { "tlb", required_argument, 0, 't' },
-		{ "mem", required_argument, 0, 'm' },       { "fold", no_argument, 0, 'f' },
-		{ "quiet", no_argument, 0, 'q' },           { "check-stale", no_argument, 0, 's' },
-		{ "image", required_argument, 0, 'i' },     { "trace", required_argument, 0, 'T' },
-		{ "eager", no_argument, 0, 'e' },           { "help", no_argument, 0, 'h' },
-		{ "load-base", required_argument, 0, 'L' }, { 0, 0, 0, 0 },
-	};
-	if (argc < 2) {
+	/* Before the command: only --arch (the driver acted on it), --help
+	 * and --version. */
+	int first = 1;
+	for (; first < argc && argv[first][0] == '-'; first++) {
+		const char *a = argv[first];
+		if (!strcmp(a, "--arch") || !strncmp(a, "--arch=", 7)) {
+			const char *isa = a[6] == '=' ? a + 7 : argv[++first];
+			if (!isa)
+				usage_error("--arch needs a value (i386 or x86_64)");
+			if (strcmp(isa, ARCH_NAME))
+				usage_error("--arch %s: this tool is for %s", isa, ARCH_NAME);
+		} else if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+			usage(stdout);
+			return 0;
+		} else if (!strcmp(a, "--version")) {
+			printf("mmsim %s\n", MMSIM_VERSION);
+			return 0;
+		} else {
+			usage_error("'%s' before the command: only --arch, --help and --version go "
+			            "there",
+			            a);
+		}
+	}
+	if (first == argc) {
 		usage(stderr);
 		return 2;
 	}
-	/* Options may come before or after the command; the first non-option
-	 * is the command, the rest its operands. */
+	const char *cmd = argv[first];
+	const struct command *spec = find_command(cmd);
+	if (!spec)
+		usage_error("unknown command '%s' (run, trace, exec or help)", cmd);
+	if (!strcmp(cmd, "help")) {
+		if (first + 1 == argc) {
+			usage(stdout);
+			return 0;
+		}
+		const struct command *about = find_command(argv[first + 1]);
+		if (!about || first + 2 < argc)
+			usage_error("help takes one command: run, trace, exec or help");
+		help(about);
+		return 0;
+	}
+
+	/* The command's options and operands, in any order; for exec, what
+	 * follows the ELF is the program's, as given. */
 	uint64_t tlb = 64, mem = 256;
 	bool fold = false, quiet = false, stale = false, eager = false;
-	const char *image = NULL, *trace = NULL, *cmd = NULL;
-	int c;
+	const char *image = NULL, *trace = NULL;
+	int c, cargc = argc - first;
+	char **cargv = argv + first;
 	char **operands = calloc((size_t)argc, sizeof(char *));
 	int nops = 0;
+	bool only_operands = false; /* after "--" */
 	if (!operands)
 		die("out of host memory");
 	optind = 1;
 	opterr = 0;
-	while (optind < argc) {
-		if (cmd && !strcmp(cmd, "exec") && nops >= 1) {
-			operands[nops++] =
-			        argv[optind++]; /* ELF ARGS...: the program's, as given */
+	while (optind < cargc) {
+		if (only_operands || (!strcmp(cmd, "exec") && nops >= 1)) {
+			operands[nops++] = cargv[optind++];
 			continue;
 		}
-		if ((c = getopt_long(argc, argv, "+:h", opts, NULL)) == -1) {
-			if (!cmd)
-				cmd = argv[optind++];
-			else
-				operands[nops++] = argv[optind++];
+		if ((c = getopt_long(cargc, cargv, "+:h", opts, NULL)) == -1) {
+			only_operands = !strcmp(cargv[optind - 1], "--");
+			if (optind < cargc && !only_operands)
+				operands[nops++] = cargv[optind++];
 			continue;
 		}
+		if (c == ':')
+			usage_error("option '%s' needs a value", cargv[optind - 1]);
+		if (c == '?')
+			usage_error("unknown option '%s'", cargv[optind - 1]);
+		if (c == 'a')
+			usage_error("--arch goes before the command: mmsim --arch %s %s ...",
+			            optarg, cmd);
+		if (!strchr(spec->options, c))
+			usage_error("%s takes no --%s (see mmsim help %s)", cmd, option_name(c),
+			            cmd);
 		switch (c) {
-		case 'a':
-			if (strcmp(optarg, ARCH_NAME))
-				usage_error("--arch %s: this tool is for %s", optarg, ARCH_NAME);
-			break;
 		case 'j': M.json = true; break;
 		case 'd': M.dot = optarg; break;
 		case 't':
@@ -1503,28 +1686,17 @@ int main(int argc, char **argv)
 			if (load_base % PAGE)
 				usage_error("--load-base %s: not page-aligned", optarg);
 			break;
-		case 'h': usage(stdout); return 0;
-		case ':': usage_error("option '%s' needs a value", argv[optind - 1]);
-		case '?': usage_error("unknown option '%s'", argv[optind - 1]);
-		default: usage(stderr); return 2;
+		case 'h': help(spec); return 0;
 		}
 	}
-	if (!cmd) {
-		usage(stderr);
-		return 2;
-	}
-	if (!strcmp(cmd, "run")) {
-		if (nops != 1)
-			usage_error("run takes one SCRIPT");
-	} else if (!strcmp(cmd, "trace")) {
-		if (nops != 1)
-			usage_error("trace takes one FILE (or - for stdin)");
-	} else if (!strcmp(cmd, "exec")) {
-		if (nops < 1)
-			usage_error("exec takes an ELF file, then its arguments");
-	} else {
-		usage_error("unknown command '%s' (run, trace or exec)", cmd);
-	}
+	if (!strcmp(cmd, "run") && nops != 1)
+		usage_error("run takes one SCRIPT");
+	if (!strcmp(cmd, "trace") && nops != 1)
+		usage_error("trace takes one FILE (or - for stdin)");
+	if (!strcmp(cmd, "exec") && nops < 1)
+		usage_error("exec takes an ELF file, then its arguments");
+	if (!strcmp(cmd, "trace") && load_base && !image)
+		usage_error("--load-base places the --image ELF: give one");
 	M.out = stdout;
 	if (M.json && !(M.out = open_memstream(&M.out_buf, &M.out_len))) {
 		M.out = stdout;

@@ -240,5 +240,48 @@ if [ "$arch" = x86_64 ] && [ -r /bin/true ]; then
     || bad "the child's maps lost the file names: $(cat out.txt)"
 fi
 
+# ---- the usual manners: --version, help, where --arch goes, the progress bar ----
+expect_ok "--version" "$mmsim" --version
+grep -qE '^mmsim [0-9]+\.[0-9]+' out.txt && ok "--version names mmsim and its version" || bad "--version: $(cat out.txt)"
+expect_ok "help run" "$mmsim" --arch "$arch" help run
+grep -qF 'usage: mmsim [--arch i386|x86_64] run' out.txt && grep -qF 'fork PARENT CHILD [cow|eager]' out.txt \
+  && grep -qF -- '--json' out.txt && ! grep -qF -- '--eager' out.txt \
+  && ok "help run: its synopsis, options and the scenario operations" || bad "help run: $(cat out.txt)"
+cp out.txt help-run.txt
+expect_ok "run --help" "$mmsim" --arch "$arch" run --help
+cmp -s out.txt help-run.txt && ok "run --help says what help run says" || bad "run --help differs from help run"
+expect_ok "help trace" "$mmsim" --arch "$arch" help trace
+grep -qF -- '--load-base ADDR' out.txt && grep -qF -- '--tlb N' out.txt && ok "help trace: its options" || bad "help trace: $(cat out.txt)"
+expect_ok "exec --help" "$mmsim" --arch "$arch" exec --help
+grep -qF -- '--eager' out.txt && ok "exec --help: its options" || bad "exec --help: $(cat out.txt)"
+expect_ok "--help" "$mmsim" --help
+grep -qF 'help COMMAND' out.txt && grep -q '^  run ' out.txt && ok "--help lists the commands" || bad "--help: $(cat out.txt)"
+expect_usage "help of an unknown command" "help takes one command" "$mmsim" --arch "$arch" help frob
+expect_usage "--arch after the command" "--arch goes before the command" "$mmsim" run --arch "$arch" inject.mmsim
+expect_usage "an option before the command" "'--json' before the command" "$mmsim" --arch "$arch" --json run inject.mmsim
+expect_usage "an option the command does not take" "run takes no --eager" "$mmsim" --arch "$arch" run --eager inject.mmsim
+expect_usage "--arch without a value" "--arch needs a value" "$mmsim" --arch
+# No message names the per-ISA tools (mmsim-i386, mmsim-x86_64).
+for args in "run --frob x" "run --tlb" "--arch $arch run --arch $arch x" "--arch $arch walk" "--arch $arch run"; do
+  # shellcheck disable=SC2086
+  "$mmsim" $args > out.txt 2> err.txt
+  grep -q 'mmsim-' err.txt && bad "'mmsim $args' names an internal tool: $(cat err.txt)" \
+    || { grep -q '^mmsim: ' err.txt && ok "'mmsim $args': the message is mmsim's"; } \
+    || bad "'mmsim $args': $(cat err.txt)"
+done
+if [ "$arch" = x86_64 ] && [ -r /bin/true ]; then
+  # After the ELF, --arch is the program's argument: the driver must not act on it.
+  expect_json "exec: --arch after the ELF belongs to the program" ok "$mmsim" exec --json /bin/true --arch i386
+  json_assert "exec: the ISA stays the one before the command" 'd["arch"] == "x86_64"'
+fi
+# The progress bar fits the terminal, whatever its width (run on a pty).
+for cols in 100 40 16; do
+  if python3 "$src/tests/mmsim/pty_width.py" "$cols" "$mmsim" --arch "$arch" trace $fold "$src/examples/traces/true.lackey.gz" > "pty$cols.txt" 2>&1
+  then ok "the progress bar fits $cols columns"; else bad "progress bar at $cols columns: $(tail -c 400 "pty$cols.txt")"; fi
+done
+grep -qE '\|\[#{50}\] 100% 0\.2M lines, [0-9.]+M/s\|' pty100.txt && ok "100 columns: the whole bar, the lines and the rate" \
+  || bad "100 columns: $(head -c 400 pty100.txt)"
+grep -qE '\|100% 0\.2M lines?\|' pty16.txt && ok "16 columns: no room for a bar, the text cut to fit" || bad "16 columns: $(head -c 400 pty16.txt)"
+
 echo "$pass passed, $fail failed"
 [ $fail -eq 0 ]
