@@ -47,33 +47,6 @@ __attribute__((noreturn, format(printf, 1, 2))) void usage_error(const char *fmt
 	exit(2);
 }
 
-/*
- * Parses all of @s as an unsigned number, decimal or 0x hex (no sign, no
- * space, no octal), within [min, max]. Return: true and *@out; false for
- * anything else, overflow included.
- */
-bool parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out)
-{
-	int base = 10;
-	const char *d = s;
-	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
-		base = 16;
-		d = s + 2;
-	}
-	if (!*d)
-		return false;
-	for (const char *c = d; *c; c++)
-		if (base == 16 ? !isxdigit((unsigned char)*c) : !isdigit((unsigned char)*c))
-			return false;
-	errno = 0;
-	char *end;
-	unsigned long long v = strtoull(d, &end, base);
-	if (errno || *end || v < min || v > max)
-		return false;
-	*out = v;
-	return true;
-}
-
 void track_peak(void)
 {
 	uint32_t used = mm_frames_total(&M.sys->frames) - mm_frames_free_count(&M.sys->frames);

@@ -5,13 +5,16 @@
  *
  *   main.c     the command line: options, help, the subcommands
  *   mmsim.c    the machine, the state of a run, errors
- *   script.c   the scenario language (`mmsim run`), spaces by name
+ *   scenario.c the scenario language: a line to a struct op and back
+ *   script.c   `mmsim run`: the executor of operations, spaces by name
  *   exec.c     executable images (`mmsim exec`, the `exec` operation)
  *   trace.c    Lackey trace replay (`mmsim trace`), the progress bar
  *   output.c   maps, tables, statistics, Graphviz, the JSON document
  */
 #ifndef MMSIM_H
 #define MMSIM_H
+
+#include "scenario.h"
 
 #include <mm/exec.h>
 #include <sim/sim.h>
@@ -94,13 +97,6 @@ __attribute__((noreturn, format(printf, 1, 2))) void die(const char *fmt, ...);
 
 /** usage_error() - a bad option or operand: "mmsim: " and the message; exit 2. */
 __attribute__((noreturn, format(printf, 1, 2))) void usage_error(const char *fmt, ...);
-
-/**
- * parse_u64() - all of @s as an unsigned number, decimal or 0x hex (no sign,
- * no space, no octal), within [min, max].
- * Return: true and *@out; false for anything else, overflow included.
- */
-bool parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out);
 
 /** make_sim() - the machine: @mem_mib MiB of RAM, a @tlb-entry TLB. */
 void make_sim(uint64_t mem_mib, unsigned tlb, bool check_stale);
