@@ -302,6 +302,29 @@ static void test_processes(void)
 	       (unsigned long long)st->cr3_skips, (unsigned long long)st->ticks);
 }
 
+/* The hostile user program (kernel/user/uhostile.c): it prints its checks
+ * as a TAP subtest and exits with the number that failed. */
+extern const uint8_t uhostile_start[], uhostile_end[];
+
+static void test_hostile(void)
+{
+	struct mm_sys *sys = kmm();
+	uint32_t free0 = mm_frames_free_count(&sys->frames);
+	int err;
+	struct proc *p = proc_spawn("uhostile", uhostile_start,
+	                            (size_t)(uhostile_end - uhostile_start), 0, &err);
+	if (!p)
+		panic("spawn of uhostile: %s", mm_strerror(err));
+	results[nresults++] = (struct result){ p->pid, 0, -1, 0 };
+	int at = nresults - 1;
+	proc_run_until_idle(record_exit, NULL);
+	uint32_t free1 = mm_frames_free_count(&sys->frames);
+	tap_ok(results[at].status == 0 && free1 == free0,
+	       "hostile user program: exit status %d (failed checks), free frames %u before, %u "
+	       "after",
+	       results[at].status, free0, free1);
+}
+
 /* Does the space-separated @line contain @word? */
 static bool has_word(const char *line, const char *word)
 {
@@ -335,5 +358,6 @@ void kmain(uint32_t magic, uint32_t mbi_pa)
 	test_kernel_half();
 	test_conservation();
 	test_processes();
+	test_hostile();
 	tap_done();
 }

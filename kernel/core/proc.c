@@ -35,12 +35,15 @@ static struct mm_space *space_of(struct proc *p)
 	return p->pid == 0 ? mm_sys_kernel_space(kmm()) : p->space;
 }
 
-/* The two programs linked into the kernel (kernel/user/). */
+/* The programs linked into the kernel (kernel/user/). */
 extern const uint8_t utest_start[], utest_end[], uhello_start[], uhello_end[];
+extern const uint8_t uhostile_start[], uhostile_end[];
 static const struct {
 	const char *name;
 	const uint8_t *start, *end;
-} programs[] = { { "utest", utest_start, utest_end }, { "uhello", uhello_start, uhello_end } };
+} programs[] = { { "utest", utest_start, utest_end },
+	         { "uhello", uhello_start, uhello_end },
+	         { "uhostile", uhostile_start, uhostile_end } };
 
 /* Build the image of @image into the empty space @s; set up @p's user
  * registers and heap. */

@@ -102,4 +102,16 @@ static inline void putx(unsigned long v)
 	puts_(b + n);
 }
 
+static inline void putd(unsigned long v)
+{
+	char b[3 * sizeof(v) + 1];
+	int n = sizeof(b) - 1;
+	b[n] = 0;
+	do {
+		b[--n] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	puts_(b + n);
+}
+
 #endif

@@ -61,6 +61,8 @@ def main():
         return 0 if ok else 1
     ok = sum(1 for l in lines if re.match(r"ok \d+", l))
     bad = sum(1 for l in lines if re.match(r"not ok \d+", l))
+    # Subtests (TAP 13: indented), e.g. the hostile user program's checks.
+    sub_bad = [l.strip() for l in lines if re.match(r"\s+not ok \d+", l)]
     plans = [int(m.group(1)) for l in lines for m in [re.match(r"1\.\.(\d+)$", l)] if m]
     problems = []
     if rc is None:
@@ -74,6 +76,8 @@ def main():
         problems.append("plan 1..%d but %d tests ran" % (plans[-1], ok + bad))
     if bad:
         problems.append("%d test(s) failed" % bad)
+    for l in sub_bad:
+        problems.append("subtest failed: " + l)
     for p in problems:
         print("boot: " + p)
     print("%d passed, %d failed" % (ok, bad + (1 if problems and not bad else 0)))
