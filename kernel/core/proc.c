@@ -282,7 +282,7 @@ static long sys_wait(struct proc *p, uintptr_t status_va)
 			}
 		}
 		if (!children)
-			return -10; /* ECHILD */
+			return -K_ECHILD;
 		p->state = P_BLOCKED;
 		schedule();
 	}
@@ -354,14 +354,49 @@ static long sys_exec(struct proc *p, uintptr_t n)
 	return (long)TF_RET(p->tf); /* keep the new image's first argument */
 }
 
+/* Pages covering @len bytes, without wrapping: @len near UINTPTR_MAX must
+ * not round up to a few pages. */
+static uint64_t pages_of(uintptr_t len)
+{
+	return (uint64_t)(len / ARCH_PAGE_SIZE) + (len % ARCH_PAGE_SIZE != 0);
+}
+
+/* The protection a user asks for (any of MM_PROT_WRITE and MM_PROT_EXEC,
+ * READ implied) as a region protection, or a negative error. W^X is the
+ * kernels' policy: writable and executable at once is refused with EACCES
+ * (as an SELinux execmem denial on Linux; OpenBSD says ENOTSUP), so code a
+ * program can write never runs, and code that runs was never writable. */
+static long user_prot(uintptr_t prot)
+{
+	if (prot & ~(uintptr_t)(MM_PROT_WRITE | MM_PROT_EXEC))
+		return -MM_EINVAL;
+	if ((prot & MM_PROT_WRITE) && (prot & MM_PROT_EXEC))
+		return -K_EACCES;
+	return MM_PROT_READ | (long)prot;
+}
+
 static long sys_mmap(struct proc *p, uintptr_t len, uintptr_t prot)
 {
-	if (len == 0 || (prot & ~(uintptr_t)(MM_PROT_WRITE | MM_PROT_EXEC)))
+	long uprot = user_prot(prot);
+	if (uprot < 0)
+		return uprot;
+	if (len == 0)
 		return -MM_EINVAL;
 	mm_vaddr_t va;
-	int err = mm_mmap(p->space, 0, (len + ARCH_PAGE_SIZE - 1) / ARCH_PAGE_SIZE,
-	                  MM_PROT_READ | (unsigned)prot, 0, &va);
+	int err = mm_mmap(p->space, 0, pages_of(len), (unsigned)uprot, 0, &va);
 	return err ? err : (long)va;
+}
+
+/* mprotect(va, len, prot): W^X as for mmap; mm-core checks the range is
+ * user memory inside regions. */
+static long sys_mprotect(struct proc *p, uintptr_t va, uintptr_t len, uintptr_t prot)
+{
+	long uprot = user_prot(prot);
+	if (uprot < 0)
+		return uprot;
+	if ((va & (ARCH_PAGE_SIZE - 1)) || len == 0)
+		return -MM_EINVAL;
+	return mm_mprotect(p->space, va, pages_of(len), (unsigned)uprot);
 }
 
 long syscall_dispatch(struct trapframe *tf)
@@ -371,7 +406,7 @@ long syscall_dispatch(struct trapframe *tf)
 	switch (TF_SYSNO(tf)) {
 	case SYS_write:
 		if (a0 != 1 && a0 != 2)
-			return -9; /* EBADF */
+			return -K_EBADF;
 		if (!user_range_ok(p, a1, a2, false))
 			return -MM_EFAULT;
 		for (size_t i = 0; i < a2; i++)
@@ -388,7 +423,8 @@ long syscall_dispatch(struct trapframe *tf)
 	case SYS_munmap:
 		if ((a0 & (ARCH_PAGE_SIZE - 1)) || a1 == 0)
 			return -MM_EINVAL;
-		return mm_munmap(p->space, a0, (a1 + ARCH_PAGE_SIZE - 1) / ARCH_PAGE_SIZE);
+		return mm_munmap(p->space, a0, pages_of(a1));
+	case SYS_mprotect: return sys_mprotect(p, a0, a1, a2);
 	case SYS_exec: return sys_exec(p, a0);
 	case SYS_kinfo:
 		if (a0 == KINFO_FREE_FRAMES)
@@ -403,6 +439,6 @@ long syscall_dispatch(struct trapframe *tf)
 			return (long)m.pa;
 		}
 		return -MM_EINVAL;
-	default: return -38; /* ENOSYS */
+	default: return -K_ENOSYS;
 	}
 }

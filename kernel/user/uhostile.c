@@ -118,6 +118,51 @@ static int df_exec(void)
 }
 
 int main(long arg);
+
+/* ---- W^X ------------------------------------------------------------------ */
+
+/* Status of a child killed by a fault (the kernel's EXIT_KILLED). */
+static int killed(int st)
+{
+	return st >= 0x100 && st < 0x200;
+}
+
+/* mprotect takes write permission away for real: the write after it is killed. */
+static int wx_readonly_write(void)
+{
+	volatile char *m = mmap(PAGE, MM_PROT_WRITE);
+	if (is_err((const void *)m))
+		return 2;
+	m[0] = 1;
+	if (mprotect((void *)m, PAGE, MM_PROT_EXEC) != 0)
+		return 3;
+	if (m[0] != 1)
+		return 4;
+	m[0] = 2; /* killed */
+	return 5;
+}
+
+static void wx_attacks(void)
+{
+	check(mmap(PAGE, MM_PROT_WRITE | MM_PROT_EXEC) == (void *)(long)-EACCES,
+	      "W^X: mmap(PROT_WRITE|PROT_EXEC) is refused with EACCES");
+	char *x = mmap(PAGE, MM_PROT_EXEC), *w = mmap(PAGE, MM_PROT_WRITE);
+	check(!is_err(x) && !is_err(w) &&
+	              mprotect(x, PAGE, MM_PROT_WRITE | MM_PROT_EXEC) == -EACCES &&
+	              mprotect(w, PAGE, MM_PROT_WRITE | MM_PROT_EXEC) == -EACCES,
+	      "W^X: mprotect to PROT_WRITE|PROT_EXEC of an executable or a writable page: EACCES");
+	void *text = (void *)((unsigned long)&main & ~(PAGE - 1));
+	check(mprotect(text, PAGE, MM_PROT_WRITE | MM_PROT_EXEC) == -EACCES,
+	      "W^X: mprotect of the program's own text to writable+executable: EACCES");
+	check(mprotect(x, PAGE, MM_PROT_WRITE) == 0 && mprotect(x, PAGE, MM_PROT_EXEC) == 0 &&
+	              mprotect(w, PAGE, 0) == 0,
+	      "mprotect to W, then X, then read-only: each allowed");
+	munmap(x, PAGE);
+	munmap(w, PAGE);
+	check(killed(in_child(wx_readonly_write)),
+	      "a write after mprotect took write permission away is killed");
+}
+
 int main(long arg)
 {
 	(void)arg;
@@ -131,6 +176,7 @@ int main(long arg)
 	      "DF set at fork, wait, mmap, munmap, sbrk, write: each works");
 	check(in_child(df_exec) == 0, "DF set at exec: the new image's stack is intact");
 	check(kinfo(KINFO_FREE_FRAMES, 0) == free0, "every frame came back after the DF attacks");
+	wx_attacks();
 
 	puts_("    1..");
 	putd((unsigned long)n_run);

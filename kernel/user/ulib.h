@@ -19,8 +19,10 @@ enum {
 	SYS_spawn,
 	SYS_mmap,
 	SYS_munmap,
-	SYS_exec
+	SYS_exec,
+	SYS_mprotect
 };
+enum { EBADF = 9, ECHILD = 10, ENOMEM = 12, EACCES = 13, EFAULT = 14, EINVAL = 22, ENOSYS = 38 };
 enum { KINFO_FREE_FRAMES = 1, KINFO_TICKS = 2, KINFO_PHYS = 3 };
 
 static inline long write(int fd, const void *buf, size_t n)
@@ -65,6 +67,11 @@ static inline void *mmap(unsigned long len, long prot_write_exec)
 static inline long munmap(void *va, unsigned long len)
 {
 	return syscall3(SYS_munmap, (long)va, (long)len, 0);
+}
+/* mprotect(va, len, MM_PROT_WRITE | MM_PROT_EXEC): READ is implied. */
+static inline long mprotect(void *va, unsigned long len, long prot_write_exec)
+{
+	return syscall3(SYS_mprotect, (long)va, (long)len, prot_write_exec);
 }
 static inline long exec(long program)
 {

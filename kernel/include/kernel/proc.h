@@ -45,7 +45,11 @@ enum {
 	SYS_mmap = 10,
 	SYS_munmap = 11,
 	SYS_exec = 12, /* replace the image with built-in program N */
+	SYS_mprotect = 13,
 };
+/* Error numbers the system calls return (negated) beyond mm-core's MM_E*
+ * codes; the values are Linux's. */
+enum { K_EBADF = 9, K_ECHILD = 10, K_EACCES = 13, K_ENOSYS = 38 };
 /* SYS_kinfo selectors. */
 enum { KINFO_FREE_FRAMES = 1, KINFO_TICKS = 2, KINFO_PHYS = 3 };
 
