@@ -149,6 +149,8 @@ enum {
 	T_EXEC
 };
 #define OTHER_VA UINT64_C(0x70000000)
+/* In the user half, which the kernel space leaves empty: a read faults. */
+#define EARLY_FAULT_VA UINT64_C(0x80000000)
 
 struct result {
 	int pid, test, status;
@@ -344,6 +346,12 @@ void kmain(uint32_t magic, uint32_t mbi_pa)
 	cpu_init();
 	struct mem_info mi;
 	mem_init(magic, mbi_pa, &mi);
+	if (has_word(mi.cmdline, "test=early-fault")) {
+		/* A kernel fault before the first process exists: trap() must
+		 * not read a process that is not there. */
+		kprintf("# reading an unmapped address before proc_init(), on purpose\n");
+		(void)*(volatile int *)(uintptr_t)EARLY_FAULT_VA;
+	}
 	proc_init();
 	pic_init(100);
 	if (has_word(mi.cmdline, "test=kernel-fault")) {

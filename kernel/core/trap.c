@@ -46,11 +46,32 @@ static void describe_pf(uintptr_t err, char *buf)
 	*b = 0;
 }
 
+/* "pid N" into @buf. */
+static void ksnprint_pid(char *buf, size_t size, int pid)
+{
+	char digits[12];
+	int n = 0;
+	unsigned v = (unsigned)pid;
+	do {
+		digits[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v && n < (int)sizeof(digits));
+	size_t i = 0;
+	for (const char *s = "pid "; *s && i + 1 < size; s++)
+		buf[i++] = *s;
+	while (n && i + 1 < size)
+		buf[i++] = digits[--n];
+	buf[i] = 0;
+}
+
 void trap(struct trapframe *tf);
 void trap(struct trapframe *tf)
 {
 	unsigned v = (unsigned)tf->vector;
-	struct proc *p = proc_current();
+	struct proc *p = proc_current(); /* NULL before proc_init() */
+	char who[24] = "before any process";
+	if (p)
+		ksnprint_pid(who, sizeof(who), p->pid);
 	if (v == 0x80) {
 		TF_RET(tf) = (uintptr_t)syscall_dispatch(tf);
 		return;
@@ -69,7 +90,7 @@ void trap(struct trapframe *tf)
 		uintptr_t addr = read_cr2();
 		char what[40];
 		describe_pf(tf->err, what);
-		if (TF_FROM_USER(tf)) {
+		if (TF_FROM_USER(tf) && p) {
 			/* Demand paging, copy-on-write and stack growth: mm-core
 			 * decides; only a verdict kills. */
 			unsigned access = ((tf->err & 2) ? MM_ACCESS_WRITE : 0) |
@@ -91,15 +112,15 @@ void trap(struct trapframe *tf)
 			        (unsigned long long)TF_PC(tf));
 			proc_kill(p, "page fault");
 		}
-		panic("kernel page fault at 0x%llx (%s, error code 0x%x) pc 0x%llx, pid %d",
+		panic("kernel page fault at 0x%llx (%s, error code 0x%x) pc 0x%llx, %s",
 		      (unsigned long long)addr, what, (unsigned)tf->err,
-		      (unsigned long long)TF_PC(tf), p->pid);
+		      (unsigned long long)TF_PC(tf), who);
 	}
-	if (TF_FROM_USER(tf)) {
+	if (TF_FROM_USER(tf) && p) {
 		kprintf("# pid %d (%s) killed: %s (vector %u, error code 0x%x) pc 0x%llx\n", p->pid,
 		        p->name, name, v, (unsigned)tf->err, (unsigned long long)TF_PC(tf));
 		proc_kill(p, name);
 	}
-	panic("%s (vector %u, error code 0x%x) in the kernel, pc 0x%llx", name, v,
-	      (unsigned)tf->err, (unsigned long long)TF_PC(tf));
+	panic("%s (vector %u, error code 0x%x) in the kernel, pc 0x%llx, %s", name, v,
+	      (unsigned)tf->err, (unsigned long long)TF_PC(tf), who);
 }

@@ -28,8 +28,9 @@ def main():
     ap.add_argument("--append", help="kernel command line (QEMU -append; -kernel only)")
     ap.add_argument("--cpu", help="the CPU model (QEMU -cpu)")
     ap.add_argument("--expect-failure", "--expect-panic", dest="expect_failure", metavar="TEXT",
+                    action="append",
                     help="pass only if the kernel prints TEXT (a panic, a refusal to run)"
-                    " and exits with the failure status")
+                    " and exits with the failure status; may be repeated: all must be seen")
     ap.add_argument("--gdb", action="store_true", help="wait for GDB on :1234 (-s -S)")
     args = ap.parse_args()
 
@@ -56,7 +57,7 @@ def main():
 
     lines = [l.rstrip("\r") for l in out.splitlines()]
     if args.expect_failure:
-        seen = any(args.expect_failure in l for l in lines)
+        seen = all(any(t in l for l in lines) for t in args.expect_failure)
         ok = rc == FAILURE and seen
         if not ok:
             print("boot: expected %r and exit status %d; got status %s%s"
