@@ -431,13 +431,17 @@ long syscall_dispatch(struct trapframe *tf)
 			return (long)mm_frames_free_count(&kmm()->frames);
 		if (a0 == KINFO_TICKS)
 			return (long)stats.ticks;
-		if (a0 == KINFO_PHYS) { /* test support: where is my page? */
+#ifdef MMKIT_TEST_KINFO_PHYS
+		/* TEST ONLY (the mmkit-<isa>-test kernels): where is my page?
+		 * A physical address is nothing a user program should know. */
+		if (a0 == KINFO_PHYS) {
 			struct mm_mapping m;
 			if (a1 >= ARCH_USER_END || mm_query(p->space, a1, &m) != 0)
 				return -MM_EFAULT;
 			p->probe_pa = m.pa;
 			return (long)m.pa;
 		}
+#endif
 		return -MM_EINVAL;
 	default: return -K_ENOSYS;
 	}

@@ -28,7 +28,7 @@ struct proc {
 	struct proc *parent;
 	int status;               /* exit status, for wait() */
 	uintptr_t heap_base, brk; /* sbrk() heap: [heap_base, brk) */
-	mm_paddr_t probe_pa;      /* last KINFO_PHYS answer (tests) */
+	mm_paddr_t probe_pa;      /* last KINFO_PHYS answer (TEST ONLY kernels) */
 };
 
 /* System call numbers (int 0x80). */
@@ -50,7 +50,9 @@ enum {
 /* Error numbers the system calls return (negated) beyond mm-core's MM_E*
  * codes; the values are Linux's. */
 enum { K_EBADF = 9, K_ECHILD = 10, K_EACCES = 13, K_ENOSYS = 38 };
-/* SYS_kinfo selectors. */
+/* SYS_kinfo selectors. KINFO_PHYS (the physical address of a user page)
+ * is answered only by kernels built with MMKIT_TEST_KINFO_PHYS (TEST ONLY:
+ * the mmkit-<isa>-test images); others say -MM_EINVAL. */
 enum { KINFO_FREE_FRAMES = 1, KINFO_TICKS = 2, KINFO_PHYS = 3 };
 
 /** struct sched_stats - what the scheduler counted. */
