@@ -104,6 +104,43 @@ static void test_kernel_half(void)
 		mm_space_destroy(&spaces[i]);
 }
 
+/* After a COW fork both sides' writable pages are read-only and COW, on
+ * one frame each: a fork that left the parent writable would let its
+ * writes reach the child. */
+static void test_fork_write_protects(void)
+{
+	struct mm_sys *sys = kmm();
+	struct mm_space *a = &spaces[0], *b = &spaces[1];
+	enum { N = 4 };
+	int err = mm_space_create(sys, a);
+	err = err ? err : mm_map(a, UVA, N, URW);
+	if (!err) {
+		mm_space_activate(a);
+		for (int i = 0; i < N; i++) /* writable and dirty in the TLB */
+			*(volatile uint32_t *)(uintptr_t)(UVA + i * ARCH_PAGE_SIZE) = (uint32_t)i;
+		err = mm_space_clone(a, b, MM_CLONE_COW);
+		mm_space_activate(mm_sys_kernel_space(sys));
+	}
+	if (err) {
+		tap_ok(false, "fork write-protects: %s", mm_strerror(err));
+		return;
+	}
+	bool ro = true;
+	for (int i = 0; i < N; i++) {
+		struct mm_mapping ma, mb;
+		mm_vaddr_t va = UVA + i * ARCH_PAGE_SIZE;
+		ro &= mm_query(a, va, &ma) == 0 && mm_query(b, va, &mb) == 0 &&
+		      !(ma.prot & MM_PROT_WRITE) && !(mb.prot & MM_PROT_WRITE) && ma.cow &&
+		      mb.cow && ma.pa == mb.pa && ma.refs == 2;
+	}
+	tap_ok(ro,
+	       "after a COW fork the parent's %d writable pages are read-only and COW, "
+	       "sharing the child's frames",
+	       N);
+	mm_space_destroy(b);
+	mm_space_destroy(a);
+}
+
 /* Conservation: 1,000 create/map/clone/destroy cycles. */
 static void test_conservation(void)
 {
@@ -148,7 +185,8 @@ enum {
 	T_MMAP,
 	T_EXEC
 };
-#define OTHER_VA UINT64_C(0x70000000)
+#define OTHER_VA     UINT64_C(0x70000000)
+#define KILLED_BY_PF (EXIT_KILLED | 14) /* the page-fault vector */
 #ifdef MMKIT_TEST_KINFO_PHYS
 #define KINFO_PHYS_ON true /* frames are checked through KINFO_PHYS */
 #else
@@ -266,8 +304,8 @@ static void test_processes(void)
 	results_of(T_WRITE_TEXT, k2, 1);
 	results_of(T_OTHERS_PAGE, k3, 1);
 	results_of(T_OWN_PAGE, own, 1);
-	tap_ok(k1[0]->status == EXIT_KILLED && k2[0]->status == EXIT_KILLED &&
-	               k3[0]->status == EXIT_KILLED && own[0]->status == 0,
+	tap_ok(k1[0]->status == KILLED_BY_PF && k2[0]->status == KILLED_BY_PF &&
+	               k3[0]->status == KILLED_BY_PF && own[0]->status == 0,
 	       "seed 3: reading the kernel half, writing own text, touching another's page: "
 	       "each killed, the others finished");
 	results_of(T_FORK, r, 4);
@@ -283,7 +321,7 @@ static void test_processes(void)
 	results_of(T_STACK_64K, r, 4);
 	tap_ok(r[0]->status == 0, "a stack grows down by 64 KiB on faults");
 	results_of(T_STACK_OVERFLOW, r, 4);
-	tap_ok(r[0]->status == EXIT_KILLED,
+	tap_ok(r[0]->status == KILLED_BY_PF,
 	       "a stack overflowing into its guard page is killed, alone");
 	results_of(T_MMAP, r, 4);
 	tap_ok(r[0]->status == 0,
@@ -377,6 +415,7 @@ void kmain(uint32_t magic, uint32_t mbi_pa)
 	test_same_va();
 	test_kernel_half();
 	test_conservation();
+	test_fork_write_protects();
 	test_processes();
 	test_hostile();
 	tap_done();

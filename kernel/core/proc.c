@@ -175,12 +175,11 @@ __attribute__((noreturn)) static void proc_exit(int status)
 	panic("a zombie was scheduled");
 }
 
-void proc_kill(struct proc *p, const char *why)
+void proc_kill(struct proc *p, unsigned vector)
 {
-	(void)why;
 	stats.killed++;
 	if (p == cur)
-		proc_exit(EXIT_KILLED);
+		proc_exit(EXIT_KILLED | (int)(vector & 0xff));
 }
 
 void proc_each_live(void (*fn)(struct proc *p, void *ctx), void *ctx)

@@ -110,7 +110,7 @@ void trap(struct trapframe *tf)
 			        (unsigned)(tf->err >> 1) & 1, (unsigned)(tf->err >> 2) & 1,
 			        (unsigned)(tf->err >> 3) & 1, (unsigned)(tf->err >> 4) & 1,
 			        (unsigned long long)TF_PC(tf));
-			proc_kill(p, "page fault");
+			proc_kill(p, v);
 		}
 		panic("kernel page fault at 0x%llx (%s, error code 0x%x) pc 0x%llx, %s",
 		      (unsigned long long)addr, what, (unsigned)tf->err,
@@ -119,7 +119,7 @@ void trap(struct trapframe *tf)
 	if (TF_FROM_USER(tf) && p) {
 		kprintf("# pid %d (%s) killed: %s (vector %u, error code 0x%x) pc 0x%llx\n", p->pid,
 		        p->name, name, v, (unsigned)tf->err, (unsigned long long)TF_PC(tf));
-		proc_kill(p, name);
+		proc_kill(p, v);
 	}
 	panic("%s (vector %u, error code 0x%x) in the kernel, pc 0x%llx, %s", name, v,
 	      (unsigned)tf->err, (unsigned long long)TF_PC(tf), who);

@@ -50,4 +50,145 @@ static inline void write_df(volatile void *p, unsigned char v)
 	__asm__ volatile("std\n\tmovb %1, (%0)\n\tcld" : : "r"(p), "q"(v) : "memory", "cc");
 }
 
+/* Exception vectors (SDM Vol. 3A §6.15): a process the kernel kills for
+ * vector v exits with status 0x100 | v. */
+#define VEC_DE 0  /* divide error */
+#define VEC_UD 6  /* invalid opcode */
+#define VEC_NP 11 /* segment (gate) not present */
+#define VEC_GP 13 /* general protection */
+#define VEC_PF 14 /* page fault */
+
+#if defined(__x86_64__)
+#define ATTACK_HAS_NX 1 /* execute-disable: the x86_64 kernel requires it */
+/* The first non-canonical address above the user half (SDM Vol. 1
+ * §3.3.7.1): any access is #GP, not #PF. */
+#define ATTACK_NONCANONICAL 0x0000800000000000ul
+#else
+#define ATTACK_HAS_NX 0 /* 32-bit paging has no execute-disable bit */
+#endif
+
+/* One byte of code: ret (C3). */
+#define ATTACK_RET_OPCODE 0xC3
+
+/* The isa-debug-exit port: a user write there must never reach QEMU. */
+#define ATTACK_EXIT_PORT 0xF4
+#define ATTACK_COM1_PORT 0x3F8
+
+/* Privileged instructions: each must be #GP in ring 3 (IOPL 0). */
+static inline void attack_cli(void)
+{
+	__asm__ volatile("cli");
+}
+static inline void attack_hlt(void)
+{
+	__asm__ volatile("hlt");
+}
+static inline void attack_write_cr3(void)
+{
+	unsigned long zero = 0;
+	__asm__ volatile("mov %0, %%cr3" : : "r"(zero) : "memory");
+}
+static inline void attack_read_cr0(void)
+{
+	unsigned long v;
+	__asm__ volatile("mov %%cr0, %0" : "=r"(v));
+}
+static inline void attack_out(unsigned short port, unsigned char v)
+{
+	__asm__ volatile("outb %0, %1" : : "a"(v), "Nd"(port));
+}
+static inline void attack_in(unsigned short port)
+{
+	unsigned char v;
+	__asm__ volatile("inb %1, %0" : "=a"(v) : "Nd"(port));
+}
+static inline void attack_lidt(void)
+{
+	struct {
+		unsigned short limit;
+		unsigned long base;
+	} __attribute__((packed)) d = { 0, 0 };
+	__asm__ volatile("lidt %0" : : "m"(d));
+}
+static inline void attack_wrmsr(void)
+{
+	__asm__ volatile("wrmsr" : : "c"(0xC0000080u), "a"(0), "d"(0)); /* EFER */
+}
+static inline void attack_invlpg(void)
+{
+	__asm__ volatile("invlpg (%0)" : : "r"(0ul) : "memory");
+}
+
+/** attack_popf_iopl() - ask popf for IOPL 3 (ignored in ring 3), then out. */
+static inline void attack_popf_iopl(void)
+{
+	unsigned long f;
+	__asm__ volatile("pushf\n\tpop %0" : "=r"(f));
+	f |= 0x3000ul; /* EFLAGS.IOPL = 3 */
+	__asm__ volatile("push %0\n\tpopf" : : "r"(f) : "cc");
+	attack_out(ATTACK_EXIT_PORT, 0);
+}
+
+/** attack_popf_cli() - clear IF with popf (ignored at IOPL 0); is IF still set? */
+static inline int attack_popf_cli_ignored(void)
+{
+	unsigned long f;
+	__asm__ volatile("pushf\n\tpop %0" : "=r"(f));
+	f &= ~0x200ul; /* EFLAGS.IF */
+	__asm__ volatile("push %0\n\tpopf" : : "r"(f) : "cc");
+	__asm__ volatile("pushf\n\tpop %0" : "=r"(f));
+	return (f & 0x200ul) != 0;
+}
+
+/* int n through gates user code may not use (DPL 0, or none). */
+#define ATTACK_INT(n) __asm__ volatile("int %0" : : "i"(n))
+static inline void attack_int3(void)
+{
+	__asm__ volatile("int3");
+}
+
+/* The fast system-call instructions, never enabled by the kernels. */
+static inline void attack_syscall_insn(void)
+{
+#if defined(__x86_64__)
+	__asm__ volatile("syscall" : : : "rcx", "r11", "memory");
+#else
+	__asm__ volatile("syscall" : : : "ecx", "memory");
+#endif
+}
+static inline void attack_sysenter(void)
+{
+	__asm__ volatile("sysenter" : : : "memory");
+}
+
+static inline void attack_ud2(void)
+{
+	__asm__ volatile("ud2");
+}
+
+/** attack_div0() - unsigned division by zero: #DE. */
+static inline void attack_div0(void)
+{
+	unsigned long a = 1, d = 0, zero = 0;
+	__asm__ volatile("div %2" : "+a"(a), "+d"(d) : "r"(zero));
+}
+
+/** attack_idiv_overflow() - the most negative number / -1: #DE. */
+static inline void attack_idiv_overflow(void)
+{
+	long a = -(long)(~0ul >> 1) - 1 /* LONG_MIN */, d = -1, m1 = -1;
+	__asm__ volatile("idiv %2" : "+a"(a), "+d"(d) : "r"(m1));
+}
+
+/** attack_call() - call code at @va. */
+static inline void attack_call(unsigned long va)
+{
+#if defined(__x86_64__)
+	/* Step over the red zone the compiler may use below RSP. */
+	__asm__ volatile("sub $128, %%rsp\n\tcall *%0\n\tadd $128, %%rsp" : : "r"(va) : "memory");
+#else
+	__asm__ volatile("call *%0" : : "r"(va) : "memory");
+#endif
+}
+
 #endif

@@ -11,7 +11,7 @@
 
 #define NPROC            64
 #define KSTACK_SIZE      8192
-#define EXIT_KILLED      0x100 /* exit status of a process killed by a fault */
+#define EXIT_KILLED      0x100 /* a process killed by exception v exits with EXIT_KILLED | v */
 #define USTACK_MAX_PAGES 64    /* a stack's reach: 256 KiB, then a guard page */
 
 enum proc_state { P_UNUSED, P_RUNNABLE, P_RUNNING, P_BLOCKED, P_ZOMBIE };
@@ -75,7 +75,11 @@ void schedule(void);
 /** proc_reap_all() - as the idle process: run until every process has exited. */
 void proc_run_until_idle(void (*on_exit)(struct proc *p, void *ctx), void *ctx);
 const struct sched_stats *sched_stats(void);
-void proc_kill(struct proc *p, const char *why);
+/**
+ * proc_kill() - end @p, the current process, for exception @vector: it
+ * exits with status EXIT_KILLED | @vector (the caller printed why).
+ */
+void proc_kill(struct proc *p, unsigned vector);
 long syscall_dispatch(struct trapframe *tf);
 /** proc_each_live() - call @fn for every live process with a space. */
 void proc_each_live(void (*fn)(struct proc *p, void *ctx), void *ctx);
