@@ -16,6 +16,22 @@
 
 static struct mm_space spaces[64];
 
+void kmain(uint32_t magic, uint32_t mbi_pa);
+
+/* "rwx" for a protection (a static buffer per call site is not needed:
+ * four rotating ones). */
+static const char *prot_str(unsigned prot)
+{
+	static char bufs[4][4];
+	static unsigned at;
+	char *b = bufs[at++ % 4];
+	b[0] = (prot & MM_PROT_READ) ? 'r' : '-';
+	b[1] = (prot & MM_PROT_WRITE) ? 'w' : '-';
+	b[2] = (prot & MM_PROT_EXEC) ? 'x' : '-';
+	b[3] = 0;
+	return b;
+}
+
 static void test_memory(const struct mem_info *mi)
 {
 	struct mm_sys *sys = kmm();
@@ -31,6 +47,30 @@ static void test_memory(const struct mem_info *mi)
 	       "CR3 holds mm-core's kernel root (0x%llx); direct map of %llu pages built by "
 	       "mm-core",
 	       (unsigned long long)sys->kernel.root, (unsigned long long)mi->direct_pages);
+}
+
+/* The kernel's own mappings: text read-only (and executable), rodata
+ * read-only, data writable, neither executable where the ISA can say so;
+ * the direct-map alias of text read-only too. */
+static const char layout_rodata[] = "read-only";
+static volatile int layout_data = 1;
+
+static void test_kernel_layout(void)
+{
+	struct mm_space *k = mm_sys_kernel_space(kmm());
+	const bool nx = !(arch_prot_effective(MM_PROT_READ) & MM_PROT_EXEC);
+	struct mm_mapping t, r, d, alias;
+	mm_paddr_t text_pa = (uintptr_t)&kmain - ARCH_KERNEL_IMAGE_BASE;
+	bool ok = mm_query(k, (uintptr_t)&kmain, &t) == 0 &&
+	          mm_query(k, (uintptr_t)layout_rodata, &r) == 0 &&
+	          mm_query(k, (uintptr_t)&layout_data, &d) == 0 &&
+	          mm_query(k, (uintptr_t)phys_to_virt(text_pa), &alias) == 0;
+	tap_ok(ok && !(t.prot & MM_PROT_WRITE) && (t.prot & MM_PROT_EXEC) &&
+	               !(r.prot & MM_PROT_WRITE) && (!nx || !(r.prot & MM_PROT_EXEC)) &&
+	               (d.prot & MM_PROT_WRITE) && (!nx || !(d.prot & MM_PROT_EXEC)) &&
+	               !(alias.prot & MM_PROT_WRITE) && t.pa == alias.pa,
+	       "kernel mappings: text %s, rodata %s, data %s, text's direct-map alias %s",
+	       prot_str(t.prot), prot_str(r.prot), prot_str(d.prot), prot_str(alias.prot));
 }
 
 /* Seed test 1, on the real MMU: same VA, two spaces, two frames. */
@@ -388,7 +428,6 @@ static bool has_word(const char *line, const char *word)
 	return false;
 }
 
-void kmain(uint32_t magic, uint32_t mbi_pa);
 void kmain(uint32_t magic, uint32_t mbi_pa)
 {
 	console_init();
@@ -411,7 +450,13 @@ void kmain(uint32_t magic, uint32_t mbi_pa)
 		(void)*(volatile int *)(uintptr_t)(ARCH_DIRECT_MAP_BASE + ARCH_DIRECT_MAP_MAX +
 		                                   64 * ARCH_PAGE_SIZE);
 	}
+	if (has_word(mi.cmdline, "test=write-kernel-text")) {
+		/* Kernel text is read-only: a write to it must panic. */
+		kprintf("# writing to kernel text on purpose\n");
+		*(volatile char *)(uintptr_t)&kmain = 0;
+	}
 	test_memory(&mi);
+	test_kernel_layout();
 	test_same_va();
 	test_kernel_half();
 	test_conservation();

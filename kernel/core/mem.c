@@ -31,7 +31,7 @@ struct mb_mmap_entry {
 #define MB_INFO_CMDLINE (1u << 2)
 #define MB_INFO_MMAP    (1u << 6)
 
-extern char _kernel_phys_start[], _kernel_phys_end[], _etext[];
+extern char _kernel_phys_start[], _kernel_phys_end[], _etext[], _erodata[];
 
 static struct mm_sys sys;
 
@@ -43,6 +43,56 @@ struct mm_sys *kmm(void)
 void *phys_to_virt(mm_paddr_t pa)
 {
 	return (void *)(uintptr_t)(pa + ARCH_DIRECT_MAP_BASE);
+}
+
+/* The kernel image's parts, as physical addresses (page-aligned). */
+struct image_parts {
+	uint64_t start, etext, erodata, end;
+};
+
+static struct image_parts image_parts(void)
+{
+	const uint64_t mask = ARCH_PAGE_SIZE - 1;
+	return (struct image_parts){
+		.start = (uintptr_t)_kernel_phys_start,
+		.etext = ((uintptr_t)_etext - ARCH_KERNEL_IMAGE_BASE + mask) & ~mask,
+		.erodata = (uintptr_t)_erodata - ARCH_KERNEL_IMAGE_BASE,
+		.end = (uintptr_t)_kernel_phys_end,
+	};
+}
+
+/* The protection of physical page @pa in a mapping of the image: text
+ * read-only and executable, rodata read-only, the rest read-write; never
+ * writable and executable. Outside the image: read-write. Where the kernel
+ * does not run from this mapping (@runs false: the x86_64 direct map),
+ * nothing is executable. */
+static unsigned image_prot(const struct image_parts *ip, uint64_t pa, bool runs)
+{
+	if (pa >= ip->start && pa < ip->etext)
+		return MM_PROT_READ | (runs ? MM_PROT_EXEC : 0);
+	if (pa >= ip->etext && pa < ip->erodata)
+		return MM_PROT_READ;
+	return MM_PROT_READ | MM_PROT_WRITE;
+}
+
+/* Map physical [lo, hi) at @va_base + pa in runs of pages of one
+ * protection (image_prot()). */
+static int map_by_parts(uint64_t va_base, uint64_t lo, uint64_t hi, bool runs)
+{
+	const struct image_parts ip = image_parts();
+	const uint64_t cuts[] = { ip.start, ip.etext, ip.erodata, ip.end };
+	for (uint64_t at = lo; at < hi;) {
+		uint64_t next = hi;
+		for (unsigned i = 0; i < sizeof(cuts) / sizeof(cuts[0]); i++)
+			if (cuts[i] > at && cuts[i] < next)
+				next = cuts[i];
+		int err = mm_kernel_map(&sys, va_base + at, at, (next - at) / ARCH_PAGE_SIZE,
+		                        image_prot(&ip, at, runs));
+		if (err)
+			return err;
+		at = next;
+	}
+	return 0;
 }
 
 /* ---- mm-core's machine hooks ---------------------------------------------- */
@@ -200,26 +250,21 @@ void mem_init(uint32_t magic, uint32_t mbi_pa, struct mem_info *info)
 		if (hi > ARCH_DIRECT_MAP_MAX)
 			hi = ARCH_DIRECT_MAP_MAX;
 		uint64_t n = (hi - lo) / ARCH_PAGE_SIZE;
-		err = mm_kernel_map(&sys, ARCH_DIRECT_MAP_BASE + lo, lo, n,
-		                    MM_PROT_READ | MM_PROT_WRITE);
+		/* The image's text and rodata are read-only here too (i386 runs
+		 * from this mapping; on x86_64 it is an alias). */
+		err = map_by_parts(ARCH_DIRECT_MAP_BASE, lo, hi,
+		                   ARCH_KERNEL_IMAGE_BASE == ARCH_DIRECT_MAP_BASE);
 		if (err)
 			panic("direct map of 0x%llx-0x%llx: %s", (unsigned long long)lo,
 			      (unsigned long long)hi, mm_strerror(err));
 		info->direct_pages += n;
 	}
 	/* The image itself, where it is not the direct map (x86_64): text
-	 * read-only and executable, the rest writable and not executable. */
+	 * read-only and executable, rodata read-only, data and bss writable,
+	 * neither executable. */
 	if (ARCH_KERNEL_IMAGE_BASE != ARCH_DIRECT_MAP_BASE) {
-		uint64_t start = (uintptr_t)_kernel_phys_start;
-		uint64_t etext = ((uintptr_t)_etext - ARCH_KERNEL_IMAGE_BASE + ARCH_PAGE_SIZE - 1) &
-		                 ~(ARCH_PAGE_SIZE - 1);
-		uint64_t end = (uintptr_t)_kernel_phys_end;
-		err = mm_kernel_map(&sys, ARCH_KERNEL_IMAGE_BASE + start, start,
-		                    (etext - start) / ARCH_PAGE_SIZE, MM_PROT_READ | MM_PROT_EXEC);
-		if (!err)
-			err = mm_kernel_map(&sys, ARCH_KERNEL_IMAGE_BASE + etext, etext,
-			                    (end - etext) / ARCH_PAGE_SIZE,
-			                    MM_PROT_READ | MM_PROT_WRITE);
+		const struct image_parts ip = image_parts();
+		err = map_by_parts(ARCH_KERNEL_IMAGE_BASE, ip.start, ip.end, true);
 		if (err)
 			panic("image mapping: %s", mm_strerror(err));
 	}
