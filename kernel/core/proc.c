@@ -241,6 +241,34 @@ static bool user_range_ok(struct proc *p, uintptr_t va, size_t len, bool write)
 	return true;
 }
 
+/* write(fd, buf, len) to the console, a page at a time: each page is
+ * checked (and faulted in) just before its bytes are copied, with
+ * interrupts on for the copy (the timer does not preempt kernel code, so
+ * nothing else runs meanwhile). A bad page ends the write: it returns the
+ * bytes before it, or -EFAULT if there were none, as Linux does. */
+static long sys_write(struct proc *p, uintptr_t fd, uintptr_t va, uintptr_t len)
+{
+	if (fd != 1 && fd != 2)
+		return -K_EBADF;
+	if (len && (va >= ARCH_USER_END || len > ARCH_USER_END - va))
+		return -MM_EFAULT;
+	uintptr_t done = 0;
+	while (done < len) {
+		uintptr_t at = va + done;
+		uintptr_t n = ARCH_PAGE_SIZE - (at & (ARCH_PAGE_SIZE - 1));
+		if (n > len - done)
+			n = len - done;
+		if (!user_range_ok(p, at, n, false))
+			break;
+		irq_enable();
+		for (uintptr_t i = 0; i < n; i++)
+			console_putc(((const char *)at)[i]);
+		irq_disable();
+		done += n;
+	}
+	return done ? (long)done : -MM_EFAULT;
+}
+
 static long sys_fork(struct proc *p)
 {
 	struct proc *c = proc_alloc(p->name);
@@ -403,14 +431,7 @@ long syscall_dispatch(struct trapframe *tf)
 	struct proc *p = cur;
 	uintptr_t a0 = TF_ARG0(tf), a1 = TF_ARG1(tf), a2 = TF_ARG2(tf);
 	switch (TF_SYSNO(tf)) {
-	case SYS_write:
-		if (a0 != 1 && a0 != 2)
-			return -K_EBADF;
-		if (!user_range_ok(p, a1, a2, false))
-			return -MM_EFAULT;
-		for (size_t i = 0; i < a2; i++)
-			console_putc(((const char *)a1)[i]);
-		return (long)a2;
+	case SYS_write: return sys_write(p, a0, a1, a2);
 	case SYS_getpid: return p->pid;
 	case SYS_fork: return sys_fork(p);
 	case SYS_exit: proc_exit((int)a0);

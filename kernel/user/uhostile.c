@@ -183,12 +183,23 @@ static void syscall_args(void)
 	              write(1, ktext, 8) == -EFAULT,
 	      "write() from NULL, an unmapped page, kernel text: EFAULT");
 	check(write(1, (const void *)(uintptr_t)(ARCH_USER_END - 4), 8) == -EFAULT &&
-	              write(1, (const void *)(uintptr_t)(ARCH_USER_STACK_TOP - 4), 8) == -EFAULT,
-	      "write() of a buffer across the user/kernel boundary, across the stack top: EFAULT");
+	              write(1, (const void *)(uintptr_t)ARCH_USER_STACK_TOP, 8) == -EFAULT &&
+	              wait((int *)(uintptr_t)(ARCH_USER_STACK_TOP - 2)) == -EFAULT,
+	      "write() across the user/kernel boundary, above the stack top; wait() storing "
+	      "across the stack top: EFAULT");
 	check(write(1, buf, (size_t)-1) == -EFAULT &&
 	              write(1, buf, (size_t)0 - (uintptr_t)buf) == -EFAULT &&
 	              write(1, buf, (size_t)0 - (uintptr_t)buf + 4) == -EFAULT,
 	      "write() with SIZE_MAX and wrapping lengths: EFAULT");
+	char *two = mmap(2 * PAGE, MM_PROT_WRITE);
+	static const char tail[] = "# partial\n";
+	for (unsigned i = 0; i < sizeof(tail) - 1; i++)
+		two[PAGE - (sizeof(tail) - 1) + i] = tail[i];
+	munmap(two + PAGE, PAGE);
+	check(write(1, two + PAGE - (sizeof(tail) - 1), 64) == (long)sizeof(tail) - 1,
+	      "write() running into an unmapped page: the bytes before it are written and "
+	      "counted");
+	munmap(two, PAGE);
 	check(write(7, buf, 4) == -EBADF && write(-1, buf, 4) == -EBADF,
 	      "write() to bad fds: EBADF");
 	check(wait((int *)(uintptr_t)ARCH_KERNEL_BASE) == -EFAULT &&
