@@ -145,12 +145,15 @@ struct span {
 static struct span spans[MAX_SPANS];
 static unsigned nspans;
 
+/* RAM at or above this physical address is left unused (ram_limit()). */
+static uint64_t ram_limit_pa = ARCH_DIRECT_MAP_MAX;
+
 static void span_add(uint64_t lo, uint64_t hi)
 {
 	lo = (lo + ARCH_PAGE_SIZE - 1) & ~(ARCH_PAGE_SIZE - 1);
 	hi &= ~(ARCH_PAGE_SIZE - 1);
-	if (hi > ARCH_DIRECT_MAP_MAX)
-		hi = ARCH_DIRECT_MAP_MAX; /* beyond the direct map: not ours */
+	if (hi > ram_limit_pa)
+		hi = ram_limit_pa; /* beyond what the kernel supports: not ours */
 	if (lo >= hi)
 		return;
 	if (nspans == MAX_SPANS) {
@@ -179,6 +182,41 @@ static void span_remove(uint64_t lo, uint64_t hi)
 	}
 }
 
+/* The physical address below which the kernel uses RAM, and why not above:
+ * its direct map's reach (i386: 896 MiB, no highmem), or what the boot page
+ * tables can hold: before mm-core's kernel space is active, the frame
+ * metadata (8 bytes per frame) and the direct map's page tables (an entry
+ * per frame) are written through the boot mapping (ARCH_BOOT_MAP_BYTES),
+ * of which an eighth is kept for the image, low memory and the rest. A
+ * "mem=<n>M" or "mem=<n>G" on the command line lowers it. */
+static uint64_t ram_limit(const char *cmdline, const char **why)
+{
+	const uint64_t per_frame = sizeof(struct mm_frame) + sizeof(arch_pte_t);
+	const uint64_t boot_cap =
+	        (ARCH_BOOT_MAP_BYTES - ARCH_BOOT_MAP_BYTES / 8) / per_frame * ARCH_PAGE_SIZE;
+	uint64_t limit = ARCH_DIRECT_MAP_MAX;
+	*why = "beyond the kernel's direct map (no highmem support)";
+	if (boot_cap < limit) {
+		limit = boot_cap;
+		*why = "its frame metadata and direct-map page tables would not fit in the "
+		       "boot page tables' reach";
+	}
+	for (const char *c = cmdline; *c; c++) {
+		if ((c != cmdline && c[-1] != ' ') || memcmp(c, "mem=", 4) != 0)
+			continue;
+		uint64_t n = 0;
+		const char *d = c + 4;
+		for (; *d >= '0' && *d <= '9'; d++)
+			n = n * 10 + (uint64_t)(*d - '0');
+		uint64_t bytes = *d == 'G' ? n << 30 : *d == 'M' ? n << 20 : 0;
+		if (bytes && bytes < limit) {
+			limit = bytes;
+			*why = "mem= on the command line";
+		}
+	}
+	return limit;
+}
+
 void mem_init(uint32_t magic, uint32_t mbi_pa, struct mem_info *info)
 {
 	*info = (struct mem_info){ 0 };
@@ -195,14 +233,24 @@ void mem_init(uint32_t magic, uint32_t mbi_pa, struct mem_info *info)
 		info->cmdline[i] = 0;
 	}
 
+	const char *why;
+	ram_limit_pa = ram_limit(info->cmdline, &why);
+	uint64_t unused = 0;
 	for (uint32_t off = 0; off < mbi->mmap_length;) {
 		const struct mb_mmap_entry *e = phys_to_virt(mbi->mmap_addr + off);
 		if (e->type == 1) {
 			info->ram_bytes += e->len;
 			span_add(e->addr, e->addr + e->len);
+			uint64_t end = e->addr + e->len;
+			if (end > ram_limit_pa)
+				unused += end - (e->addr > ram_limit_pa ? e->addr : ram_limit_pa);
 		}
 		off += e->size + 4;
 	}
+	if (unused)
+		kprintf("# memory: %llu MiB of RAM above %llu MiB left unused: %s\n",
+		        (unsigned long long)(unused >> 20),
+		        (unsigned long long)(ram_limit_pa >> 20), why);
 	/* Not for the allocator: real-mode memory and BIOS data below 1 MiB,
 	 * the kernel image, and the Multiboot structures we still read. */
 	span_remove(0, 0x100000);
@@ -239,16 +287,16 @@ void mem_init(uint32_t magic, uint32_t mbi_pa, struct mem_info *info)
 	info->meta_bytes = meta_bytes;
 
 	/* The direct map, by mm-core, over every RAM range (the image, the
-	 * metadata and low memory included) up to ARCH_DIRECT_MAP_MAX. */
+	 * metadata and low memory included) up to the RAM limit. */
 	for (uint32_t off = 0; off < mbi->mmap_length;) {
 		const struct mb_mmap_entry *e = phys_to_virt(mbi->mmap_addr + off);
 		off += e->size + 4;
 		uint64_t lo = e->addr & ~(ARCH_PAGE_SIZE - 1);
 		uint64_t hi = (e->addr + e->len + ARCH_PAGE_SIZE - 1) & ~(ARCH_PAGE_SIZE - 1);
-		if (e->type != 1 || lo >= ARCH_DIRECT_MAP_MAX)
+		if (e->type != 1 || lo >= ram_limit_pa)
 			continue;
-		if (hi > ARCH_DIRECT_MAP_MAX)
-			hi = ARCH_DIRECT_MAP_MAX;
+		if (hi > ram_limit_pa)
+			hi = ram_limit_pa;
 		uint64_t n = (hi - lo) / ARCH_PAGE_SIZE;
 		/* The image's text and rodata are read-only here too (i386 runs
 		 * from this mapping; on x86_64 it is an alias). */

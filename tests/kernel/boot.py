@@ -27,6 +27,8 @@ def main():
     ap.add_argument("--timeout", type=int, default=600, help="seconds")
     ap.add_argument("--append", help="kernel command line (QEMU -append; -kernel only)")
     ap.add_argument("--cpu", help="the CPU model (QEMU -cpu)")
+    ap.add_argument("--expect-text", metavar="TEXT", action="append", default=[],
+                    help="a passing boot must also print TEXT (may be repeated)")
     ap.add_argument("--expect-failure", "--expect-panic", dest="expect_failure", metavar="TEXT",
                     action="append",
                     help="pass only if the kernel prints TEXT (a panic, a refusal to run)"
@@ -81,6 +83,9 @@ def main():
         problems.append("plan 1..%d but %d tests ran" % (plans[-1], ok + bad))
     if bad:
         problems.append("%d test(s) failed" % bad)
+    for t in args.expect_text:
+        if not any(t in l for l in lines):
+            problems.append("expected text not seen: %r" % t)
     for l in sub_bad:
         problems.append("subtest failed: " + l)
     for p in problems:
