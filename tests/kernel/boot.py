@@ -12,6 +12,7 @@ import os
 import re
 import subprocess
 import sys
+import tempfile
 
 SUCCESS = (0x10 << 1) | 1  # isa-debug-exit: status = (value << 1) | 1
 FAILURE = (0x11 << 1) | 1
@@ -34,13 +35,26 @@ def main():
                     help="pass only if the kernel prints TEXT (a panic, a refusal to run)"
                     " and exits with the failure status; may be repeated: all must be seen")
     ap.add_argument("--gdb", action="store_true", help="wait for GDB on :1234 (-s -S)")
+    ap.add_argument("--sparse-ram", action="store_true",
+                    help="back guest RAM by a sparse temporary file (shared mapping), so that"
+                    " --mem may exceed the host's RAM; only what the guest touches is written")
     args = ap.parse_args()
+    if args.sparse_ram:
+        with tempfile.TemporaryDirectory(prefix="mmkit-ram-") as d:
+            return run(args, ["-object", "memory-backend-file,id=ram,size=%s,mem-path=%s,share=on"
+                              % (args.mem, os.path.join(d, "ram")),
+                              "-machine", "memory-backend=ram"])
+    return run(args, [])
+
+
+def run(args, extra):
 
     cmd = [args.qemu, "-m", args.mem, "-display", "none", "-serial", "stdio",
            "-monitor", "none", "-no-reboot",
            "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"]
     use_kvm = os.environ.get("MMKIT_KVM") == "1" and os.access("/dev/kvm", os.R_OK | os.W_OK)
     cmd += ["-accel", "kvm", "-accel", "tcg"] if use_kvm else ["-accel", "tcg"]
+    cmd += extra
     cmd += ["-kernel", args.kernel] if args.kernel else ["-cdrom", args.iso, "-boot", "d"]
     if args.append:
         cmd += ["-append", args.append]
