@@ -124,11 +124,6 @@ int main(long arg);
 /* The wait() status of a child the kernel killed for exception @vec. */
 #define KILLED(vec) (0x100 | (vec))
 
-static int killed(int st)
-{
-	return st >= 0x100 && st < 0x200;
-}
-
 /* mprotect takes write permission away for real: the write after it is killed. */
 static int wx_readonly_write(void)
 {
@@ -171,7 +166,6 @@ static void wx_attacks(void)
 #define STACK_REACH_PAGES 64ul
 
 static const char rodata_msg[] = "rodata";
-static char data_page[PAGE] __attribute__((aligned(4096))) = { 1 };
 
 static void syscall_args(void)
 {
@@ -554,8 +548,6 @@ int main(long arg)
 	instruction_attacks();
 	nx_attacks();
 	resource_attacks();
-	(void)data_page;
-	(void)killed;
 
 	puts_("    1..");
 	putd((unsigned long)n_run);
