@@ -46,22 +46,26 @@ static void describe_pf(uintptr_t err, char *buf)
 	*b = 0;
 }
 
-/* "pid N" into @buf. */
-static void ksnprint_pid(char *buf, size_t size, int pid)
+/* Who trapped, for a panic: "pid N", or "before any process" (a trap
+ * before proc_init() has no current process). @buf holds 24 bytes. */
+static const char *who(const struct proc *p, char *buf)
 {
+	if (!p)
+		return "before any process";
 	char digits[12];
 	int n = 0;
-	unsigned v = (unsigned)pid;
+	unsigned v = (unsigned)p->pid;
 	do {
 		digits[n++] = (char)('0' + v % 10);
 		v /= 10;
-	} while (v && n < (int)sizeof(digits));
-	size_t i = 0;
-	for (const char *s = "pid "; *s && i + 1 < size; s++)
-		buf[i++] = *s;
-	while (n && i + 1 < size)
-		buf[i++] = digits[--n];
-	buf[i] = 0;
+	} while (v);
+	char *b = buf;
+	for (const char *s = "pid "; *s; s++)
+		*b++ = *s;
+	while (n)
+		*b++ = digits[--n];
+	*b = 0;
+	return buf;
 }
 
 void trap(struct trapframe *tf);
@@ -69,9 +73,7 @@ void trap(struct trapframe *tf)
 {
 	unsigned v = (unsigned)tf->vector;
 	struct proc *p = proc_current(); /* NULL before proc_init() */
-	char who[24] = "before any process";
-	if (p)
-		ksnprint_pid(who, sizeof(who), p->pid);
+	char buf[24];
 	if (v == 0x80) {
 		TF_RET(tf) = (uintptr_t)syscall_dispatch(tf);
 		return;
@@ -114,7 +116,7 @@ void trap(struct trapframe *tf)
 		}
 		panic("kernel page fault at 0x%llx (%s, error code 0x%x) pc 0x%llx, %s",
 		      (unsigned long long)addr, what, (unsigned)tf->err,
-		      (unsigned long long)TF_PC(tf), who);
+		      (unsigned long long)TF_PC(tf), who(p, buf));
 	}
 	if (TF_FROM_USER(tf) && p) {
 		kprintf("# pid %d (%s) killed: %s (vector %u, error code 0x%x) pc 0x%llx\n", p->pid,
@@ -122,5 +124,5 @@ void trap(struct trapframe *tf)
 		proc_kill(p, v);
 	}
 	panic("%s (vector %u, error code 0x%x) in the kernel, pc 0x%llx, %s", name, v,
-	      (unsigned)tf->err, (unsigned long long)TF_PC(tf), who);
+	      (unsigned)tf->err, (unsigned long long)TF_PC(tf), who(p, buf));
 }
