@@ -54,6 +54,7 @@ static inline void write_df(volatile void *p, unsigned char v)
  * vector v exits with status 0x100 | v. */
 #define VEC_DE 0  /* divide error */
 #define VEC_UD 6  /* invalid opcode */
+#define VEC_NM 7  /* device (FPU) not available */
 #define VEC_NP 11 /* segment (gate) not present */
 #define VEC_GP 13 /* general protection */
 #define VEC_PF 14 /* page fault */
@@ -159,6 +160,18 @@ static inline void attack_syscall_insn(void)
 static inline void attack_sysenter(void)
 {
 	__asm__ volatile("sysenter" : : : "memory");
+}
+
+/** attack_fpu() - an x87 instruction: the FPU's registers are shared. */
+static inline void attack_fpu(void)
+{
+	__asm__ volatile("fld1\n\tfstp %%st(0)" : : : "memory");
+}
+
+/** attack_sse() - an SSE instruction (x86_64: SSE2 is baseline). */
+static inline void attack_sse(void)
+{
+	__asm__ volatile(".byte 0x0f, 0x57, 0xc0" : : : "memory"); /* xorps %xmm0, %xmm0 */
 }
 
 static inline void attack_ud2(void)
