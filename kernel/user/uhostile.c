@@ -349,6 +349,7 @@ CHILD(do_syscall_insn, attack_syscall_insn())
 CHILD(do_sysenter, attack_sysenter())
 CHILD(do_ud2, attack_ud2())
 CHILD(do_fpu, attack_fpu())
+CHILD(do_trap_flag, attack_trap_flag())
 CHILD(do_sse, attack_sse())
 CHILD(do_div0, attack_div0())
 CHILD(do_idiv, attack_idiv_overflow())
@@ -383,6 +384,8 @@ static void instruction_attacks(void)
 	check(in_child(do_div0) == KILLED(VEC_DE) && in_child(do_idiv) == KILLED(VEC_DE),
 	      "divide by zero, LONG_MIN / -1: killed by #DE");
 	check(in_child(do_ud2) == KILLED(VEC_UD), "ud2: killed by #UD");
+	check(in_child(do_trap_flag) == KILLED(VEC_DB),
+	      "single-stepping (EFLAGS.TF) into a system call: the debug trap kills in user mode");
 	check(in_child(do_fpu) == KILLED(VEC_NM) && in_child(do_sse) == KILLED(VEC_UD),
 	      "x87 (#NM) and SSE (#UD) instructions, whose registers the kernel does not "
 	      "switch: killed");

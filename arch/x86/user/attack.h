@@ -53,6 +53,7 @@ static inline void write_df(volatile void *p, unsigned char v)
 /* Exception vectors (SDM Vol. 3A §6.15): a process the kernel kills for
  * vector v exits with status 0x100 | v. */
 #define VEC_DE 0  /* divide error */
+#define VEC_DB 1  /* debug (single step) */
 #define VEC_UD 6  /* invalid opcode */
 #define VEC_NM 7  /* device (FPU) not available */
 #define VEC_NP 11 /* segment (gate) not present */
@@ -160,6 +161,24 @@ static inline void attack_syscall_insn(void)
 static inline void attack_sysenter(void)
 {
 	__asm__ volatile("sysenter" : : : "memory");
+}
+
+/**
+ * attack_trap_flag() - set EFLAGS.TF (single-step), then make a system call
+ * (getpid): the gate clears TF for the kernel; the #DB must come in user
+ * mode, after the kernel returns.
+ */
+static inline void attack_trap_flag(void)
+{
+	unsigned long f;
+	long r;
+	__asm__ volatile("pushf\n\tpop %0" : "=r"(f));
+	f |= 0x100ul; /* EFLAGS.TF */
+	__asm__ volatile("push %1\n\tpopf\n\tint $0x80"
+	                 : "=a"(r)
+	                 : "r"(f), "a"(2L)
+	                 : "memory", "cc");
+	(void)r;
 }
 
 /** attack_fpu() - an x87 instruction: the FPU's registers are shared. */
