@@ -94,9 +94,9 @@ static struct config {
 	uint64_t lo; /* window start */
 } cfg = {
 	.pages = 64,
-	.nops = 150,
+	.nops = 300,
 	.max_procs = 4,
-	.eager_pct = 10,
+	.eager_pct = 20,
 	.shared_pct = 25,
 	.weight = { [DT_MMAP] = 14,
 	            [DT_MUNMAP] = 8,
@@ -104,8 +104,8 @@ static struct config {
 	            [DT_MADVISE] = 4,
 	            [DT_READ] = 25,
 	            [DT_WRITE] = 25,
-	            [DT_FORK] = 5,
-	            [DT_EXIT] = 3 },
+	            [DT_FORK] = 8,
+	            [DT_EXIT] = 5 },
 	.minimise = true,
 	.region_cap = true,
 	.wrapped_seeds = 6,
@@ -790,6 +790,26 @@ static unsigned minimise(struct run *r, uint64_t seed, struct dt_op *ops, unsign
 		}
 		if (chunk == 1)
 			break;
+	}
+	/* Then fold a forked process into its parent: drop the fork, and
+	 * let the parent do what the child did (from the last fork back). */
+	for (unsigned i = n; i-- > 0;) {
+		if (i >= n || ops[i].kind != DT_FORK)
+			continue;
+		unsigned m = 0;
+		uint8_t parent = ops[i].proc, child = ops[i].child;
+		for (unsigned j = 0; j < n; j++) {
+			if (j == i)
+				continue;
+			cand[m] = ops[j];
+			if (j > i && cand[m].proc == child)
+				cand[m].proc = parent;
+			m++;
+		}
+		if (still_fails(r, seed, cand, m, kind)) {
+			memcpy(ops, cand, m * sizeof(*ops));
+			n = m;
+		}
 	}
 	return n;
 }
