@@ -441,6 +441,8 @@ static uint64_t va_of(unsigned page)
 	return cfg.lo + (uint64_t)page * DT_PAGE;
 }
 
+static char self_path[PATH_MAX]; /* this program, exec'd as the worker */
+
 /* A generator failure (the model or the oracle misbehaved), as opposed to
  * a divergence of mm-core: both fail the test. */
 struct run {
@@ -635,8 +637,14 @@ static int run_sequence(struct run *r, uint64_t seed, const struct dt_op *ops, u
 	     "# every outcome as the host Linux kernel (%s %s) had it.\n",
 	     seed, n, cfg.lo, va_of(cfg.pages), u.sysname, u.release);
 	emit(&r->script, "mark\ncreate p0\n");
-	if (dt_linux_start(&r->procs[0]))
-		return gen_fail(r, "cannot start a Linux worker: %s", strerror(errno));
+	int started = dt_linux_start(&r->procs[0]);
+	if (started == -2)
+		return gen_fail(r,
+		                "the window [0x%" PRIx64 ", 0x%" PRIx64 ") is not free in a new "
+		                "Linux process",
+		                cfg.lo, va_of(cfg.pages));
+	if (started)
+		return gen_fail(r, "cannot start a Linux worker (%s)", self_path);
 	r->m.alive[0] = true;
 	r->m.nalive = 1;
 	int rc = 0;
@@ -998,12 +1006,11 @@ int main(int argc, char **argv)
 		dt_linux_worker_main(parse_num(argv[2], "window"), parse_num(argv[3], "window"));
 	parse_args(argc, argv);
 
-	char self[PATH_MAX];
-	ssize_t sl = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	ssize_t sl = readlink("/proc/self/exe", self_path, sizeof(self_path) - 1);
 	if (sl <= 0)
 		fatal("cannot find myself: %s", strerror(errno));
-	self[sl] = 0;
-	dt_linux_set_self(self, cfg.lo, va_of(cfg.pages));
+	self_path[sl] = 0;
+	dt_linux_set_self(self_path, cfg.lo, va_of(cfg.pages));
 
 	static struct dt_op ops[MAX_OPS];
 	static struct run r;

@@ -183,7 +183,10 @@ __attribute__((noreturn)) static void worker(int sock)
  * [LO, HI) must be free in this fresh address space. */
 void dt_linux_worker_main(uint64_t lo, uint64_t hi)
 {
-	if (dt_linux_window_free(lo, hi))
+	struct dt_result ready;
+	memset(&ready, 0, sizeof(ready));
+	ready.err = dt_linux_window_free(lo, hi) ? EEXIST : 0;
+	if (send_reply(3, &ready, -1) || ready.err)
 		_exit(8);
 	worker(3);
 }
@@ -235,6 +238,14 @@ int dt_linux_start(struct dt_proc *p)
 	p->pid = pid;
 	p->alive = true;
 	p->direct = true;
+	/* It says whether the window is free in its fresh address space. */
+	struct dt_result ready;
+	memset(&ready, 0, sizeof(ready));
+	if (recv(p->fd, &ready, sizeof(ready), 0) != (ssize_t)sizeof(ready) || ready.err) {
+		bool taken = ready.err == EEXIST;
+		dt_linux_kill(p);
+		return taken ? -2 : -1;
+	}
 	return 0;
 }
 
