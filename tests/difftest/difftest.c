@@ -453,6 +453,7 @@ struct run {
 	int active; /* mmsim's active space, -1: kernel */
 	bool planted;
 	unsigned emitted, faults, errors;
+	unsigned forks, values; /* forks; reads that saw a written value */
 };
 
 __attribute__((format(printf, 2, 3))) static int gen_fail(struct run *r, const char *fmt, ...)
@@ -595,12 +596,14 @@ static int run_op(struct run *r, unsigned opno, const struct dt_op *op)
 				r->planted = true;
 			}
 			emit(s, "read 0x%" PRIx64 " 0x%" PRIx64 "\n", at, v);
+			r->values += v != 0;
 		}
 		return 0;
 	}
 	case DT_FORK:
 		if (res.err)
 			return gen_fail(r, "op %u: Linux fork failed: %s", opno, strerror(res.err));
+		r->forks++;
 		emit(s, "fork p%u p%u %s\n", op->proc, op->child,
 		     (op->flags & DT_F_EAGER) ? "eager" : "cow");
 		return verify(r, op->child, opno);
@@ -625,7 +628,7 @@ static int run_sequence(struct run *r, uint64_t seed, const struct dt_op *ops, u
 {
 	r->script.len = 0;
 	r->why[0] = 0;
-	r->emitted = r->faults = r->errors = 0;
+	r->emitted = r->faults = r->errors = r->forks = r->values = 0;
 	memset(&r->m, 0, sizeof(r->m));
 	memset(r->procs, 0, sizeof(r->procs));
 	r->active = -1;
@@ -1031,7 +1034,7 @@ int main(int argc, char **argv)
 	struct timespec t0, t1;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	unsigned long long nseq = 0, nops = 0, nfaults = 0, nerrors = 0, failed = 0;
-	unsigned long long planted_caught = 0;
+	unsigned long long planted_caught = 0, nforks = 0, nvalues = 0;
 	bool minimised = false;
 	for (uint64_t seed = cfg.first; seed <= last; seed++) {
 		unsigned n = generate(seed, ops);
@@ -1045,6 +1048,8 @@ int main(int argc, char **argv)
 		nops += r.emitted;
 		nfaults += r.faults;
 		nerrors += r.errors;
+		nforks += r.forks;
+		nvalues += r.values;
 		if (!run_mmsim(&r.script, msg, sizeof(msg))) {
 			if (cfg.plant) {
 				printf("MISSED seed %" PRIu64 ": the planted wrong value passed\n",
@@ -1090,8 +1095,10 @@ int main(int argc, char **argv)
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	double secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
 	printf("difftest %s: seeds %" PRIu64 "-%" PRIu64 ": %llu sequences, %llu operations "
-	       "(%llu faults, %llu errors), %llu failed, %.1f s\n",
-	       cfg.arch, cfg.first, last, nseq, nops, nfaults, nerrors, failed, secs);
+	       "(%llu forks, %llu faults, %llu errors, %llu written values read back), "
+	       "%llu failed, %.1f s\n",
+	       cfg.arch, cfg.first, last, nseq, nops, nforks, nfaults, nerrors, nvalues, failed,
+	       secs);
 	free(r.script.p);
 	if (cfg.plant) {
 		printf("difftest --plant: mmsim caught the planted wrong value in %llu of %llu "
