@@ -331,7 +331,7 @@ static void op_mmap(int s, unsigned p, unsigned n, unsigned pi, bool shared, boo
 	    shared ? " shared" : "");
 	mm_vaddr_t got;
 	int rc = mm_mmap(F.s[s], va_of(p), n, prot & ~(unsigned)MM_PROT_USER,
-	                 MM_MAP_FIXED | (shared ? MM_MAP_SHARED : 0), &got);
+	                 MM_MAP_FIXED_NOREPLACE | (shared ? MM_MAP_SHARED : 0), &got);
 	if (!judge("mmap", s, rc, want, inject))
 		return;
 	for (unsigned q = p; q < p + n; q++) {

@@ -566,11 +566,18 @@ static void run_line(char *line)
 		mm_vaddr_t va = tok[2] && !strcmp(tok[2], "any") ? 0 : va_of(tok[2]);
 		uint64_t pages = num(tok[3], "page count");
 		unsigned prot = prot_of(tok[4]) & ~(unsigned)MM_PROT_USER;
-		unsigned flags = va ? MM_MAP_FIXED : 0;
-		if (tok[5] && !strcmp(tok[5], "shared"))
-			flags |= MM_MAP_SHARED;
-		else if (tok[5])
-			die("mmap option '%s': only 'shared'", tok[5]);
+		/* At an address: never over a region, unless 'fixed' (MAP_FIXED:
+		 * replace what is there). */
+		unsigned flags = va ? MM_MAP_FIXED_NOREPLACE : 0;
+		for (int k = 5; k < 7 && tok[k]; k++) {
+			if (!strcmp(tok[k], "shared"))
+				flags |= MM_MAP_SHARED;
+			else if (!strcmp(tok[k], "fixed") && va)
+				flags = (flags & ~(unsigned)MM_MAP_FIXED_NOREPLACE) | MM_MAP_FIXED;
+			else
+				die("mmap option '%s': 'shared' or, at an address, 'fixed'",
+				    tok[k]);
+		}
 		mm_vaddr_t got;
 		ok_or_die(mm_mmap(s->s, va, pages, prot, flags, &got), "mmap");
 		if (!M.json)

@@ -395,6 +395,7 @@ int mm_protect(struct mm_space *space, mm_vaddr_t va, uint64_t npages, unsigned 
 struct mm_mapping {
 	mm_paddr_t pa; /* physical address of the byte at va */
 	unsigned prot; /* effective MM_PROT_* (arch_prot_effective) */
+	bool protnone; /* PROT_NONE: not present to the MMU, frame kept; prot 0 */
 	bool cow;      /* software copy-on-write mark (logically writable) */
 	bool shared;   /* software shared mark: shared on purpose, never COW */
 	bool accessed; /* A bit, set by the MMU */
@@ -418,7 +419,8 @@ struct mm_walk_entry {
 	unsigned index; /* index of the entry in its table */
 	mm_paddr_t pa;  /* the frame or table it points at */
 	bool leaf;      /* maps a page (else points at a table) */
-	unsigned prot;  /* leaf only: effective MM_PROT_* */
+	unsigned prot;  /* leaf only: effective MM_PROT_* (0: PROT_NONE) */
+	bool protnone;  /* leaf only: PROT_NONE, frame kept, not present */
 	bool cow;       /* leaf only: software COW mark */
 	bool shared;    /* leaf only: software shared mark */
 	bool kernel;    /* in the shared kernel half */
@@ -441,7 +443,8 @@ int mm_space_walk(const struct mm_space *space, bool kernel_half, mm_walk_fn fn,
  * mm_region_add() - add region @r to @s's user half. No page is mapped:
  * pages come on first touch (mm_fault()) or by mm_populate().
  * @r: start and end page aligned, start < end, below ARCH_USER_END; prot
- *     READ plus any of WRITE and EXEC (USER is implied); kind, backing and
+ *     any of READ, WRITE and EXEC, 0 being PROT_NONE (USER is implied;
+ *     widened as for mm_mmap()); kind, backing and
  *     flags valid; a grows-down region has start - limit page aligned and
  *     limit >= one page; a file-backed region has @file non-NULL.
  *
@@ -518,22 +521,37 @@ int mm_populate(struct mm_space *s, mm_vaddr_t va, uint64_t npages, unsigned acc
 
 /* mm_mmap() flags. */
 enum {
-	MM_MAP_FIXED = 1u << 0,  /* exactly at @addr; never replaces (-MM_EEXIST) */
-	MM_MAP_SHARED = 1u << 1, /* shared with forks; populated at once */
+	MM_MAP_FIXED = 1u << 0,           /* exactly at @addr, replacing what is there */
+	MM_MAP_SHARED = 1u << 1,          /* shared with forks; populated at once */
+	MM_MAP_FIXED_NOREPLACE = 1u << 2, /* exactly at @addr; -MM_EEXIST if taken */
 };
 
 /**
  * mm_mmap() - a new anonymous region of @npages pages (mmap(2) with
  * MAP_ANONYMOUS). Private regions are demand-zero; MM_MAP_SHARED ones are
  * populated at once and their frames are shared, never copied, on fork.
- * @addr: with MM_MAP_FIXED, the page-aligned address; otherwise a hint (0:
- *        none): the highest free gap below the lowest stack is used.
- * @prot: READ plus any of WRITE and EXEC.
- * @out:  receives the address.
+ * @addr:  with MM_MAP_FIXED or MM_MAP_FIXED_NOREPLACE, the page-aligned
+ *         virtual address; otherwise a hint (0: none): if the range there is
+ *         free it is used, else the highest free gap below the lowest stack.
+ * @prot:  any combination of READ, WRITE and EXEC (USER is implied); 0 is
+ *         PROT_NONE: the region reserves the range and every access faults
+ *         with MM_FAULT_ACCESS. What the ISA cannot grant alone is widened
+ *         as its MMU does: on x86 write-only is read-write and
+ *         execute-only read-execute, as on Linux.
+ * @flags: MM_MAP_FIXED replaces every region and page in the range, as one
+ *         operation (Linux's MAP_FIXED: munmap, then map, all-or-nothing);
+ *         MM_MAP_FIXED_NOREPLACE refuses a range that overlaps a region.
+ *         A fixed range may not fall in a stack's reach below its region
+ *         (-MM_EEXIST; Linux would allow it).
+ * @out:   receives the address.
  *
- * Return: 0; -MM_EINVAL (bad arguments); -MM_EFAULT (outside the user
- * half); -MM_EEXIST (fixed range taken); -MM_ENOMEM (no gap, no region slot,
- * or no frames for a shared region; nothing changes).
+ * TLB: pages replaced in an active space are invalidated (batched).
+ *
+ * Return: 0; -MM_EINVAL (bad arguments, or both fixed flags);
+ * -MM_EFAULT (a fixed range outside the user half); -MM_EEXIST (a
+ * MM_MAP_FIXED_NOREPLACE range taken, or a stack's reach); -MM_ENOMEM (no
+ * gap; more than MM_REGIONS_MAX regions as a result; no frames for a
+ * shared region). Nothing changes on error.
  */
 int mm_mmap(struct mm_space *s, mm_vaddr_t addr, uint64_t npages, unsigned prot, unsigned flags,
             mm_vaddr_t *out);
@@ -550,11 +568,14 @@ int mm_mmap(struct mm_space *s, mm_vaddr_t addr, uint64_t npages, unsigned prot,
 int mm_munmap(struct mm_space *s, mm_vaddr_t va, uint64_t npages);
 
 /**
- * mm_mprotect() - set the protection of every region page in the range,
+ * mm_mprotect() - set the protection @prot (as for mm_mmap(): 0 is
+ * PROT_NONE) of every region page in the range,
  * splitting regions at its ends, and of the pages present there, by the
  * rule of mm_protect(): a private page whose frame another space also maps
  * becomes read-only and COW when @prot allows writing, and loses its COW
- * mark when it does not.
+ * mark when it does not. PROT_NONE makes present pages not present to the
+ * MMU while they keep their frames (mm_query() reports them with
+ * @protnone); a later mprotect with READ restores them, contents intact.
  * TLB: every present page in an active space is invalidated (batched).
  * Return: 0; -MM_EINVAL (bad @prot or range); -MM_EFAULT; -MM_ENOENT if a
  * page of the range is in no region; -MM_ENOMEM if the result (after
