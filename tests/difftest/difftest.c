@@ -29,6 +29,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -63,10 +64,11 @@ static const struct {
 	[C_WRITE_ONLY] = { "write-only", true, "PROT_WRITE alone (read-write on x86)" },
 	[C_WX] = { "wx", true, "PROT_WRITE|PROT_EXEC (read-write-execute on x86)" },
 	[C_RWX] = { "rwx", true, "PROT_READ|PROT_WRITE|PROT_EXEC" },
-	[C_EXEC_ONLY] = { "exec-only", false,
-	                  "PROT_EXEC alone (readable on x86 unless the host has protection keys)" },
-	[C_PROT_NONE] = { "prot-none", false, "PROT_NONE mmaps and mprotects" },
-	[C_REPLACE] = { "replace", false, "replacing MAP_FIXED (mmsim: mmap ... replace)" },
+	[C_EXEC_ONLY] = { "exec-only", true,
+	                  "PROT_EXEC alone (readable on x86; off if the host has protection "
+	                  "keys)" },
+	[C_PROT_NONE] = { "prot-none", true, "PROT_NONE mmaps and mprotects" },
+	[C_REPLACE] = { "replace", true, "replacing MAP_FIXED (mmsim: mmap ... fixed)" },
 	[C_MADVISE] = { "madvise", false, "madvise(MADV_DONTNEED) (mmsim: madvise ... dontneed)" },
 	[C_EAGER] = { "eager", true, "eager clones for some forks" },
 	[C_HOLES] = { "holes", true, "mprotect over ranges with holes" },
@@ -425,14 +427,12 @@ __attribute__((format(printf, 2, 3))) static void emit(struct buf *b, const char
 	}
 }
 
-/* mmsim's letters for Linux protection @p: on x86 (without protection
- * keys) a page with any access is readable, so write-only is read-write and
- * exec-only read-execute, as Linux grants them. */
+/* mmsim's letters for Linux protection @p, as asked: mm-core widens a
+ * protection without read as the x86 MMU does (a writable or executable
+ * page is readable), and Linux on x86 grants the same. */
 static const char *letters(uint8_t p)
 {
-	if (p == 0)
-		return "---";
-	static const char *const l[8] = { "---", "r", "rw", "rw", "r-x", "r-x", "rwx", "rwx" };
+	static const char *const l[8] = { "---", "r--", "-w-", "rw-", "--x", "r-x", "-wx", "rwx" };
 	return l[p & 7];
 }
 
@@ -537,7 +537,7 @@ static int run_op(struct run *r, unsigned opno, const struct dt_op *op)
 			}
 			emit(s, "mmap p%u 0x%" PRIx64 " %u %s%s%s\n", op->proc, va, op->npages,
 			     letters(op->prot), (op->flags & DT_F_SHARED) ? " shared" : "",
-			     (op->flags & DT_F_REPLACE) ? " replace" : "");
+			     (op->flags & DT_F_REPLACE) ? " fixed" : "");
 		} else if (op->kind == DT_MPROTECT) {
 			if (res.err) {
 				/* Linux changes the pages up to the hole, then says
@@ -855,7 +855,7 @@ static void usage(FILE *f)
 	        cfg.hole_error, cfg.keep_dir, cfg.wrapped_seeds);
 	for (unsigned c = 0; c < C_NCLASSES; c++)
 		fprintf(f, "  %-11s %s (%s)\n", classes[c].name, classes[c].what,
-		        classes[c].on ? "on" : "off");
+		        cfg.on[c] ? "on" : "off");
 }
 
 static unsigned long parse_num(const char *s, const char *what)
@@ -928,6 +928,13 @@ static void parse_args(int argc, char **argv)
 	};
 	for (unsigned c = 0; c < C_NCLASSES; c++)
 		cfg.on[c] = classes[c].on;
+	/* With protection keys, Linux makes PROT_EXEC alone execute-only (a
+	 * read faults with SEGV_PKUERR): x86 paging alone cannot, nor mm-core. */
+	long pkey = syscall(SYS_pkey_alloc, 0UL, 0UL);
+	if (pkey >= 0) {
+		syscall(SYS_pkey_free, pkey);
+		cfg.on[C_EXEC_ONLY] = false;
+	}
 	cfg.first = 1;
 	cfg.last = 300;
 	int o;
