@@ -83,6 +83,8 @@ static struct config {
 	unsigned max_procs;
 	unsigned eager_pct;
 	unsigned shared_pct;
+	unsigned none_pct;    /* protections that are PROT_NONE (class prot-none) */
+	unsigned replace_pct; /* mmaps that replace (class replace) */
 	unsigned weight[DT_NKINDS];
 	bool on[C_NCLASSES];
 	bool print;
@@ -100,6 +102,8 @@ static struct config {
 	.max_procs = 4,
 	.eager_pct = 20,
 	.shared_pct = 25,
+	.none_pct = 10,
+	.replace_pct = 20,
 	.weight = { [DT_MMAP] = 14,
 	            [DT_MUNMAP] = 8,
 	            [DT_MPROTECT] = 12,
@@ -292,7 +296,7 @@ static uint8_t rand_prot(void)
 		p[n++] = 6;
 	if (cfg.on[C_EXEC_ONLY])
 		p[n++] = 4;
-	if (cfg.on[C_PROT_NONE] && chance(10))
+	if (cfg.on[C_PROT_NONE] && chance(cfg.none_pct))
 		return 0;
 	return p[below(n)];
 }
@@ -332,7 +336,7 @@ static unsigned generate(uint64_t seed, struct dt_op *ops)
 		switch (kind) {
 		case DT_MMAP: {
 			unsigned a, len;
-			bool replace = cfg.on[C_REPLACE] && chance(20);
+			bool replace = cfg.on[C_REPLACE] && chance(cfg.replace_pct);
 			rand_range(&m, cur, replace || chance(25) ? 0 : 1, &a, &len);
 			op.page = (uint16_t)a;
 			op.npages = (uint16_t)len;
@@ -838,6 +842,8 @@ static void usage(FILE *f)
 	        "  --procs N          live processes at most (%u)\n"
 	        "  --eager-pct N      percentage of forks that are eager clones (%u)\n"
 	        "  --shared-pct N     percentage of mmaps that are MAP_SHARED (%u)\n"
+	        "  --none-pct N       percentage of protections that are PROT_NONE (%u)\n"
+	        "  --replace-pct N    percentage of mmaps that replace (MAP_FIXED) (%u)\n"
 	        "  --weight OP=N      weight of an operation kind (mmap munmap mprotect madvise\n"
 	        "                     read write fork exit)\n"
 	        "  --enable C, --disable C   an operation class (see below)\n"
@@ -852,7 +858,7 @@ static void usage(FILE *f)
 	        "                     each sequence; succeed only if mmsim catches every one\n"
 	        "classes:\n",
 	        cfg.nops, DT_WINDOW_MID, cfg.pages, cfg.max_procs, cfg.eager_pct, cfg.shared_pct,
-	        cfg.hole_error, cfg.keep_dir, cfg.wrapped_seeds);
+	        cfg.none_pct, cfg.replace_pct, cfg.hole_error, cfg.keep_dir, cfg.wrapped_seeds);
 	for (unsigned c = 0; c < C_NCLASSES; c++)
 		fprintf(f, "  %-11s %s (%s)\n", classes[c].name, classes[c].what,
 		        cfg.on[c] ? "on" : "off");
@@ -886,6 +892,8 @@ static void parse_args(int argc, char **argv)
 		O_PROCS,
 		O_EAGER,
 		O_SHARED,
+		O_NONE,
+		O_REPLACE,
 		O_WEIGHT,
 		O_ENABLE,
 		O_DISABLE,
@@ -908,6 +916,8 @@ static void parse_args(int argc, char **argv)
 		{ "procs", required_argument, NULL, O_PROCS },
 		{ "eager-pct", required_argument, NULL, O_EAGER },
 		{ "shared-pct", required_argument, NULL, O_SHARED },
+		{ "none-pct", required_argument, NULL, O_NONE },
+		{ "replace-pct", required_argument, NULL, O_REPLACE },
 		{ "weight", required_argument, NULL, O_WEIGHT },
 		{ "enable", required_argument, NULL, O_ENABLE },
 		{ "disable", required_argument, NULL, O_DISABLE },
@@ -945,6 +955,8 @@ static void parse_args(int argc, char **argv)
 		case O_PROCS: cfg.max_procs = (unsigned)parse_num(optarg, "process count"); break;
 		case O_EAGER: cfg.eager_pct = (unsigned)parse_num(optarg, "percentage"); break;
 		case O_SHARED: cfg.shared_pct = (unsigned)parse_num(optarg, "percentage"); break;
+		case O_NONE: cfg.none_pct = (unsigned)parse_num(optarg, "percentage"); break;
+		case O_REPLACE: cfg.replace_pct = (unsigned)parse_num(optarg, "percentage"); break;
 		case O_WEIGHT: {
 			char *eq = strchr(optarg, '=');
 			unsigned k = 0;
