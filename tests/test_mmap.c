@@ -293,6 +293,160 @@ START_TEST(map_fixed_refusals)
 }
 END_TEST
 
+/* madvise(MADV_DONTNEED): private pages go (zeros next time), shared pages
+ * stay (they are the contents), a hole is refused and changes nothing. */
+START_TEST(madvise_dontneed)
+{
+	static struct mm_space s;
+	ck_assert_int_eq(mm_space_create(sys, &s), 0);
+	mmap_at(&s, A, 2, RW, 0);
+	mmap_at(&s, A + 2 * PAGE, 1, RW, MM_MAP_SHARED);
+	mm_space_activate(&s);
+	for (unsigned i = 0; i < 3; i++)
+		ck_assert_int_eq(dwrite(A + i * PAGE, 1 + i), 0);
+	uint32_t free1 = free_frames(sim);
+	uint64_t fp = machine_fp(sim);
+	ck_assert_int_eq(mm_madvise(&s, A, 4, MM_MADV_DONTNEED), -MM_ENOENT); /* a hole */
+	ck_assert_int_eq(mm_madvise(&s, A, 3, 99), -MM_EINVAL);
+	ck_assert_uint_eq(machine_fp(sim), fp);
+	ck_assert_int_eq(mm_madvise(&s, A, 3, MM_MADV_DONTNEED), 0);
+	ck_assert_uint_eq(free_frames(sim), free1 + 2);
+	assert_invariants(sim); /* the dropped pages' TLB entries too */
+	ck_assert_uint_eq(dread(A), 0);
+	ck_assert_uint_eq(dread(A + PAGE), 0);
+	ck_assert_uint_eq(dread(A + 2 * PAGE), 3);
+	kernel_active();
+}
+END_TEST
+
+/* mremap: shrink, grow in place, and move with the contents and the COW
+ * state travelling with the page-table entries (nothing copied). */
+START_TEST(mremap_shrink_grow_move)
+{
+	static struct mm_space s, c;
+	ck_assert_int_eq(mm_space_create(sys, &s), 0);
+	mmap_at(&s, A, 4, RW, 0);
+	mm_space_activate(&s);
+	for (unsigned i = 0; i < 4; i++)
+		ck_assert_int_eq(dwrite(A + i * PAGE, 10 + i), 0);
+	mm_vaddr_t got;
+	ck_assert_int_eq(mm_mremap(&s, A, 4, 3, 0, &got), 0); /* shrink */
+	ck_assert_uint_eq(got, A);
+	ck_assert_int_eq(verdict_of(A + 3 * PAGE, 0), MM_FAULT_SEGV);
+	ck_assert_int_eq(mm_mremap(&s, A, 3, 6, 0, &got), 0); /* grow in place */
+	ck_assert_uint_eq(got, A);
+	ck_assert_uint_eq(s.nregions, 1);
+	ck_assert_uint_eq(dread(A + 2 * PAGE), 12);
+	ck_assert_uint_eq(dread(A + 5 * PAGE), 0);
+	/* Something right after it: growing must move. */
+	mmap_at(&s, A + 6 * PAGE, 1, RO, 0);
+	uint64_t fp = machine_fp(sim);
+	ck_assert_int_eq(mm_mremap(&s, A, 6, 8, 0, &got), -MM_ENOMEM); /* may not move */
+	ck_assert_int_eq(mm_mremap(&s, A, 2, 8, 0, &got), -MM_ENOMEM);
+	ck_assert_int_eq(mm_mremap(&s, A, 8, 9, MM_MREMAP_MAYMOVE, &got), -MM_EFAULT);
+	ck_assert_uint_eq(machine_fp(sim), fp);
+	kernel_active();
+	ck_assert_int_eq(mm_space_clone(&s, &c, MM_CLONE_COW), 0);
+	mm_space_activate(&s);
+	mm_paddr_t pa1 = query(&s, A + PAGE).pa;
+	uint32_t free1 = free_frames(sim);
+	ck_assert_int_eq(mm_mremap(&s, A, 6, 10, MM_MREMAP_MAYMOVE, &got), 0);
+	ck_assert_uint_ne(got, A);
+	ck_assert_uint_eq(query(&s, got + PAGE).pa, pa1); /* the same frame: moved */
+	ck_assert(query(&s, got + PAGE).cow);
+	ck_assert_uint_le(free_frames(sim), free1); /* tables at most: no copies */
+	assert_invariants(sim);                     /* the old range's TLB entries are gone */
+	ck_assert_int_eq(verdict_of(A, 0), MM_FAULT_SEGV);
+	for (unsigned i = 0; i < 3; i++)
+		ck_assert_uint_eq(dread(got + i * PAGE), 10 + i);
+	ck_assert_uint_eq(dread(got + 9 * PAGE), 0);
+	ck_assert_int_eq(dwrite(got + PAGE, 99), 0); /* COW: the child keeps 11 */
+	mm_space_activate(&c);
+	ck_assert_uint_eq(dread(A + PAGE), 11);
+	kernel_active();
+	assert_invariants(sim);
+	/* A sparse mapping over more than a leaf table's span: the target's
+	 * tables that receive nothing are freed again. */
+	const uint64_t n = LEAF_SPAN / PAGE + 1;
+	const mm_vaddr_t big = UINT64_C(0x50000000);
+	mmap_at(&c, big, n, RW, 0);
+	mmap_at(&c, big + n * PAGE, 1, RO, 0); /* no growth in place */
+	mm_space_activate(&c);
+	ck_assert_int_eq(dwrite(big, 8), 0);
+	ck_assert_int_eq(mm_mremap(&c, big, n, n + 1, MM_MREMAP_MAYMOVE, &got), 0);
+	ck_assert_uint_ne(got, big);
+	ck_assert_uint_eq(dread(got), 8);
+	assert_invariants(sim);
+	kernel_active();
+}
+END_TEST
+
+struct remap_ctx {
+	struct mm_space *s;
+	mm_vaddr_t at;
+	uint64_t from, to;
+};
+
+static int remap_op(void *ctx)
+{
+	struct remap_ctx *r = ctx;
+	mm_vaddr_t got;
+	return mm_mremap(r->s, r->at, r->from, r->to, MM_MREMAP_MAYMOVE, &got);
+}
+
+/* mremap is all-or-nothing: a move needs leaf tables at the new place, and
+ * growing a shared mapping needs frames; failing each allocation in turn
+ * leaves everything as it was. */
+START_TEST(mremap_is_all_or_nothing)
+{
+	static struct mm_space s;
+	ck_assert_int_eq(mm_space_create(sys, &s), 0);
+	mmap_at(&s, A, 3, RW, MM_MAP_SHARED);
+	mmap_at(&s, A + 3 * PAGE, 1, RO, 0); /* blocks growth in place */
+	mm_space_activate(&s);
+	ck_assert_int_eq(dwrite(A, 5), 0);
+	struct remap_ctx r = { .s = &s, .at = A, .from = 3, .to = 5 };
+	ck_assert_int_gt(sweep_op(remap_op, &r), 2); /* tables, then two frames */
+	mm_vaddr_t moved = mm_region_find(&s, A) ? 0 : 1;
+	ck_assert_uint_eq(moved, 1);
+	ck_assert_uint_eq(s.nregions, 2);
+	mm_vaddr_t at =
+	        s.regions[0].start == A + 3 * PAGE ? s.regions[1].start : s.regions[0].start;
+	ck_assert_uint_eq(dread(at), 5);
+	ck_assert(query(&s, at + 4 * PAGE).shared);
+	kernel_active();
+}
+END_TEST
+
+/* brk: the heap starts at the end of the image; it grows with demand-zero
+ * pages, shrinks by whole pages, and never runs into another region. */
+START_TEST(brk_grows_and_shrinks)
+{
+	static struct mm_space s;
+	ck_assert_int_eq(mm_space_create(sys, &s), 0);
+	mm_vaddr_t cur;
+	ck_assert_int_eq(mm_brk(&s, 0, &cur), 0);
+	ck_assert_uint_eq(cur, 0);
+	ck_assert_int_eq(mm_brk(&s, A, &cur), -MM_EINVAL); /* no heap yet */
+	s.brk_start = s.brk = A;                           /* as mm_exec() leaves it */
+	ck_assert_int_eq(mm_brk(&s, A + 3 * PAGE + 5, &cur), 0);
+	ck_assert_uint_eq(cur, A + 3 * PAGE + 5);
+	ck_assert_uint_eq(s.regions[0].end, A + 4 * PAGE);
+	ck_assert_uint_eq(s.regions[0].kind, MM_REGION_HEAP);
+	mm_space_activate(&s);
+	ck_assert_int_eq(dwrite(A + 3 * PAGE, 1), 0);
+	ck_assert_int_eq(mm_brk(&s, A + PAGE, &cur), 0);
+	ck_assert_int_eq(verdict_of(A + 3 * PAGE, 0), MM_FAULT_SEGV);
+	ck_assert_uint_eq(s.user_pages, 0);
+	ck_assert_int_eq(mm_brk(&s, A - 1, &cur), -MM_EINVAL);
+	mmap_at(&s, A + 8 * PAGE, 1, RO, 0);
+	ck_assert_int_eq(mm_brk(&s, A + 9 * PAGE, &cur), -MM_ENOMEM);
+	ck_assert_uint_eq(cur, A + PAGE);
+	assert_invariants(sim);
+	kernel_active();
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("mmap-" ARCH_NAME);
@@ -306,6 +460,10 @@ int main(void)
 	tcase_add_test(tc, map_fixed_replaces);
 	tcase_add_test(tc, map_fixed_is_all_or_nothing);
 	tcase_add_test(tc, map_fixed_refusals);
+	tcase_add_test(tc, madvise_dontneed);
+	tcase_add_test(tc, mremap_shrink_grow_move);
+	tcase_add_test(tc, mremap_is_all_or_nothing);
+	tcase_add_test(tc, brk_grows_and_shrinks);
 	suite_add_tcase(s, tc);
 	return run_suite(s);
 }

@@ -753,6 +753,8 @@ int mm_space_clone(struct mm_space *parent, struct mm_space *child, enum mm_clon
 		MM_ASSERT(derr == 0);
 		return err;
 	}
+	child->brk_start = parent->brk_start;
+	child->brk = parent->brk;
 	child->nregions = parent->nregions;
 	for (unsigned i = 0; i < parent->nregions; i++)
 		child->regions[i] = parent->regions[i];

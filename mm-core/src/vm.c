@@ -648,3 +648,220 @@ int mm_mmap(struct mm_space *s, mm_vaddr_t addr, uint64_t npages, unsigned prot,
 	*out = at;
 	return 0;
 }
+
+/* Is every page of [va, end) in some region? */
+static bool all_in_regions(const struct mm_space *s, mm_vaddr_t va, mm_vaddr_t end)
+{
+	for (mm_vaddr_t at = va; at < end;) {
+		const struct mm_region *r = mm_region_find(s, at);
+		if (!r)
+			return false;
+		at = r->end;
+	}
+	return true;
+}
+
+int mm_madvise(struct mm_space *s, mm_vaddr_t va, uint64_t npages, unsigned advice)
+{
+	mm_vaddr_t end;
+	int err = mmi_check_user_range(s, va, npages, &end);
+	if (err)
+		return err;
+	if (advice != MM_MADV_DONTNEED)
+		return -MM_EINVAL;
+	if (!all_in_regions(s, va, end))
+		return -MM_ENOENT;
+	struct mmi_tlb_batch b = { .sys = s->sys, .needed = mm_space_is_active(s) };
+	for (mm_vaddr_t at = va; at < end;) {
+		const struct mm_region *r = mm_region_find(s, at);
+		mm_vaddr_t stop = r->end < end ? r->end : end;
+		/* A shared region's pages are its contents: they stay (Linux keeps
+		 * them in the shared object and maps them back on the next touch,
+		 * which reads the same bytes). */
+		if (r->backing != MM_BACKING_SHARED)
+			unmap_present(s, at, stop, &b);
+		at = stop;
+	}
+	mmi_tlb_finish(&b);
+	return 0;
+}
+
+/*
+ * Move every used leaf of [from, from + len) to the same offset at @to, in
+ * the same space (frames, references and software bits travel with them).
+ * Precondition: every leaf table of the target range exists, and no page
+ * there is used. Cannot fail. Old tables emptied are pruned.
+ */
+static void move_leaves(struct mm_space *s, mm_vaddr_t from, mm_vaddr_t to, uint64_t len,
+                        struct mmi_tlb_batch *b)
+{
+	struct mm_sys *sys = s->sys;
+	for (uint64_t off = 0; off < len; off += PAGE) {
+		mm_paddr_t lt_old, lt_new;
+		if (mmi_leaf_table(sys, s->root, from + off, false, false, NULL, &lt_old, NULL) !=
+		    0)
+			continue;
+		arch_pte_t *e = &mmi_table_at(sys, lt_old)[arch_pte_index(from + off, 0)];
+		if (!mmi_leaf_used(*e))
+			continue;
+		int err = mmi_leaf_table(sys, s->root, to + off, false, false, NULL, &lt_new, NULL);
+		MM_ASSERT(err == 0);
+		arch_pte_t *d = &mmi_table_at(sys, lt_new)[arch_pte_index(to + off, 0)];
+		MM_ASSERT(!mmi_leaf_used(*d));
+		*d = *e;
+		mmi_table_meta(sys, lt_new)->pt_used++;
+		*e = 0;
+		mmi_tlb_add(b, from + off);
+		if (--mmi_table_meta(sys, lt_old)->pt_used == 0)
+			mmi_prune(sys, s->root, from + off, ROOT_LEVEL, &s->table_pages);
+	}
+}
+
+/* Make every leaf table of [va, end) exist; all-or-nothing (on -MM_ENOMEM
+ * the tables linked are pruned again). */
+static int ensure_tables(struct mm_space *s, mm_vaddr_t va, mm_vaddr_t end)
+{
+	mm_vaddr_t v = va;
+	int err = 0;
+	for (; v != end; v = mmi_chunk_end(v, end)) {
+		mm_paddr_t lt;
+		err = mmi_leaf_table(s->sys, s->root, v, true, true, &s->table_pages, &lt, NULL);
+		if (err)
+			break;
+	}
+	if (!err)
+		return 0;
+	for (mm_vaddr_t c = va;; c = mmi_chunk_end(c, end)) {
+		mmi_prune(s->sys, s->root, c, ROOT_LEVEL, &s->table_pages);
+		if (c == v || mmi_chunk_end(c, end) == end)
+			break;
+	}
+	return err;
+}
+
+/* Prune the empty leaf tables of [va, end) (after ensure_tables()). */
+static void prune_tables(struct mm_space *s, mm_vaddr_t va, mm_vaddr_t end)
+{
+	for (mm_vaddr_t c = va; c != end; c = mmi_chunk_end(c, end))
+		mmi_prune(s->sys, s->root, c, ROOT_LEVEL, &s->table_pages);
+}
+
+int mm_mremap(struct mm_space *s, mm_vaddr_t old, uint64_t old_pages, uint64_t new_pages,
+              unsigned flags, mm_vaddr_t *out)
+{
+	mm_vaddr_t old_end, new_end;
+	int err = mmi_check_user_range(s, old, old_pages, &old_end);
+	if (err)
+		return err;
+	if (new_pages == 0 || (flags & ~(unsigned)MM_MREMAP_MAYMOVE))
+		return -MM_EINVAL;
+	const struct mm_region *rp = mm_region_find(s, old);
+	if (!rp || old_end > rp->end)
+		return -MM_EFAULT; /* Linux: the old range must lie in one mapping */
+	if (grows_down(rp) || rp->backing == MM_BACKING_FILE)
+		return -MM_EINVAL;
+	struct mm_region r = *rp;
+	if (new_pages <= old_pages) { /* shrink: the tail goes */
+		if (new_pages < old_pages) {
+			err = mm_munmap(s, old + (new_pages << ARCH_PAGE_SHIFT),
+			                old_pages - new_pages);
+			if (err)
+				return err;
+		}
+		*out = old;
+		return 0;
+	}
+	const uint64_t old_len = old_pages << ARCH_PAGE_SHIFT;
+	const uint64_t grow = (new_pages - old_pages) << ARCH_PAGE_SHIFT;
+	bool shared = r.backing == MM_BACKING_SHARED;
+	/* In place, if the range after the old one is free. */
+	if (mmi_check_user_range(s, old_end, new_pages - old_pages, &new_end) == 0 &&
+	    !overlaps(s, old_end, new_end) && !in_stack_reach(s, new_end)) {
+		/* old_end is the region's end here: the region itself would
+		 * overlap the range otherwise. */
+		struct mm_region ext = r;
+		ext.start = old_end;
+		ext.end = new_end;
+		ext.flags &= (uint8_t)~MM_REGION_GROWS_DOWN;
+		if (s->nregions + 1 - mergeable(rp, &ext) > MM_REGIONS_MAX)
+			return -MM_ENOMEM;
+		mm_paddr_t chain = 0;
+		if (shared) {
+			err = reserve_shared(s, old_end, new_end, new_pages - old_pages, &chain);
+			if (err)
+				return err;
+		}
+		struct mmi_tlb_batch b = { .sys = s->sys, .needed = mm_space_is_active(s) };
+		if (shared)
+			install_shared(s, old_end, new_end, chain, r.prot, &b);
+		insert_at(s, index_after(s, ext.start), &ext);
+		merge_all(s);
+		mmi_tlb_finish(&b);
+		*out = old;
+		return 0;
+	}
+	if (!(flags & MM_MREMAP_MAYMOVE))
+		return -MM_ENOMEM;
+	const uint64_t new_len = old_len + grow;
+	mm_vaddr_t to = find_gap(s, new_len);
+	if (!to)
+		return -MM_ENOMEM;
+	new_end = to + new_len;
+	/* The result: the old range cut out, the moved region added (a bound:
+	 * a merge of the moved region with a neighbour is not counted). */
+	if (count_after(s, old, old_end, true, 0) + 1 > MM_REGIONS_MAX)
+		return -MM_ENOMEM;
+	err = ensure_tables(s, to, to + old_len);
+	if (err)
+		return err;
+	mm_paddr_t chain = 0;
+	if (shared) {
+		err = reserve_shared(s, to + old_len, new_end, new_pages - old_pages, &chain);
+		if (err) {
+			prune_tables(s, to, to + old_len);
+			return err;
+		}
+	}
+	struct mm_region moved = r;
+	moved.start = to;
+	moved.end = new_end;
+	remove_regions(s, old, old_end);
+	struct mmi_tlb_batch b = { .sys = s->sys, .needed = mm_space_is_active(s) };
+	move_leaves(s, old, to, old_len, &b);
+	prune_tables(s, to, to + old_len); /* tables left empty by holes */
+	if (shared)
+		install_shared(s, to + old_len, new_end, chain, r.prot, &b);
+	insert_at(s, index_after(s, to), &moved);
+	merge_all(s);
+	mmi_tlb_finish(&b);
+	*out = to;
+	return 0;
+}
+
+int mm_brk(struct mm_space *s, mm_vaddr_t new_brk, mm_vaddr_t *out)
+{
+	if (s->is_kernel)
+		return -MM_EPERM;
+	*out = s->brk;
+	if (!s->brk_start || new_brk < s->brk_start || new_brk >= ARCH_USER_END)
+		return new_brk == 0 ? 0 : -MM_EINVAL; /* brk(0) asks where it is */
+	const mm_vaddr_t old_end = (s->brk + PAGE_MASK) & ~(mm_vaddr_t)PAGE_MASK;
+	const mm_vaddr_t new_end = (new_brk + PAGE_MASK) & ~(mm_vaddr_t)PAGE_MASK;
+	int err = 0;
+	if (new_end > old_end) { /* a demand-zero heap region, merged with the last */
+		struct mm_region r = { .start = old_end,
+			               .end = new_end,
+			               .prot = MM_PROT_READ | MM_PROT_WRITE,
+			               .kind = MM_REGION_HEAP,
+			               .backing = MM_BACKING_ANON };
+		err = mm_region_add(s, &r);
+		if (err == -MM_EEXIST)
+			err = -MM_ENOMEM; /* as Linux: the heap runs into a mapping */
+	} else if (new_end < old_end) {
+		err = mm_munmap(s, new_end, (old_end - new_end) >> ARCH_PAGE_SHIFT);
+	}
+	if (err)
+		return err;
+	s->brk = *out = new_brk;
+	return 0;
+}

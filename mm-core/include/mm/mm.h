@@ -142,6 +142,7 @@ struct mm_space {
 	uint64_t table_pages;
 	bool is_kernel;
 	struct mm_space *prev, *next; /* every space of @sys */
+	mm_vaddr_t brk_start, brk;    /* the heap of mm_brk(): first byte, current end */
 	unsigned nregions;            /* regions[0 .. nregions-1], sorted by start */
 	/* Two spare slots: an operation may split a region at both ends of its
 	 * range before it merges or removes; its result never has more than
@@ -583,6 +584,66 @@ int mm_munmap(struct mm_space *s, mm_vaddr_t va, uint64_t npages);
  * Nothing changes on error.
  */
 int mm_mprotect(struct mm_space *s, mm_vaddr_t va, uint64_t npages, unsigned prot);
+
+/* mm_madvise() advice. */
+enum {
+	MM_MADV_DONTNEED = 4, /* the value of Linux's MADV_DONTNEED */
+};
+
+/**
+ * mm_madvise() - advise on [va, va + @npages pages). MM_MADV_DONTNEED
+ * drops the private pages present there (their frames are released): the
+ * next touch gets zeros (anonymous) or the file's bytes again (file-backed),
+ * as on Linux. Pages of shared regions stay, since they are the region's
+ * contents (Linux keeps them in the shared object and maps them back with
+ * the same bytes).
+ * TLB: dropped pages of an active space are invalidated (batched).
+ * Return: 0; -MM_EINVAL (bad range or advice); -MM_EFAULT (outside the user
+ * half); -MM_ENOENT if a page of the range is in no region (Linux: ENOMEM;
+ * mm-core changes nothing then); -MM_EPERM (kernel space). Allocates
+ * nothing.
+ */
+int mm_madvise(struct mm_space *s, mm_vaddr_t va, uint64_t npages, unsigned advice);
+
+/* mm_mremap() flags. */
+enum {
+	MM_MREMAP_MAYMOVE = 1u << 0, /* Linux's MREMAP_MAYMOVE */
+};
+
+/**
+ * mm_mremap() - resize the mapping [old, old + @old_pages pages), which
+ * must lie in one region, to @new_pages pages (mremap(2)). Shrinking unmaps
+ * the tail. Growing extends the region in place if the pages after it are
+ * free; otherwise, with MM_MREMAP_MAYMOVE, the whole mapping moves to a
+ * free gap: its page-table entries move (frames, references and COW state
+ * with them) and nothing is copied. New pages of a private region are
+ * demand-zero; of a shared region, populated and shared.
+ * @out: receives the (possibly new) virtual address.
+ *
+ * TLB: pages moved or unmapped in an active space are invalidated.
+ *
+ * Return: 0; -MM_EINVAL (bad arguments, @new_pages 0, unknown flags, a
+ * stack or file-backed region); -MM_EFAULT (the old range is not inside
+ * one region); -MM_ENOMEM (no room in place without MM_MREMAP_MAYMOVE, no
+ * gap, no frames, or more than MM_REGIONS_MAX regions as a result).
+ * All-or-nothing: nothing changes on error.
+ */
+int mm_mremap(struct mm_space *s, mm_vaddr_t old, uint64_t old_pages, uint64_t new_pages,
+              unsigned flags, mm_vaddr_t *out);
+
+/**
+ * mm_brk() - set the end of @s's heap to @new_brk (a byte address; brk(2)).
+ * The heap starts where mm_exec() put it (the page after the highest
+ * segment: struct mm_space's @brk_start); growing adds demand-zero pages
+ * (kind MM_REGION_HEAP), shrinking unmaps whole pages past the new end.
+ * @out: receives the heap's end after the call (the old end on error).
+ *
+ * Return: 0; 0 with the current end for @new_brk 0 (a query, as brk(0));
+ * -MM_EINVAL (no heap, or @new_brk below its start or in the kernel half);
+ * -MM_ENOMEM (the heap would run into another region, or the region table
+ * is full). Nothing changes on error.
+ */
+int mm_brk(struct mm_space *s, mm_vaddr_t new_brk, mm_vaddr_t *out);
 
 /** mm_space_is_active() - is @space the one the MMU uses? */
 static inline bool mm_space_is_active(const struct mm_space *space)
