@@ -38,6 +38,12 @@ enum op_kind {
 	OP_MAP,          /* map SPACE VA PAGES PROT */
 	OP_UNMAP,        /* unmap SPACE VA PAGES */
 	OP_PROTECT,      /* protect SPACE VA PAGES PROT */
+	OP_POPULATE,     /* populate SPACE VA PAGES read|write */
+	OP_SOFTFAULT,    /* softfault SPACE read|write VA resolved|segv|access|oom */
+	OP_KMAP,         /* kmap VA PROT */
+	OP_KUNMAP,       /* kunmap VA PAGES */
+	OP_KREAD,        /* kread VA [VALUE|fault] */
+	OP_KWRITE,       /* kwrite VA VALUE */
 	OP_WRITE,        /* write VA VALUE */
 	OP_READ,         /* read VA [VALUE] */
 	OP_FAULT,        /* fault ACCESS VA VERDICT */
@@ -79,8 +85,10 @@ enum op_show { OP_SHOW_MAPS, OP_SHOW_TABLES, OP_SHOW_STATS };
  * @start:   brk: `start` (set where the heap starts, as exec does).
  * @eager:   fork: `eager` (else copy-on-write).
  * @has_value: read: a VALUE to check.
- * @access:  fault: enum op_access.
- * @verdict: fault: an index in scenario_verdicts[].
+ * @access:  fault, populate, softfault: enum op_access.
+ * @verdict: fault: an index in scenario_verdicts[]; softfault: in
+ *           scenario_soft_verdicts[].
+ * @want_fault: kread: `fault` (the read must fault).
  * @err:     expect-error: the code, negative (-MM_EEXIST).
  * @fail_at: fail-next: the allocation that fails, or -1 for `off`.
  * @show:    show: enum op_show.
@@ -92,7 +100,7 @@ struct op {
 	mm_vaddr_t va;
 	uint64_t pages, value;
 	unsigned prot;
-	bool any, shared, fixed, maymove, start, eager, has_value;
+	bool any, shared, fixed, maymove, start, eager, has_value, want_fault;
 	int access, verdict, err;
 	int64_t fail_at;
 	int show;
@@ -102,6 +110,10 @@ struct op {
 
 /** scenario_verdicts - the verdicts `fault` names: segv, access, gp, oom. */
 extern const char *const scenario_verdicts[4];
+
+/** scenario_soft_verdicts - softfault's: resolved, segv, access, oom (the
+ * order of enum mm_fault_verdict). */
+extern const char *const scenario_soft_verdicts[4];
 
 /**
  * scenario_parse() - parse @line (which is cut into words in place, up to
