@@ -226,6 +226,9 @@ for code in EOVERFLOW ENOTSUP EPERM ENOENT ENOMEM EFAULT EBUSY EEXIST EINVAL; do
   printf 'expect-error %s\ncreate b\n' "$code" > "code-$code.mmsim"
   expect_err "expect-error knows $code" "code-$code.mmsim:2: create: expected $code:" "$mmsim" --arch "$arch" run "code-$code.mmsim"
 done
+expect_err "a directory as the script" "cannot read '.': Is a directory" "$mmsim" --arch "$arch" run .
+printf 'create a\nexpect-error EBUSY\n' > dangling.mmsim
+expect_err "expect-error with no operation after it" "expect-error EBUSY at the end: no operation follows" "$mmsim" --arch "$arch" run dangling.mmsim
 printf 'create a\nexpect-error EBUSY\ncreate a\n' > twice.mmsim
 expect_err "expect-error: another error is still reported" "an address space named 'a' exists already" "$mmsim" --arch "$arch" run twice.mmsim
 printf 'create a\nswitch a\nexpect-error EBUSY\ndestroy a\nshow maps a\nswitch kernel\ndestroy a\ncheck\n' > busy.mmsim
