@@ -11,7 +11,7 @@ mmsim=$(realpath "$1") arch=$2 src=$(realpath "$3")
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cd "$work"
-mmsim_plain=$mmsim # for the option errors below, which exit before the run starts
+mmsim_plain=$mmsim # not under memcheck: for option errors and Ctrl-C, below
 if [ -n "${MMSIM_WRAPPER:-}" ]; then
   printf '#!/bin/sh\nexec %s "%s" "$@"\n' "$MMSIM_WRAPPER" "$mmsim" > "$work/mmsim"
   chmod +x "$work/mmsim"
@@ -285,6 +285,10 @@ done
 grep -qE '\|\[#{50}\] 100% 0\.2M lines, [0-9.]+M/s\|' pty100.txt && ok "100 columns: the whole bar, the lines and the rate" \
   || bad "100 columns: $(head -c 400 pty100.txt)"
 grep -qE '\|100% 0\.2M lines?\|' pty16.txt && ok "16 columns: no room for a bar, the text cut to fit" || bad "16 columns: $(head -c 400 pty16.txt)"
+# (Not under memcheck: a million lines would take it minutes, and it has
+# its own say on a fatal signal.)
+if python3 "$src/tests/mmsim/pty_interrupt.py" "$mmsim_plain" --arch "$arch" > pty-int.txt 2>&1
+then ok "Ctrl-C during a replay erases the progress bar's line"; else bad "Ctrl-C: $(tail -c 300 pty-int.txt)"; fi
 
 echo "$pass passed, $fail failed"
 [ $fail -eq 0 ]
