@@ -11,7 +11,7 @@ mmsim=$(realpath "$1") arch=$2 src=$(realpath "$3")
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cd "$work"
-mmsim_plain=$mmsim # not under memcheck: for option errors and Ctrl-C, below
+mmsim_plain=$mmsim # not under memcheck: for option errors, PATH and Ctrl-C, below
 if [ -n "${MMSIM_WRAPPER:-}" ]; then
   printf '#!/bin/sh\nexec %s "%s" "$@"\n' "$MMSIM_WRAPPER" "$mmsim" > "$work/mmsim"
   chmod +x "$work/mmsim"
@@ -176,6 +176,11 @@ if command -v dot > /dev/null; then
   grep -qF 'rendered to -esc.dot.svg' out.txt && [ -s ./-esc.dot.svg ] && ok "dot renders the escaped file" \
     || bad "dot did not render the escaped file: $(cat out.txt err.txt)"
 fi
+
+printf 'create a\ndot nodot.dot\n' > nodot.mmsim
+expect_json "no dot on PATH: the DOT file, no SVG, still a document" ok env PATH=/nonexistent "$mmsim_plain" --arch "$arch" run --json nodot.mmsim
+json_assert "no dot on PATH: the picture without an SVG, and how to get one" \
+  'd["pictures"] == [{"dot": "nodot.dot", "svg": None}] and "# picture: nodot.dot (Graphviz; install graphviz to render it)" in d["output"]'
 
 # ---- numbers: every numeric option, strictly (exit 2) ---------------------------
 # (Without MMSIM_WRAPPER: option errors end mmsim before anything is
