@@ -45,11 +45,16 @@ static uint8_t *read_file(const char *path, size_t *size)
 /* exec FILE into a fresh space that replaces @n's on success. */
 void do_exec(struct named *n, const char *path, char **args, int nargs, bool eager)
 {
+	size_t size;
+	uint8_t *data = read_file(path, &size);
 	struct image *img = calloc(1, sizeof(*img));
-	if (!img)
+	if (!img) {
+		free(data);
 		die("out of host memory");
+	}
 	img->refs = 1;
-	img->data = read_file(path, &img->size);
+	img->data = data;
+	img->size = size;
 	snprintf(img->path, sizeof(img->path), "%s", path);
 	const char *argv[64];
 	int argc = 0;

@@ -244,8 +244,8 @@ int main(int argc, char **argv)
 				usage_error("--load-base %s: not page-aligned", optarg);
 			break;
 		case 'h':
-			free(operands);
 			help(spec);
+			free(operands);
 			return 0;
 		}
 	}

@@ -312,7 +312,8 @@ int scenario_parse(char *line, struct op *op, char *err, size_t errlen)
 		if (!num(&e, tok[1], "virtual address", 0, UINT64_MAX, &op->va))
 			return -1;
 		op->has_value = tok[2] != NULL;
-		op->word = tok[2]; /* the value as written, for messages */
+		if (op->kind == OP_READ)
+			op->word = tok[2]; /* the value as written, for messages */
 		if (tok[2] && !num(&e, tok[2], op->kind == OP_WRITE ? "value" : "expected value", 0,
 		                   UINT64_MAX, &op->value))
 			return -1;

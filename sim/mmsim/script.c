@@ -411,8 +411,14 @@ int cmd_run(const char *path)
 			die("line too long");
 		run_checked(buf);
 	}
+	int err = ferror(f) ? errno : 0;
 	if (f != stdin)
 		fclose(f);
 	M.line = 0;
+	if (err)
+		die("cannot read '%s': %s", path, strerror(err));
+	if (M.expect_err)
+		die("expect-error %.*s at the end: no operation follows",
+		    (int)strcspn(mm_strerror(M.expect_err), ":"), mm_strerror(M.expect_err));
 	return 0;
 }

@@ -11,7 +11,7 @@ mmsim=$(realpath "$1") arch=$2 src=$(realpath "$3")
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cd "$work"
-mmsim_plain=$mmsim # for the option errors below, which exit before the run starts
+mmsim_plain=$mmsim # not under memcheck: for option errors, PATH and Ctrl-C, below
 if [ -n "${MMSIM_WRAPPER:-}" ]; then
   printf '#!/bin/sh\nexec %s "%s" "$@"\n' "$MMSIM_WRAPPER" "$mmsim" > "$work/mmsim"
   chmod +x "$work/mmsim"
@@ -177,6 +177,11 @@ if command -v dot > /dev/null; then
     || bad "dot did not render the escaped file: $(cat out.txt err.txt)"
 fi
 
+printf 'create a\ndot nodot.dot\n' > nodot.mmsim
+expect_json "no dot on PATH: the DOT file, no SVG, still a document" ok env PATH=/nonexistent "$mmsim_plain" --arch "$arch" run --json nodot.mmsim
+json_assert "no dot on PATH: the picture without an SVG, and how to get one" \
+  'd["pictures"] == [{"dot": "nodot.dot", "svg": None}] and "# picture: nodot.dot (Graphviz; install graphviz to render it)" in d["output"]'
+
 # ---- numbers: every numeric option, strictly (exit 2) ---------------------------
 # (Without MMSIM_WRAPPER: option errors end mmsim before anything is
 # allocated, and fifty more runs under memcheck would only cost time.)
@@ -226,6 +231,9 @@ for code in EOVERFLOW ENOTSUP EPERM ENOENT ENOMEM EFAULT EBUSY EEXIST EINVAL; do
   printf 'expect-error %s\ncreate b\n' "$code" > "code-$code.mmsim"
   expect_err "expect-error knows $code" "code-$code.mmsim:2: create: expected $code:" "$mmsim" --arch "$arch" run "code-$code.mmsim"
 done
+expect_err "a directory as the script" "cannot read '.': Is a directory" "$mmsim" --arch "$arch" run .
+printf 'create a\nexpect-error EBUSY\n' > dangling.mmsim
+expect_err "expect-error with no operation after it" "expect-error EBUSY at the end: no operation follows" "$mmsim" --arch "$arch" run dangling.mmsim
 printf 'create a\nexpect-error EBUSY\ncreate a\n' > twice.mmsim
 expect_err "expect-error: another error is still reported" "an address space named 'a' exists already" "$mmsim" --arch "$arch" run twice.mmsim
 printf 'create a\nswitch a\nexpect-error EBUSY\ndestroy a\nshow maps a\nswitch kernel\ndestroy a\ncheck\n' > busy.mmsim
@@ -282,6 +290,10 @@ done
 grep -qE '\|\[#{50}\] 100% 0\.2M lines, [0-9.]+M/s\|' pty100.txt && ok "100 columns: the whole bar, the lines and the rate" \
   || bad "100 columns: $(head -c 400 pty100.txt)"
 grep -qE '\|100% 0\.2M lines?\|' pty16.txt && ok "16 columns: no room for a bar, the text cut to fit" || bad "16 columns: $(head -c 400 pty16.txt)"
+# (Not under memcheck: a million lines would take it minutes, and it has
+# its own say on a fatal signal.)
+if python3 "$src/tests/mmsim/pty_interrupt.py" "$mmsim_plain" --arch "$arch" > pty-int.txt 2>&1
+then ok "Ctrl-C during a replay erases the progress bar's line"; else bad "Ctrl-C: $(tail -c 300 pty-int.txt)"; fi
 
 echo "$pass passed, $fail failed"
 [ $fail -eq 0 ]
