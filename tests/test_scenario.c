@@ -27,9 +27,11 @@ static bool same_op(const struct op *a, const struct op *b)
 	if (a->kind != b->kind || !same_str(a->space, b->space) ||
 	    !same_str(a->space2, b->space2) || a->va != b->va || a->pages != b->pages ||
 	    a->prot != b->prot || a->any != b->any || a->shared != b->shared ||
-	    a->eager != b->eager || a->has_value != b->has_value || a->access != b->access ||
-	    a->verdict != b->verdict || a->err != b->err || a->fail_at != b->fail_at ||
-	    a->show != b->show || a->nargs != b->nargs)
+	    a->fixed != b->fixed || a->maymove != b->maymove || a->start != b->start ||
+	    a->want_fault != b->want_fault || a->eager != b->eager ||
+	    a->has_value != b->has_value || a->access != b->access || a->verdict != b->verdict ||
+	    a->err != b->err || a->fail_at != b->fail_at || a->show != b->show ||
+	    a->nargs != b->nargs)
 		return false;
 	if ((a->kind != OP_READ && !same_str(a->word, b->word)) ||
 	    ((a->kind == OP_WRITE || a->has_value) && a->value != b->value))
@@ -92,6 +94,20 @@ START_TEST(every_kind_round_trips)
 		{ "mmap a 0X10000 1 -", "mmap a 0x10000 1 ---\n" },
 		{ "munmap a 0x10000 1", "munmap a 0x10000 1\n" },
 		{ "mprotect a 0x10000 0x10 r-x", "mprotect a 0x10000 16 r-x\n" },
+		{ "mmap a 0x10000 2 rw fixed shared", "mmap a 0x10000 2 rw- shared fixed\n" },
+		{ "madvise a 0x10000 2 dontneed", "madvise a 0x10000 2 dontneed\n" },
+		{ "mremap a 0x10000 2 4", "mremap a 0x10000 2 4\n" },
+		{ "mremap a 0x10000 2 4 maymove", "mremap a 0x10000 2 4 maymove\n" },
+		{ "brk a 0x50000010", "brk a 0x50000010\n" },
+		{ "brk a start 0x50000000", "brk a start 0x50000000\n" },
+		{ "populate a 0x10000 2 write", "populate a 0x10000 2 write\n" },
+		{ "softfault a read 0x10000 segv", "softfault a read 0x10000 segv\n" },
+		{ "kmap 0xffff0000 rw", "kmap 0xffff0000 rw-\n" },
+		{ "kunmap 0xffff0000 1", "kunmap 0xffff0000 1\n" },
+		{ "kread 0xffff0000", "kread 0xffff0000\n" },
+		{ "kread 0xffff0000 fault", "kread 0xffff0000 fault\n" },
+		{ "kread 0xffff0000 7", "kread 0xffff0000 0x7\n" },
+		{ "kwrite 0xffff0000 7", "kwrite 0xffff0000 0x7\n" },
 		{ "stack a 0x7fff0000 16", "stack a 0x7fff0000 16\n" },
 		{ "map a 0x8048000 4 rwx", "map a 0x8048000 4 rwx\n" },
 		{ "unmap a 0x8048000 4", "unmap a 0x8048000 4\n" },

@@ -291,7 +291,6 @@ int scenario_parse(char *line, struct op *op, char *err, size_t errlen)
 			return -1;
 		op->want_fault = op->kind == OP_KREAD && tok[2] && !strcmp(tok[2], "fault");
 		op->has_value = tok[2] != NULL && !op->want_fault;
-		op->word = tok[2];
 		if (op->has_value && !num(&e, tok[2], "value", 0, UINT64_MAX, &op->value))
 			return -1;
 		if (op->kind == OP_KWRITE && !op->has_value)
