@@ -520,7 +520,10 @@ static void run_line(char *line)
 			    tok[1] ? tok[1] : "?");
 	} else if (!strcmp(op, "create")) {
 		struct named *s = new_space(tok[1] ? tok[1] : (die("missing space name"), ""));
-		ok_or_die(mm_space_create(M.sys, s->s), "create");
+		int err = mm_space_create(M.sys, s->s);
+		if (err)
+			drop_space(s); /* an injected ENOMEM: no space by that name */
+		ok_or_die(err, "create");
 	} else if (!strcmp(op, "destroy")) {
 		struct named *s = need_space(tok[1]);
 		ok_or_die(mm_space_destroy(s->s), "destroy");
@@ -650,6 +653,81 @@ static void run_line(char *line)
 		if (strcmp(verdict_name(&f), tok[3]))
 			die("%s 0x%" PRIx64 ": expected %s, got %s (error code 0x%x)", tok[1], va,
 			    tok[3], verdict_name(&f), f.error_code);
+	} else if (!strcmp(op, "populate")) {
+		/* populate A VA PAGES read|write: mm_populate() */
+		struct named *s = need_space(tok[1]);
+		mm_vaddr_t va = va_of(tok[2]);
+		uint64_t pages = num(tok[3], "page count");
+		if (!tok[4] || (strcmp(tok[4], "read") && strcmp(tok[4], "write")))
+			die("populate SPACE VA PAGES read|write");
+		ok_or_die(mm_populate(s->s, va, pages,
+		                      !strcmp(tok[4], "write") ? MM_ACCESS_WRITE : MM_ACCESS_READ),
+		          "populate");
+	} else if (!strcmp(op, "softfault")) {
+		/* softfault A read|write VA VERDICT: mm_fault() called by the kernel
+		 * (no hardware fault: the TLB is left as it is) must answer VERDICT. */
+		static const char *const v[] = { "resolved", "segv", "access", "oom" };
+		struct named *s = need_space(tok[1]);
+		if (!tok[2] || !tok[4] || (strcmp(tok[2], "read") && strcmp(tok[2], "write")))
+			die("softfault SPACE read|write VA resolved|segv|access");
+		enum mm_fault_verdict got =
+		        mm_fault(s->s, va_of(tok[3]),
+		                 !strcmp(tok[2], "write") ? MM_ACCESS_WRITE : MM_ACCESS_READ, NULL);
+		track_peak();
+		if (strcmp(v[got], tok[4]) && !(got == MM_FAULT_OOM && M.inject))
+			die("softfault %s %s: got %s, expected %s", tok[2], tok[3], v[got], tok[4]);
+	} else if (!strcmp(op, "kmap")) {
+		/* kmap VA PROT: a fresh kernel frame mapped at VA in the kernel half */
+		mm_vaddr_t va = va_of(tok[1]);
+		unsigned prot = prot_of(tok[2]) & ~(unsigned)MM_PROT_USER;
+		mm_paddr_t pa;
+		int err = mm_sys_frame_alloc(M.sys, MM_FRAME_KERNEL, true, &pa);
+		if (!err) {
+			err = mm_kernel_map(M.sys, va, pa, 1, prot);
+			if (err)
+				mm_sys_frame_put(M.sys, pa);
+		}
+		ok_or_die(err, "kmap");
+	} else if (!strcmp(op, "kunmap")) {
+		/* kunmap VA PAGES: unmap kernel-half pages and free their frames */
+		mm_vaddr_t va = va_of(tok[1]);
+		uint64_t pages = num(tok[2], "page count");
+		mm_paddr_t pas[64];
+		if (pages > 64)
+			die("kunmap: at most 64 pages");
+		for (uint64_t i = 0; i < pages; i++) {
+			struct mm_mapping q;
+			pas[i] = mm_query(mm_sys_kernel_space(M.sys), va + i * PAGE, &q) ? 0 : q.pa;
+		}
+		int err = mm_kernel_unmap(M.sys, va, pages);
+		if (!err)
+			for (uint64_t i = 0; i < pages; i++)
+				if (mm_frame_get(&M.sys->frames, pas[i]))
+					mm_sys_frame_put(M.sys, pas[i]);
+		ok_or_die(err, "kunmap");
+	} else if (!strcmp(op, "kread") || !strcmp(op, "kwrite")) {
+		/* kread VA [VALUE|fault] / kwrite VA VALUE: 8 bytes in supervisor
+		 * mode, in the active space, through the TLB; no fault handling. */
+		mm_vaddr_t va = va_of(tok[1]);
+		uint64_t v = 0;
+		struct sim_fault f;
+		int rc;
+		bool wr = !strcmp(op, "kwrite");
+		if (wr) {
+			v = num(tok[2], "value");
+			user_access(op, va, SIM_WRITE, &v, 8, &f, &rc);
+		} else {
+			user_access(op, va, 0, &v, 8, &f, &rc);
+		}
+		bool want_fault = !wr && tok[2] && !strcmp(tok[2], "fault");
+		if (want_fault && !rc)
+			die("kread 0x%" PRIx64 ": expected a fault, read 0x%" PRIx64, va, v);
+		if (!want_fault && rc)
+			die("%s 0x%" PRIx64 ": fault (error code 0x%x)", op, va, f.error_code);
+		if (!wr && !want_fault && tok[2] && v != num(tok[2], "expected value"))
+			die("kread 0x%" PRIx64 ": got 0x%" PRIx64 ", expected %s", va, v, tok[2]);
+		if (!wr && !tok[2] && !M.json)
+			printf("# kread 0x%" PRIx64 " = 0x%" PRIx64 "\n", va, v);
 	} else if (!strcmp(op, "expect-error")) {
 		/* expect-error NAME: the next operation must fail with NAME. */
 		static const struct {
