@@ -745,9 +745,13 @@ int mm_space_clone(struct mm_space *parent, struct mm_space *child, enum mm_clon
 	for (unsigned i = 0; i < parent->nregions; i++)
 		child->regions[i] = parent->regions[i];
 	if (mode == MM_CLONE_COW) {
+#ifndef MM_PLANT_COW_NO_PROTECT /* test-only planted bug */
 		cow_protect(sys, parent->root, child->root, ROOT_LEVEL, 0, ARCH_KERNEL_FIRST_SLOT);
+#endif
+#ifndef MM_PLANT_COW_NO_FLUSH /* test-only planted bug */
 		if (mm_space_is_active(parent))
 			sys->ops->flush_all(sys->mach); /* write permissions were revoked */
+#endif
 	}
 	return 0;
 }

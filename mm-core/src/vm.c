@@ -207,6 +207,14 @@ static enum mm_fault_verdict break_cow(struct mm_space *s, arch_pte_t *e, mm_vad
 	struct mm_frame *f = mm_frame_get(&sys->frames, old);
 	MM_ASSERT(f && f->kind != MM_FRAME_FREE);
 	unsigned prot = arch_pte_prot(*e) | MM_PROT_WRITE;
+#ifdef MM_PLANT_COW_REUSE_SHARED /* test-only planted bug: take over a frame others map */
+	if (f->ref_or_next > 1) {
+		*e = arch_pte_with_cow(arch_pte_with_prot(*e, prot), false);
+		*how = MM_FAULT_COW_REUSE;
+		invalidate(s, va);
+		return MM_FAULT_RESOLVED;
+	}
+#endif
 	if (f->ref_or_next == 1) {
 		*e = arch_pte_with_cow(arch_pte_with_prot(*e, prot), false);
 		*how = MM_FAULT_COW_REUSE;
@@ -222,7 +230,9 @@ static enum mm_fault_verdict break_cow(struct mm_space *s, arch_pte_t *e, mm_vad
 #endif
 		*how = MM_FAULT_COW_COPY;
 	}
+#ifndef MM_PLANT_COW_BREAK_NO_INVLPG /* test-only planted bug */
 	invalidate(s, va);
+#endif
 	return MM_FAULT_RESOLVED;
 }
 
