@@ -134,6 +134,35 @@ static inline int uread64(struct sim *sim, mm_vaddr_t va, uint64_t *v)
 	return sim_read(sim, va, v, sizeof(*v), SIM_USER, NULL);
 }
 
+/* User accesses through the MMU model with page faults resolved by
+ * mm_fault(), as a kernel's #PF handler would (the fixture's sim). */
+static const unsigned D = SIM_USER | SIM_DEMAND; /* a user access, faults handled */
+
+static inline int dwrite(mm_vaddr_t va, uint64_t v)
+{
+	return sim_write(sim, va, &v, sizeof(v), D, NULL);
+}
+
+static inline uint64_t dread(mm_vaddr_t va)
+{
+	uint64_t v = 0xDEAD;
+	struct sim_fault f;
+	ck_assert_int_eq(sim_read(sim, va, &v, sizeof(v), D, &f), 0);
+	return v;
+}
+
+/* What a user access at @va (a write with SIM_WRITE) ends in. */
+static inline enum mm_fault_verdict verdict_of(mm_vaddr_t va, unsigned flags)
+{
+	uint64_t v = 0;
+	struct sim_fault f = { 0 };
+	int rc = (flags & SIM_WRITE) ? sim_write(sim, va, &v, sizeof(v), D, &f)
+	                             : sim_read(sim, va, &v, sizeof(v), D, &f);
+	if (rc == 0)
+		return MM_FAULT_RESOLVED;
+	return f.page_fault ? f.verdict : MM_FAULT_SEGV; /* #GP: non-canonical */
+}
+
 /* Small deterministic PRNG (xorshift64*), so every run tests the same cases. */
 static inline uint64_t rnd(uint64_t *s)
 {

@@ -75,6 +75,16 @@ static size_t make_elf(uint8_t *f, size_t cap, unsigned type, const struct seg *
 		if (s[i].offset + s[i].filesz > end)
 			end = s[i].offset + s[i].filesz;
 	}
+	/* Bytes of the buffer that no segment's file data covers are not zero
+	 * (as section headers and other segments are in a real file), so a
+	 * loader that copies past p_filesz shows it. */
+	for (size_t b = EHSIZE + n * PHSIZE; b < cap; b++) {
+		bool covered = false;
+		for (unsigned i = 0; i < n && !covered; i++)
+			covered = b >= s[i].offset && b - s[i].offset < s[i].filesz;
+		if (!covered)
+			f[b] = 0xEE;
+	}
 	return end;
 }
 
@@ -102,6 +112,41 @@ static uint64_t rdw(mm_vaddr_t va)
 	ck_assert_int_eq(sim_read(sim, va, &v, W, SIM_USER | SIM_DEMAND, NULL), 0);
 	return v;
 }
+
+/* File bytes after p_filesz in a segment's last file page, and its bss
+ * pages, read as zero, lazily and eagerly, with the whole buffer handed in
+ * as the file (trailing bytes that belong to no segment are 0xEE). */
+START_TEST(exec_zero_fills_after_the_file_bytes)
+{
+	for (int eager = 0; eager <= 1; eager++) {
+		static struct mm_space img_space;
+		ck_assert_int_eq(mm_space_create(sys, &img_space), 0);
+		make_elf(elf, sizeof(elf), 2, good, 3, 0x400100);
+		struct mm_exec_args a = args();
+		a.eager = eager;
+		struct mm_exec_image img;
+		ck_assert_int_eq(mm_exec(&img_space, elf, sizeof(elf), &a, &img), 0);
+		mm_space_activate(&img_space);
+		for (unsigned i = 0; i < 3; i++) {
+			const struct seg *g = &good[i];
+			mm_vaddr_t end = (g->vaddr + g->memsz + PAGE - 1) & ~(PAGE - 1);
+			for (mm_vaddr_t va = g->vaddr; va < end; va++) {
+				uint8_t byte = 0xAA;
+				ck_assert_int_eq(
+				        sim_read(sim, va, &byte, 1, SIM_USER | SIM_DEMAND, NULL),
+				        0);
+				uint64_t off = va - g->vaddr;
+				uint8_t want = off < g->filesz ? elf[g->offset + off] : 0;
+				ck_assert_msg(byte == want,
+				              "eager %d seg %u va %#llx: %#x, want %#x", eager, i,
+				              (unsigned long long)va, byte, want);
+			}
+		}
+		kernel_active();
+		ck_assert_int_eq(mm_space_destroy(&img_space), 0);
+	}
+}
+END_TEST
 
 START_TEST(exec_builds_regions_and_the_linux_stack)
 {
@@ -322,6 +367,7 @@ int main(void)
 	TCase *tc = tcase_create("exec");
 	tcase_add_checked_fixture(tc, exec_setup, teardown);
 	tcase_add_test(tc, exec_builds_regions_and_the_linux_stack);
+	tcase_add_test(tc, exec_zero_fills_after_the_file_bytes);
 	tcase_add_test(tc, exec_eager_populates_everything);
 	tcase_add_test(tc, exec_position_independent_gets_a_bias);
 	tcase_add_test(tc, exec_refuses_malformed_files);

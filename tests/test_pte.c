@@ -38,6 +38,15 @@ START_TEST(leaf_round_trip)
 			ck_assert_uint_eq(arch_pte_paddr(c), pa);
 			ck_assert_uint_eq(arch_pte_prot(c), arch_pte_prot(e));
 			ck_assert(arch_pte_with_cow(c, false) == e);
+			/* So does the shared bit, independently of the COW bit. */
+			ck_assert(!arch_pte_is_shared(e));
+			arch_pte_t sh = arch_pte_with_shared(e, true);
+			ck_assert(arch_pte_is_shared(sh) && !arch_pte_is_cow(sh));
+			ck_assert_uint_eq(arch_pte_paddr(sh), pa);
+			ck_assert_uint_eq(arch_pte_prot(sh), arch_pte_prot(e));
+			ck_assert(arch_pte_is_cow(arch_pte_with_shared(c, true)));
+			ck_assert(arch_pte_is_shared(arch_pte_with_cow(sh, true)));
+			ck_assert(arch_pte_with_shared(sh, false) == e);
 			/* Changing protections keeps the frame and the COW bit. */
 			for (unsigned p2 = 0; p2 <= MM_PROT_ALL; p2++) {
 				if (!arch_prot_is_valid(p2))

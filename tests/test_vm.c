@@ -6,33 +6,6 @@
  */
 #include "helpers.h"
 
-static const unsigned D = SIM_USER | SIM_DEMAND; /* a user access, faults handled */
-
-static int dwrite(mm_vaddr_t va, uint64_t v)
-{
-	return sim_write(sim, va, &v, sizeof(v), D, NULL);
-}
-
-static uint64_t dread(mm_vaddr_t va)
-{
-	uint64_t v = 0xDEAD;
-	struct sim_fault f;
-	ck_assert_int_eq(sim_read(sim, va, &v, sizeof(v), D, &f), 0);
-	return v;
-}
-
-/* What a user access at @va (a write with SIM_WRITE) ends in. */
-static enum mm_fault_verdict verdict_of(mm_vaddr_t va, unsigned flags)
-{
-	uint64_t v = 0;
-	struct sim_fault f = { 0 };
-	int rc = (flags & SIM_WRITE) ? sim_write(sim, va, &v, sizeof(v), D, &f)
-	                             : sim_read(sim, va, &v, sizeof(v), D, &f);
-	if (rc == 0)
-		return MM_FAULT_RESOLVED;
-	return f.page_fault ? f.verdict : MM_FAULT_SEGV; /* #GP: non-canonical */
-}
-
 static struct mm_region anon(mm_vaddr_t start, uint64_t pages, unsigned prot, unsigned kind)
 {
 	return (struct mm_region){ .start = start,

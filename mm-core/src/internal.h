@@ -31,7 +31,39 @@ struct mmi_map_src {
 	bool anon;     /* fresh zeroed frames; else consecutive physical pages */
 	mm_paddr_t pa; /* !anon: physical address of the first page */
 	bool take_ref; /* take a reference on managed frames */
+	bool shared;   /* mark the PTEs shared (arch_pte_with_shared) */
 };
+
+/*
+ * The one rule for protections of user leaves (see "Copy-on-write" in
+ * docs/ARCHITECTURE.md):
+ *
+ *  - A page's logical protection is its hardware protection, plus WRITE if
+ *    the software COW bit is set: COW means "logically writable, frame
+ *    shared copy-on-write". A read-only page never carries the COW bit.
+ *  - A private page (no software shared bit) whose managed frame has more
+ *    than one reference is never hardware-writable: if it is logically
+ *    writable it is COW instead, and the first write copies.
+ *
+ * mmi_pte_logical_prot() reads the first; mmi_pte_with_logical_prot() is
+ * the only place a user leaf's protection is set from a logical one
+ * (protect, mprotect, clone, COW break).
+ */
+static inline unsigned mmi_pte_logical_prot(arch_pte_t e)
+{
+	return arch_pte_prot(e) | (arch_pte_is_cow(e) ? MM_PROT_WRITE : 0u);
+}
+
+/* @e (a present user leaf whose frame's metadata is @f, NULL if unmanaged)
+ * with logical protection @prot, by the rule above. */
+static inline arch_pte_t mmi_pte_with_logical_prot(arch_pte_t e, unsigned prot,
+                                                   const struct mm_frame *f)
+{
+	bool shared_frame = f && f->ref_or_next > 1 && !arch_pte_is_shared(e);
+	bool cow = (prot & MM_PROT_WRITE) && shared_frame;
+	return arch_pte_with_cow(
+	        arch_pte_with_prot(e, cow ? prot & ~(unsigned)MM_PROT_WRITE : prot), cow);
+}
 
 /* Drop one reference to @pa if it is a managed frame (one lookup). */
 void mmi_put_if_managed(struct mm_sys *sys, mm_paddr_t pa);

@@ -271,7 +271,7 @@ int mmi_map_range(struct mm_sys *sys, mm_paddr_t root, mm_vaddr_t va, mm_vaddr_t
 			}
 			unsigned i = arch_pte_index(va, 0);
 			MM_ASSERT(!arch_pte_is_present(t[i]));
-			t[i] = arch_pte_leaf(pa, prot);
+			t[i] = arch_pte_with_shared(arch_pte_leaf(pa, prot), src->shared);
 			lt_meta->pt_used++;
 			(*npages_out)++;
 		}
@@ -356,7 +356,7 @@ int mm_map_phys(struct mm_space *s, mm_vaddr_t va, mm_paddr_t pa, uint64_t npage
 	}
 	if (mmi_count_mapped(s->sys, s->root, va, end) != 0)
 		return -MM_EEXIST;
-	struct mmi_map_src src = { .anon = false, .pa = pa, .take_ref = true };
+	struct mmi_map_src src = { .anon = false, .pa = pa, .take_ref = true, .shared = true };
 	return mmi_map_range(s->sys, s->root, va, end, &src, prot, true, &s->table_pages,
 	                     &s->user_pages);
 }
@@ -395,7 +395,9 @@ int mm_protect(struct mm_space *s, mm_vaddr_t va, uint64_t npages, unsigned prot
 		arch_pte_t *t = mmi_table_at(s->sys, lt);
 		for (; va != cend; va += ARCH_PAGE_SIZE) {
 			unsigned i = arch_pte_index(va, 0);
-			t[i] = arch_pte_with_prot(t[i], prot);
+			const struct mm_frame *f =
+			        mm_frame_get(&s->sys->frames, arch_pte_paddr(t[i]));
+			t[i] = mmi_pte_with_logical_prot(t[i], prot, f);
 			mmi_tlb_add(&b, va);
 		}
 	}
@@ -455,6 +457,7 @@ int mm_query(const struct mm_space *s, mm_vaddr_t va, struct mm_mapping *out)
 		.pa = frame | (va & PAGE_MASK),
 		.prot = arch_pte_prot(e),
 		.cow = arch_pte_is_cow(e),
+		.shared = arch_pte_is_shared(e),
 		.accessed = arch_pte_is_accessed(e),
 		.dirty = arch_pte_is_dirty(e),
 		.managed = f != NULL,
@@ -482,6 +485,7 @@ static int walk_table(const struct mm_sys *sys, mm_paddr_t pa, unsigned level, m
 			.leaf = leaf,
 			.prot = leaf ? arch_pte_prot(e) : 0,
 			.cow = leaf && arch_pte_is_cow(e),
+			.shared = leaf && arch_pte_is_shared(e),
 			.kernel = va >= ARCH_KERNEL_BASE,
 		};
 		int r = fn(ctx, &w);
@@ -609,46 +613,33 @@ int mm_space_activate(struct mm_space *s)
 struct clone_ctx {
 	struct mm_space *parent, *child;
 	enum mm_clone_mode mode;
-	const struct mm_region *last; /* cache: the region of the last leaf */
 };
-
-/* Is the page at @va in a region whose frames are shared, never copied? */
-static bool in_shared_region(struct clone_ctx *c, mm_vaddr_t va)
-{
-	if (!c->last || va < c->last->start || va >= c->last->end)
-		c->last = mm_region_find(c->parent, va);
-	return c->last && c->last->backing == MM_BACKING_SHARED;
-}
 
 /*
  * The child's PTE for the parent's present leaf @src at @va. Pass 1 only:
- * the parent is not touched. EAGER copies managed private frames; COW
- * shares them, read-only and COW-marked if logically writable.
+ * the parent is not touched. Shared pages (software shared bit) and device
+ * memory are shared as they are. Otherwise EAGER copies the frame and COW
+ * shares it; both give the child the parent's logical protection through
+ * mmi_pte_with_logical_prot(), so a shared frame is COW if logically
+ * writable and read-only otherwise, and a copy is exactly as writable as
+ * the parent's page is logically.
  */
-static int clone_leaf(struct mm_sys *sys, struct clone_ctx *c, mm_vaddr_t va, arch_pte_t src,
-                      arch_pte_t *dst)
+static int clone_leaf(struct mm_sys *sys, struct clone_ctx *c, arch_pte_t src, arch_pte_t *dst)
 {
 	mm_paddr_t pa = arch_pte_paddr(src);
-	bool cow = arch_pte_is_cow(src);
-	unsigned prot = arch_pte_prot(src) | (cow ? MM_PROT_WRITE : 0); /* logical */
+	unsigned prot = mmi_pte_logical_prot(src);
 	struct mm_frame *f = mm_frame_get(&sys->frames, pa);
-	if (!f) { /* device memory: the same page */
-		*dst = arch_pte_leaf(pa, arch_pte_prot(src));
-		return 0;
-	}
-	if (in_shared_region(c, va)) {
-		int err = mm_frame_ref_meta(f);
+	if (!f || arch_pte_is_shared(src)) {
+		int err = f ? mm_frame_ref_meta(f) : 0;
 		if (!err)
-			*dst = arch_pte_leaf(pa, arch_pte_prot(src));
+			*dst = arch_pte_with_shared(arch_pte_leaf(pa, arch_pte_prot(src)), true);
 		return err;
 	}
 	if (c->mode == MM_CLONE_COW) {
-		int err = mm_frame_ref_meta(f);
+		int err = mm_frame_ref_meta(f); /* now > 1: COW if logically writable */
 		if (err)
 			return err;
-		bool writable = prot & MM_PROT_WRITE;
-		*dst = arch_pte_with_cow(arch_pte_leaf(pa, prot & ~(unsigned)MM_PROT_WRITE),
-		                         writable);
+		*dst = mmi_pte_with_logical_prot(arch_pte_leaf(pa, prot), prot, f);
 		return 0;
 	}
 	mm_paddr_t copy;
@@ -676,7 +667,7 @@ static int clone_table(struct mm_sys *sys, struct clone_ctx *c, mm_paddr_t src_p
 		mm_vaddr_t va = base + ((mm_vaddr_t)i << arch_level_shift(level));
 		int err;
 		if (level == 0) {
-			err = clone_leaf(sys, c, va, e, &dst[i]);
+			err = clone_leaf(sys, c, e, &dst[i]);
 			if (err)
 				return err;
 			dst_meta->pt_used++;

@@ -57,7 +57,7 @@ static bool overlaps(const struct mm_space *s, mm_vaddr_t lo, mm_vaddr_t hi)
 
 static void insert_at(struct mm_space *s, unsigned i, const struct mm_region *r)
 {
-	MM_ASSERT(s->nregions < MM_REGIONS_MAX);
+	MM_ASSERT(s->nregions < MM_REGIONS_MAX + 2);
 	for (unsigned j = s->nregions; j > i; j--)
 		s->regions[j] = s->regions[j - 1];
 	s->regions[i] = *r;
@@ -111,13 +111,17 @@ int mm_region_add(struct mm_space *s, const struct mm_region *r)
 		return -MM_EFAULT;
 	if (overlaps(s, reach_lo(r), r->end))
 		return -MM_EEXIST;
-	if (s->nregions == MM_REGIONS_MAX)
-		return -MM_ENOMEM;
 	struct mm_region c = *r;
 	c.prot |= MM_PROT_USER;
 	if (!grows_down(&c))
 		c.limit = 0;
-	insert_at(s, index_after(s, c.start), &c);
+	unsigned at = index_after(s, c.start);
+	/* Count on the result: the new region may merge with either neighbour. */
+	unsigned merges = (at > 0 && mergeable(&s->regions[at - 1], &c)) +
+	                  (at < s->nregions && mergeable(&c, &s->regions[at]));
+	if (s->nregions + 1 - merges > MM_REGIONS_MAX)
+		return -MM_ENOMEM;
+	insert_at(s, at, &c);
 	merge_all(s);
 	return 0;
 }
@@ -139,11 +143,51 @@ static void split_at(struct mm_space *s, mm_vaddr_t va)
 	insert_at(s, i, &upper);
 }
 
-/* Splits needed to cut [va, end) out of the regions: 0, 1 or 2. */
-static unsigned splits_needed(const struct mm_space *s, mm_vaddr_t va, mm_vaddr_t end)
+/*
+ * How many regions @s would hold after cutting [va, end) out of its regions
+ * and then either removing what lies inside (@remove: munmap) or giving it
+ * protection @prot and merging (mprotect). Computed on the result, without
+ * changing anything, so that an operation that ends under MM_REGIONS_MAX
+ * is never refused because of a split it merges or removes again.
+ */
+static unsigned count_after(const struct mm_space *s, mm_vaddr_t va, mm_vaddr_t end, bool remove,
+                            unsigned prot)
 {
-	const struct mm_region *a = mm_region_find(s, va), *b = mm_region_find(s, end);
-	return (a && a->start < va) + (b && b->start < end && end < b->end);
+	unsigned n = 0;
+	struct mm_region prev = { 0 };
+	bool have_prev = false;
+	for (unsigned i = 0; i < s->nregions; i++) {
+		const struct mm_region *r = &s->regions[i];
+		mm_vaddr_t cut[4] = { r->start, r->start, r->end, r->end };
+		if (va > r->start && va < r->end)
+			cut[1] = va;
+		if (end > r->start && end < r->end)
+			cut[2] = end;
+		if (va >= r->end || end <= r->start)
+			cut[1] = cut[2] = r->end; /* untouched: one piece */
+		for (unsigned k = 0; k < 3; k++) {
+			if (cut[k] == cut[k + 1])
+				continue;
+			struct mm_region piece = *r;
+			piece.start = cut[k];
+			piece.end = cut[k + 1];
+			if (piece.start != r->start)
+				piece.flags &= (uint8_t)~MM_REGION_GROWS_DOWN; /* as split_at() */
+			bool inside = piece.start >= va && piece.end <= end;
+			if (inside && remove)
+				continue;
+			if (inside)
+				piece.prot = (uint8_t)(prot | MM_PROT_USER);
+			if (!remove && have_prev && mergeable(&prev, &piece)) {
+				prev.end = piece.end;
+				continue;
+			}
+			n++;
+			prev = piece;
+			have_prev = true;
+		}
+	}
+	return n;
 }
 
 /* ---- page helpers ----------------------------------------------------------- */
@@ -176,7 +220,7 @@ static bool allows(unsigned prot, unsigned access)
 static enum mm_fault_verdict fill_page(struct mm_space *s, const struct mm_region *r, mm_vaddr_t va,
                                        enum mm_fault_how *how)
 {
-	struct mmi_map_src src = { .anon = true };
+	struct mmi_map_src src = { .anon = true, .shared = r->backing == MM_BACKING_SHARED };
 	uint64_t one = 0;
 	int err = mmi_map_range(s->sys, s->root, va, va + PAGE, &src, r->prot, true,
 	                        &s->table_pages, &one);
@@ -206,7 +250,8 @@ static enum mm_fault_verdict break_cow(struct mm_space *s, arch_pte_t *e, mm_vad
 	mm_paddr_t old = arch_pte_paddr(*e);
 	struct mm_frame *f = mm_frame_get(&sys->frames, old);
 	MM_ASSERT(f && f->kind != MM_FRAME_FREE);
-	unsigned prot = arch_pte_prot(*e) | MM_PROT_WRITE;
+	unsigned prot = mmi_pte_logical_prot(*e);
+	MM_ASSERT(prot & MM_PROT_WRITE);
 #ifdef MM_PLANT_COW_REUSE_SHARED /* test-only planted bug: take over a frame others map */
 	if (f->ref_or_next > 1) {
 		*e = arch_pte_with_cow(arch_pte_with_prot(*e, prot), false);
@@ -216,7 +261,7 @@ static enum mm_fault_verdict break_cow(struct mm_space *s, arch_pte_t *e, mm_vad
 	}
 #endif
 	if (f->ref_or_next == 1) {
-		*e = arch_pte_with_cow(arch_pte_with_prot(*e, prot), false);
+		*e = mmi_pte_with_logical_prot(*e, prot, f);
 		*how = MM_FAULT_COW_REUSE;
 	} else {
 		mm_paddr_t copy;
@@ -250,8 +295,7 @@ enum mm_fault_verdict mm_fault(struct mm_space *s, mm_vaddr_t va, unsigned acces
 
 	if (e && arch_pte_is_present(*e)) {
 		unsigned hw = arch_pte_prot(*e);
-		bool cow = arch_pte_is_cow(*e);
-		unsigned logical = hw | (cow ? MM_PROT_WRITE : 0);
+		unsigned logical = mmi_pte_logical_prot(*e);
 		if (!allows(r ? r->prot : logical, access) || !allows(logical, access))
 			return MM_FAULT_ACCESS;
 		if ((access & MM_ACCESS_WRITE) && !(hw & MM_PROT_WRITE))
@@ -347,7 +391,7 @@ int mm_munmap(struct mm_space *s, mm_vaddr_t va, uint64_t npages)
 	int err = mmi_check_user_range(s, va, npages, &end);
 	if (err)
 		return err;
-	if (s->nregions + splits_needed(s, va, end) > MM_REGIONS_MAX)
+	if (count_after(s, va, end, true, 0) > MM_REGIONS_MAX)
 		return -MM_ENOMEM;
 	split_at(s, va);
 	split_at(s, end);
@@ -379,7 +423,7 @@ int mm_mprotect(struct mm_space *s, mm_vaddr_t va, uint64_t npages, unsigned pro
 			return -MM_ENOENT;
 		at = r->end;
 	}
-	if (s->nregions + splits_needed(s, va, end) > MM_REGIONS_MAX)
+	if (count_after(s, va, end, false, prot) > MM_REGIONS_MAX)
 		return -MM_ENOMEM;
 	split_at(s, va);
 	split_at(s, end);
@@ -392,14 +436,8 @@ int mm_mprotect(struct mm_space *s, mm_vaddr_t va, uint64_t npages, unsigned pro
 		arch_pte_t *e = pte_slot(s, at, NULL);
 		if (!e || !arch_pte_is_present(*e))
 			continue;
-		const struct mm_region *r = mm_region_find(s, at);
 		const struct mm_frame *f = mm_frame_get(&s->sys->frames, arch_pte_paddr(*e));
-		bool cow = arch_pte_is_cow(*e);
-		if ((prot & MM_PROT_WRITE) && !cow && r->backing != MM_BACKING_SHARED && f &&
-		    f->ref_or_next > 1)
-			cow = true; /* another space maps this private frame */
-		unsigned hw = cow ? prot & ~(unsigned)MM_PROT_WRITE : prot;
-		*e = arch_pte_with_cow(arch_pte_with_prot(*e, hw), cow);
+		*e = mmi_pte_with_logical_prot(*e, prot, f);
 #ifndef MM_PLANT_MISSING_INVLPG /* test-only planted bug: see docs/FUZZING.md */
 		mmi_tlb_add(&b, at);
 #endif

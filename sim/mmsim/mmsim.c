@@ -886,7 +886,7 @@ static void fill_gaps(struct mm_space *s)
 	 * program (heap, libraries, its own mmaps) demand-faults anywhere. */
 	mm_vaddr_t at = 0;
 	unsigned n = s->nregions;
-	struct mm_region copy[MM_REGIONS_MAX];
+	struct mm_region copy[MM_REGIONS_MAX + 2];
 	memcpy(copy, s->regions, n * sizeof(copy[0]));
 	for (unsigned i = 0; i <= n; i++) {
 		mm_vaddr_t lo = i < n ? copy[i].start : ARCH_USER_END;

@@ -630,10 +630,36 @@ static int check_entry(void *ctx, const struct mm_walk_entry *e)
 	return 0;
 }
 
-static int check_cow(void *ctx, const struct mm_walk_entry *e)
+/*
+ * The protection rules of a user leaf (mm-core's internal.h, "the one
+ * rule"), checked from the outside: COW pages are read-only and never
+ * shared; a private frame mapped more than once is never writable; and in a
+ * space with regions, every page lies in a region that allows at least
+ * what the page grants and has the page's sharing.
+ */
+static int check_leaf_rules(void *ctx, const struct mm_walk_entry *e)
 {
-	if (e->leaf && e->cow && (e->prot & MM_PROT_WRITE))
-		return fail(ctx, "a COW page is writable", e->va, e->pa);
+	struct check_ctx *c = ctx;
+	if (!e->leaf)
+		return 0;
+	if (e->cow && (e->prot & MM_PROT_WRITE))
+		return fail(c, "a COW page is writable", e->va, e->pa);
+	if (e->cow && e->shared)
+		return fail(c, "a shared page is marked COW", e->va, e->pa);
+	const struct mm_frame *f = mm_frame_get(&c->sim->sys.frames, e->pa);
+	if (f && !e->shared && f->ref_or_next > 1 && (e->prot & MM_PROT_WRITE))
+		return fail(c, "a private frame mapped more than once is writable", e->va, e->pa);
+	if (c->space->nregions == 0)
+		return 0; /* the page-table layer alone: no regions to hold pages to */
+	const struct mm_region *r = mm_region_find(c->space, e->va);
+	if (!r)
+		return fail(c, "a present user page lies in no region", e->va, e->pa);
+	unsigned logical = e->prot | (e->cow ? MM_PROT_WRITE : 0u);
+	if (logical & ~arch_prot_effective(r->prot))
+		return fail(c, "a page grants more than its region allows", e->va, e->pa);
+	if (e->shared != (r->backing == MM_BACKING_SHARED))
+		return fail(c, "a page's shared mark differs from its region's backing", e->va,
+		            e->pa);
 	return 0;
 }
 
@@ -720,7 +746,7 @@ int sim_check(struct sim *sim, char *msg, size_t msg_len)
 				          r->start, 0);
 		}
 		if (!rc)
-			rc = mm_space_walk(s, false, check_cow, &c);
+			rc = mm_space_walk(s, false, check_leaf_rules, &c);
 	}
 	free(c.mapcount);
 	return rc;

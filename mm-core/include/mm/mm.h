@@ -143,7 +143,10 @@ struct mm_space {
 	bool is_kernel;
 	struct mm_space *prev, *next; /* every space of @sys */
 	unsigned nregions;            /* regions[0 .. nregions-1], sorted by start */
-	struct mm_region regions[MM_REGIONS_MAX];
+	/* Two spare slots: an operation may split a region at both ends of its
+	 * range before it merges or removes; its result never has more than
+	 * MM_REGIONS_MAX regions (the count is checked on the result). */
+	struct mm_region regions[MM_REGIONS_MAX + 2];
 };
 
 /**
@@ -284,8 +287,10 @@ enum mm_clone_mode {
  *          (W, or already COW) in private memory become read-only with the
  *          software COW bit in both spaces, and the first write copies
  *          (mm_fault()); read-only pages are shared read-only without the
- *          COW bit, so writing them stays a protection violation. In both
- *          modes, pages of MM_BACKING_SHARED regions and unmanaged pages
+ *          COW bit, so writing them stays a protection violation. EAGER
+ *          copies have the parent's logical protection: a read-only page's
+ *          copy is read-only. In both modes, pages with the shared mark
+ *          (MM_BACKING_SHARED regions, mm_map_phys()) and unmanaged pages
  *          (device memory) are shared as they are.
  *
  * COW is done in two passes: the child is built first (the only pass that
@@ -344,8 +349,10 @@ int mm_map(struct mm_space *space, mm_vaddr_t va, uint64_t npages, unsigned prot
 
 /**
  * mm_map_phys() - map the @npages physical pages at @pa at @va in @space's
- * user half. A managed frame gets one more reference per mapping (shared
- * memory); an unmanaged one (device memory) gets none.
+ * user half, as shared memory. A managed frame gets one more reference per
+ * mapping; an unmanaged one (device memory) gets none. The PTEs carry the
+ * software shared mark: such pages are never copy-on-write, a clone (eager
+ * or COW) shares them as they are, and mm_protect() sets exactly @prot.
  *
  * Return: as mm_map(), plus -MM_EINVAL if @pa is invalid for the ISA or a
  * page in the range is a managed frame that is free, and -MM_EOVERFLOW if a
@@ -367,8 +374,14 @@ int mm_map_phys(struct mm_space *space, mm_vaddr_t va, mm_paddr_t pa, uint64_t n
 int mm_unmap(struct mm_space *space, mm_vaddr_t va, uint64_t npages);
 
 /**
- * mm_protect() - set the protections of @npages mapped pages at @va in
- * @space's user half to @prot (frames and A/D bits are kept).
+ * mm_protect() - set the logical protections of @npages mapped pages at @va
+ * in @space's user half to @prot (frames and A/D bits are kept).
+ *
+ * Copy-on-write holds: a private page whose frame another mapping shares
+ * (reference count > 1, no shared mark) is never made hardware-writable;
+ * if @prot allows writing it becomes read-only with the COW mark, and the
+ * first write copies (mm_fault()). Without WRITE in @prot the COW mark goes
+ * (a read-only page is never COW), and writes are access violations.
  *
  * TLB: if @space is active, each page is invalidated (one full flush past
  * MM_TLB_BATCH_PAGES), for upgrades as for downgrades.
@@ -382,7 +395,8 @@ int mm_protect(struct mm_space *space, mm_vaddr_t va, uint64_t npages, unsigned 
 struct mm_mapping {
 	mm_paddr_t pa; /* physical address of the byte at va */
 	unsigned prot; /* effective MM_PROT_* (arch_prot_effective) */
-	bool cow;      /* software copy-on-write mark */
+	bool cow;      /* software copy-on-write mark (logically writable) */
+	bool shared;   /* software shared mark: shared on purpose, never COW */
 	bool accessed; /* A bit, set by the MMU */
 	bool dirty;    /* D bit, set by the MMU */
 	bool managed;  /* the frame is managed by the allocator */
@@ -406,6 +420,7 @@ struct mm_walk_entry {
 	bool leaf;      /* maps a page (else points at a table) */
 	unsigned prot;  /* leaf only: effective MM_PROT_* */
 	bool cow;       /* leaf only: software COW mark */
+	bool shared;    /* leaf only: software shared mark */
 	bool kernel;    /* in the shared kernel half */
 };
 
@@ -435,7 +450,8 @@ int mm_space_walk(const struct mm_space *space, bool kernel_half, mm_walk_fn fn,
  * page [limit - 4 KiB, end), must not overlap any region or reach.
  *
  * Return: 0; -MM_EINVAL (bad region); -MM_EFAULT (outside the user half);
- * -MM_EEXIST (overlap); -MM_ENOMEM (MM_REGIONS_MAX regions already);
+ * -MM_EEXIST (overlap); -MM_ENOMEM (the result, after merging, would hold
+ * more than MM_REGIONS_MAX regions);
  * -MM_EPERM (kernel space). Nothing changes on error.
  */
 int mm_region_add(struct mm_space *s, const struct mm_region *r);
@@ -528,18 +544,21 @@ int mm_mmap(struct mm_space *s, mm_vaddr_t addr, uint64_t npages, unsigned prot,
  * dropped, tables freed when emptied). Holes in the range are fine.
  * TLB: each unmapped page of an active space is invalidated (batched).
  * Return: 0; -MM_EINVAL, -MM_EFAULT, -MM_EPERM as for mm_map(); -MM_ENOMEM
- * if splitting would need more than MM_REGIONS_MAX regions (nothing changes).
+ * if the result would hold more than MM_REGIONS_MAX regions (a split of a
+ * region in two; nothing changes).
  */
 int mm_munmap(struct mm_space *s, mm_vaddr_t va, uint64_t npages);
 
 /**
  * mm_mprotect() - set the protection of every region page in the range,
- * splitting regions at its ends, and of the pages present there. A page
- * shared copy-on-write stays read-only (with its COW bit) when @prot allows
- * writing; a private page whose frame another space also maps becomes COW.
+ * splitting regions at its ends, and of the pages present there, by the
+ * rule of mm_protect(): a private page whose frame another space also maps
+ * becomes read-only and COW when @prot allows writing, and loses its COW
+ * mark when it does not.
  * TLB: every present page in an active space is invalidated (batched).
  * Return: 0; -MM_EINVAL (bad @prot or range); -MM_EFAULT; -MM_ENOENT if a
- * page of the range is in no region; -MM_ENOMEM as for mm_munmap().
+ * page of the range is in no region; -MM_ENOMEM if the result (after
+ * splits and merges) would hold more than MM_REGIONS_MAX regions.
  * Nothing changes on error.
  */
 int mm_mprotect(struct mm_space *s, mm_vaddr_t va, uint64_t npages, unsigned prot);

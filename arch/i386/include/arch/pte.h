@@ -56,7 +56,8 @@ typedef uint32_t arch_pte_t;
 #define I386_PTE_G    (1u << 8) /* global (leaf only, CR4.PGE=1) */
 #define I386_PTE_ADDR 0xFFFFF000u
 /* Bits 11:9 are ignored by the processor: software bits. */
-#define I386_PTE_SW_COW (1u << 9) /* copy-on-write (mm-core) */
+#define I386_PTE_SW_COW    (1u << 9)  /* copy-on-write (mm-core) */
+#define I386_PTE_SW_SHARED (1u << 10) /* shared on purpose, never COW */
 
 /** arch_level_shift() - log2 of the bytes one entry at @level spans. */
 static inline unsigned arch_level_shift(unsigned level)
@@ -187,6 +188,23 @@ static inline bool arch_pte_is_cow(arch_pte_t e)
 static inline arch_pte_t arch_pte_with_cow(arch_pte_t e, bool cow)
 {
 	return cow ? (e | I386_PTE_SW_COW) : (e & ~(arch_pte_t)I386_PTE_SW_COW);
+}
+
+/**
+ * arch_pte_is_shared() - is the software "shared" bit set? mm-core sets it on
+ * pages whose frame is shared on purpose (MM_MAP_SHARED regions,
+ * mm_map_phys()): they are never copy-on-write, and a fork shares them.
+ * Bit 10 is ignored by the processor (SDM Vol. 3A §4.3, §4.5).
+ */
+static inline bool arch_pte_is_shared(arch_pte_t e)
+{
+	return (e & I386_PTE_SW_SHARED) != 0;
+}
+
+/** arch_pte_with_shared() - @e with the software "shared" bit set to @shared. */
+static inline arch_pte_t arch_pte_with_shared(arch_pte_t e, bool shared)
+{
+	return shared ? (e | I386_PTE_SW_SHARED) : (e & ~(arch_pte_t)I386_PTE_SW_SHARED);
 }
 
 /** arch_pte_is_dirty() - has the processor set the D bit of this leaf? */

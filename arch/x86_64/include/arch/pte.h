@@ -59,7 +59,8 @@ typedef uint64_t arch_pte_t;
 #define X86_64_PTE_XD   (UINT64_C(1) << 63)          /* execute-disable */
 #define X86_64_PTE_ADDR UINT64_C(0x000FFFFFFFFFF000) /* bits 51:12 */
 /* Bits 11:9 and 58:52 are ignored by the processor: software bits. */
-#define X86_64_PTE_SW_COW (UINT64_C(1) << 9) /* copy-on-write (mm-core) */
+#define X86_64_PTE_SW_COW    (UINT64_C(1) << 9)  /* copy-on-write (mm-core) */
+#define X86_64_PTE_SW_SHARED (UINT64_C(1) << 10) /* shared on purpose, never COW */
 
 /** arch_level_shift() - log2 of the bytes one entry at @level spans. */
 static inline unsigned arch_level_shift(unsigned level)
@@ -199,6 +200,23 @@ static inline bool arch_pte_is_cow(arch_pte_t e)
 static inline arch_pte_t arch_pte_with_cow(arch_pte_t e, bool cow)
 {
 	return cow ? (e | X86_64_PTE_SW_COW) : (e & ~X86_64_PTE_SW_COW);
+}
+
+/**
+ * arch_pte_is_shared() - is the software "shared" bit set? mm-core sets it on
+ * pages whose frame is shared on purpose (MM_MAP_SHARED regions,
+ * mm_map_phys()): they are never copy-on-write, and a fork shares them.
+ * Bit 10 is ignored by the processor (SDM Vol. 3A §4.3, §4.5).
+ */
+static inline bool arch_pte_is_shared(arch_pte_t e)
+{
+	return (e & X86_64_PTE_SW_SHARED) != 0;
+}
+
+/** arch_pte_with_shared() - @e with the software "shared" bit set to @shared. */
+static inline arch_pte_t arch_pte_with_shared(arch_pte_t e, bool shared)
+{
+	return shared ? (e | X86_64_PTE_SW_SHARED) : (e & ~X86_64_PTE_SW_SHARED);
 }
 
 /** arch_pte_is_dirty() - has the processor set the D bit of this leaf? */
