@@ -194,6 +194,17 @@ static unsigned model_regions(const struct mspace *m)
 	return n;
 }
 
+/* A page of the page-table layer: present, in no region. A space uses
+ * either regions or the page-table layer alone (sim_check() holds every
+ * page of a space with regions to a region), never both at once. */
+static bool has_loose_pages(const struct mspace *m)
+{
+	for (unsigned p = 0; p < WIN; p++)
+		if (m->frame[p] >= 0 && !m->rprot[p])
+			return true;
+	return false;
+}
+
 /* ---- the generated ELF: text at window page 40 (r-x), data 42-43 (rw-) ------ */
 
 static void wr(uint8_t *p, uint64_t v, unsigned n)
@@ -488,11 +499,8 @@ static bool too_many(const struct mspace *t)
 static void op_mmap(int s, unsigned p, unsigned n, unsigned pi, bool shared, bool inject)
 {
 	struct mspace *m = &F.m[s];
-	if (!in_group(p, n))
+	if (!in_group(p, n) || has_loose_pages(m))
 		return;
-	for (unsigned q = p; q < p + n; q++)
-		if (!m->rprot[q] && m->frame[q] >= 0)
-			return; /* a page of the page-table layer there: kept apart from regions */
 	unsigned prot = prots[pi];
 	struct mspace t = *m;
 	int want = 0;
@@ -574,21 +582,18 @@ static void op_mprotect(int s, unsigned p, unsigned n, unsigned pi, bool inject)
 }
 
 /* The page-table layer: mm_map, mm_unmap, mm_protect. They work without
- * regions; the harness maps only where no region is, and protects a
- * region's page no wider than its region, so that a page never has rights
- * its region lacks. */
+ * regions; the harness maps only in a space without regions, and protects
+ * a region's page no wider than its region, so that a page never has
+ * rights its region lacks. */
 static void op_map(int s, unsigned p, unsigned n, unsigned pi, bool inject)
 {
 	struct mspace *m = &F.m[s];
-	if (!in_group(p, n))
+	if (!in_group(p, n) || model_regions(m))
 		return;
 	int want = 0;
-	for (unsigned q = p; q < p + n; q++) {
-		if (m->rprot[q])
-			return;
+	for (unsigned q = p; q < p + n; q++)
 		if (m->frame[q] >= 0)
 			want = -MM_EEXIST;
-	}
 	say_want(want);
 	say("map s%d %#" PRIx64 " %u %s\n", s, va_of(p), n, prot_names[pi]);
 	int rc = mm_map(F.s[s], va_of(p), n, prots[pi] | MM_PROT_USER);
@@ -647,6 +652,8 @@ static void op_protect(int s, unsigned p, unsigned n, unsigned pi, bool inject)
 static void op_pad(int s, unsigned k)
 {
 	struct mspace *m = &F.m[s];
+	if (has_loose_pages(m))
+		return;
 	while (model_regions(m) + k < MM_REGIONS_MAX && m->npad < MM_REGIONS_MAX) {
 		mm_vaddr_t va = PAD_VA(m->npad), got;
 		say("mmap s%d %#" PRIx64 " 1 r\n", s, va);
