@@ -18,7 +18,7 @@ max=${2:-300}
 shift 2 2>/dev/null || true
 bugs=("$@")
 [ ${#bugs[@]} -gt 0 ] || bugs=(missing-invlpg cow-keeps-ref copy-user-entries keep-empty-table
-  cow-reuse-shared cow-no-protect cow-no-flush cow-break-no-invlpg)
+  cow-reuse-shared cow-no-protect cow-no-flush cow-break-no-invlpg kernel-unmap-no-invlpg)
 missed=0
 for bug in "${bugs[@]}"; do
   dir=build-plant-$bug

@@ -433,6 +433,9 @@ int mm_kernel_unmap(struct mm_sys *sys, mm_vaddr_t va, uint64_t npages)
 	if (mmi_count_mapped(sys, sys->kernel.root, va, end) != npages)
 		return -MM_ENOENT;
 	struct mmi_tlb_batch b = { .sys = sys, .needed = sys->active != NULL };
+#ifdef MM_PLANT_KERNEL_UNMAP_NO_INVLPG /* test-only planted bug */
+	b.needed = false;
+#endif
 	mmi_unmap_range(sys, sys->kernel.root, va, end, false, &sys->kernel_tables, &b);
 	mmi_tlb_finish(&b);
 	return 0;
