@@ -882,17 +882,18 @@ static void op_kunmap(unsigned k, unsigned n)
 	int rc = mm_kernel_unmap(F.sys, kva(k), n);
 	if (!judge("kernel unmap", -1, rc, want, false))
 		return;
-	for (unsigned j = k; j < k + n; j++) {
-		mm_sys_frame_put(F.sys, F.k[j].pa);
-		F.k[j].mapped = false;
-	}
-	/* At once, in the active space, before anything writes CR3. */
+	/* At once, in the active space, before anything writes CR3; and before
+	 * the frames go, so that a stale translation reads a frame in use. */
 	for (unsigned j = k; j < k + n; j++) {
 		say("kread %#" PRIx64 " fault\n", (uint64_t)kva(j));
 		uint64_t v;
 		struct sim_fault f;
 		if (!sim_read(F.sim, kva(j), &v, sizeof(v), 0, &f))
 			diverge("kernel page %u: still readable right after mm_kernel_unmap", j);
+	}
+	for (unsigned j = k; j < k + n; j++) {
+		mm_sys_frame_put(F.sys, F.k[j].pa);
+		F.k[j].mapped = false;
 	}
 }
 

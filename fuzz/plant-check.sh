@@ -32,7 +32,8 @@ for bug in "${bugs[@]}"; do
     rc=$?
     end=$(date +%s.%N)
     secs=$(python3 -c "print(round($end - $start, 1))")
-    why=$(grep -m1 -oE 'divergence after operation [0-9]+: .{0,90}' "$work/log")
+    why=$(grep -m1 -oE 'divergence after operation [0-9]+: .{0,90}' "$work/log" ||
+      grep -m1 -oE 'ERROR: [A-Za-z]+Sanitizer: .{0,60}' "$work/log")
     if [ $rc -ne 0 ] && [ -n "$why" ]; then
       echo "$bug ($isa): found in ${secs} s: $why"
     else
