@@ -15,14 +15,15 @@ if [ "${1:-}" = "--corpus" ]; then
 fi
 isa=${1:-x86_64}
 max=${2:-300}
-shift 2 2>/dev/null || true
+[ $# -gt 0 ] && shift
+[ $# -gt 0 ] && shift
 bugs=("$@")
 [ ${#bugs[@]} -gt 0 ] || bugs=(missing-invlpg cow-keeps-ref copy-user-entries keep-empty-table
   cow-reuse-shared cow-no-protect cow-no-flush cow-break-no-invlpg kernel-unmap-no-invlpg)
 missed=0
 for bug in "${bugs[@]}"; do
   dir=build-plant-$bug
-  [ -d "$dir" ] || meson setup "$dir" -Dplant="$bug" >/dev/null
+  [ -d "$dir" ] || meson setup "$dir" -Dplant="$bug" >/dev/null || exit 2
   if ! $corpus_only; then
     ninja -C "$dir" "fuzz/fuzz-libfuzzer-$isa" >/dev/null
     work=$(mktemp -d)
@@ -41,7 +42,7 @@ for bug in "${bugs[@]}"; do
     fi
     rm -rf "$work"
   fi
-  ninja -C "$dir" "fuzz/fuzz-replay-$isa" >/dev/null
+  ninja -C "$dir" "fuzz/fuzz-replay-$isa" >/dev/null || exit 2
   caught=()
   for f in tests/fuzz/corpus/*; do
     { "$dir/fuzz/fuzz-replay-$isa" "$f"; } >/dev/null 2>&1 || caught+=("$(basename "$f")")
