@@ -11,7 +11,7 @@ trap 'rm -rf "$work"' EXIT
 for _ in $(seq 40); do zcat "$trace"; done | gzip -1 > "$work/long.gz"
 for _ in $(seq 8); do zcat "$work/long.gz"; done | gzip -1 > "$work/long8.gz"
 lines=$(zcat "$work/long.gz" | wc -l)
-accesses=$("$mmsim" trace --json --quiet "$work/long.gz" | python3 -c 'import json,sys; print(json.load(sys.stdin)["accesses"])')
+accesses=$("$mmsim" trace --json --quiet "$work/long.gz" | python3 -c 'import json,sys; print(json.load(sys.stdin)["stats"]["accesses"])')
 
 median() { sort -g | awk '{a[NR]=$1} END {m=a[int((NR+1)/2)]; printf "%.3f %.3f %.3f\n", m, a[1], a[NR]}'; }
 secs() { /usr/bin/time -f %e "$@" 2>&1 >/dev/null | tail -1; }

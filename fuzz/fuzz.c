@@ -522,7 +522,7 @@ static void op_mmap(int s, unsigned p, unsigned n, unsigned pi, bool shared, boo
 	    shared ? " shared" : "");
 	mm_vaddr_t got;
 	int rc = mm_mmap(F.s[s], va_of(p), n, prot & ~(unsigned)MM_PROT_USER,
-	                 MM_MAP_FIXED | (shared ? MM_MAP_SHARED : 0), &got);
+	                 MM_MAP_FIXED_NOREPLACE | (shared ? MM_MAP_SHARED : 0), &got);
 	if (!judge("mmap", s, rc, want, inject))
 		return;
 	*m = t;
@@ -659,7 +659,7 @@ static void op_pad(int s, unsigned k)
 	while (model_regions(m) + k < MM_REGIONS_MAX && m->npad < MM_REGIONS_MAX) {
 		mm_vaddr_t va = PAD_VA(m->npad), got;
 		say("mmap s%d %#" PRIx64 " 1 r\n", s, va);
-		int rc = mm_mmap(F.s[s], va, 1, MM_PROT_READ, MM_MAP_FIXED, &got);
+		int rc = mm_mmap(F.s[s], va, 1, MM_PROT_READ, MM_MAP_FIXED_NOREPLACE, &got);
 		if (rc)
 			diverge("padding mmap returned %d (%s) at %u regions", rc, mm_strerror(rc),
 			        model_regions(m));

@@ -163,6 +163,33 @@ static inline enum mm_fault_verdict verdict_of(mm_vaddr_t va, unsigned flags)
 	return f.page_fault ? f.verdict : MM_FAULT_SEGV; /* #GP: non-canonical */
 }
 
+/*
+ * The allocation-failure sweep: run @op with allocation N failing, for N =
+ * 0, 1, ... until it succeeds; each failure must be -MM_ENOMEM and leave
+ * the whole machine's fingerprint unchanged. Returns the failures seen.
+ */
+typedef int (*op_fn)(void *ctx);
+
+static inline int sweep_op(op_fn op, void *ctx)
+{
+	int failures = 0;
+	for (int64_t n = 0;; n++) {
+		uint64_t fp = machine_fp(sim);
+		mm_frames_fail_after(&sys->frames, n);
+		int rc = op(ctx);
+		mm_frames_fail_after(&sys->frames, -1);
+		if (rc == 0) {
+			assert_invariants(sim);
+			return failures;
+		}
+		ck_assert_int_eq(rc, -MM_ENOMEM);
+		ck_assert_msg(machine_fp(sim) == fp, "state changed after failing allocation %lld",
+		              (long long)n);
+		assert_invariants(sim);
+		failures++;
+	}
+}
+
 /* Small deterministic PRNG (xorshift64*), so every run tests the same cases. */
 static inline uint64_t rnd(uint64_t *s)
 {

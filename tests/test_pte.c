@@ -47,6 +47,16 @@ START_TEST(leaf_round_trip)
 			ck_assert(arch_pte_is_cow(arch_pte_with_shared(c, true)));
 			ck_assert(arch_pte_is_shared(arch_pte_with_cow(sh, true)));
 			ck_assert(arch_pte_with_shared(sh, false) == e);
+			/* PROT_NONE: not present, frame and shared mark kept, no COW. */
+			arch_pte_t pn = arch_pte_to_protnone(c);
+			ck_assert(!arch_pte_is_present(pn) && arch_pte_is_protnone(pn));
+			ck_assert_uint_eq(arch_pte_paddr(pn), pa);
+			ck_assert(!arch_pte_is_cow(pn));
+			ck_assert(!arch_pte_is_protnone(e) && !arch_pte_is_protnone(c));
+			ck_assert(!arch_pte_is_protnone(0));
+			ck_assert(arch_pte_from_protnone(pn, prot) == e);
+			ck_assert(arch_pte_is_shared(arch_pte_to_protnone(sh)));
+			ck_assert(arch_pte_from_protnone(arch_pte_to_protnone(sh), prot) == sh);
 			/* Changing protections keeps the frame and the COW bit. */
 			for (unsigned p2 = 0; p2 <= MM_PROT_ALL; p2++) {
 				if (!arch_prot_is_valid(p2))

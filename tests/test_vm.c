@@ -51,7 +51,7 @@ START_TEST(regions_add_find_merge_and_refuse)
 	/* Refusals change nothing. */
 	struct mm_region before[2] = { s.regions[0], s.regions[1] };
 	struct mm_region over = anon(UVA + 3 * PAGE, 2, RW, MM_REGION_MMAP);
-	struct mm_region bad = anon(UVA + 100 * PAGE, 1, MM_PROT_WRITE, MM_REGION_MMAP);
+	struct mm_region bad = anon(UVA + 100 * PAGE, 1, 1u << 5, MM_REGION_MMAP); /* no such bit */
 	struct mm_region kern = anon(ARCH_USER_END - PAGE, 2, RW, MM_REGION_MMAP);
 	ck_assert_int_eq(mm_region_add(&s, &over), -MM_EEXIST);
 	ck_assert_int_eq(mm_region_add(&s, &bad), -MM_EINVAL);
@@ -349,18 +349,18 @@ START_TEST(mmap_bad_input_changes_nothing)
 	static struct mm_space s;
 	ck_assert_int_eq(mm_space_create(sys, &s), 0);
 	mm_vaddr_t va = 0;
-	ck_assert_int_eq(mm_mmap(&s, UVA, 4, RW, MM_MAP_FIXED, &va), 0);
+	ck_assert_int_eq(mm_mmap(&s, UVA, 4, RW, MM_MAP_FIXED_NOREPLACE, &va), 0);
 	uint64_t fp = machine_fp(sim);
 	struct mm_region before = s.regions[0];
-	ck_assert_int_eq(mm_mmap(&s, UVA + PAGE, 1, RW, MM_MAP_FIXED, &va), -MM_EEXIST);
-	ck_assert_int_eq(mm_mmap(&s, UVA + 1, 1, RW, MM_MAP_FIXED, &va), -MM_EINVAL);
+	ck_assert_int_eq(mm_mmap(&s, UVA + PAGE, 1, RW, MM_MAP_FIXED_NOREPLACE, &va), -MM_EEXIST);
+	ck_assert_int_eq(mm_mmap(&s, UVA + 1, 1, RW, MM_MAP_FIXED_NOREPLACE, &va), -MM_EINVAL);
 	ck_assert_int_eq(mm_mmap(&s, 0, 0, RW, 0, &va), -MM_EINVAL);
-	ck_assert_int_eq(mm_mmap(&s, 0, 1, MM_PROT_WRITE, 0, &va), -MM_EINVAL);
+	ck_assert_int_eq(mm_mmap(&s, 0, 1, 1u << 5, 0, &va), -MM_EINVAL); /* no such bit */
 	ck_assert_int_eq(mm_mmap(&s, 0, 1, RW, 1u << 7, &va), -MM_EINVAL);
-	ck_assert_int_eq(mm_mmap(&s, ARCH_KERNEL_BASE, 1, RW, MM_MAP_FIXED, &va),
+	ck_assert_int_eq(mm_mmap(&s, ARCH_KERNEL_BASE, 1, RW, MM_MAP_FIXED_NOREPLACE, &va),
 	                 ARCH_USER_END == ARCH_KERNEL_BASE ? -MM_EFAULT : -MM_EFAULT);
 	ck_assert_int_eq(mm_munmap(&s, UVA + 1, 1), -MM_EINVAL);
-	ck_assert_int_eq(mm_mprotect(&s, UVA, 1, 0), -MM_EINVAL);
+	ck_assert_int_eq(mm_mprotect(&s, UVA, 1, 1u << 5), -MM_EINVAL);
 	ck_assert_uint_eq(machine_fp(sim), fp);
 	ck_assert_uint_eq(s.nregions, 1);
 	ck_assert(memcmp(&before, &s.regions[0], sizeof(before)) == 0);
@@ -369,28 +369,6 @@ START_TEST(mmap_bad_input_changes_nothing)
 END_TEST
 
 /* ---- the allocation-failure sweep -------------------------------------------- */
-
-typedef int (*op_fn)(void *ctx);
-
-static int sweep(op_fn op, void *ctx)
-{
-	int failures = 0;
-	for (int64_t n = 0;; n++) {
-		uint64_t fp = machine_fp(sim);
-		mm_frames_fail_after(&sys->frames, n);
-		int rc = op(ctx);
-		mm_frames_fail_after(&sys->frames, -1);
-		if (rc == 0) {
-			assert_invariants(sim);
-			return failures;
-		}
-		ck_assert_int_eq(rc, -MM_ENOMEM);
-		ck_assert_msg(machine_fp(sim) == fp, "state changed after failing allocation %lld",
-		              (long long)n);
-		assert_invariants(sim);
-		failures++;
-	}
-}
 
 struct fault_op {
 	struct mm_space *s, *child;
@@ -419,14 +397,14 @@ START_TEST(sweep_fault_resolution_and_cow)
 	ck_assert_int_eq(mm_mmap(&s, 0, 4, RW, 0, &va), 0);
 	/* Demand zero far from anything: frame plus every table level. */
 	struct fault_op o = { .s = &s, .va = va + 2 * PAGE, .access = MM_ACCESS_WRITE };
-	ck_assert_int_ge(sweep(op_fault, &o), 2);
+	ck_assert_int_ge(sweep_op(op_fault, &o), 2);
 	ck_assert_int_eq(mm_populate(&s, va, 4, MM_ACCESS_WRITE), 0);
 	/* A COW clone: only the child's tables are allocated. */
 	o.child = &c;
-	ck_assert_int_ge(sweep(op_cow_clone, &o), 2);
+	ck_assert_int_ge(sweep_op(op_cow_clone, &o), 2);
 	/* A COW break that must copy. */
 	o.va = va + PAGE;
-	ck_assert_int_eq(sweep(op_fault, &o), 1);
+	ck_assert_int_eq(sweep_op(op_fault, &o), 1);
 	struct mm_mapping m;
 	ck_assert_int_eq(mm_query(&s, va + PAGE, &m), 0);
 	ck_assert(!m.cow && (m.prot & MM_PROT_WRITE) && m.refs == 1);
@@ -440,7 +418,7 @@ START_TEST(sweep_fault_resolution_and_cow)
 		                .flags = MM_REGION_GROWS_DOWN };
 	ck_assert_int_eq(mm_region_add(&s, &st), 0);
 	o.va = top - 20 * PAGE;
-	ck_assert_int_ge(sweep(op_fault, &o), 1);
+	ck_assert_int_ge(sweep_op(op_fault, &o), 1);
 	ck_assert_uint_eq(mm_region_find(&s, top - 1)->start, top - 20 * PAGE);
 }
 END_TEST

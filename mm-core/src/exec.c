@@ -266,6 +266,7 @@ int mm_exec(struct mm_space *s, const void *elf, size_t size, const struct mm_ex
 	err = build_stack(s, args, &img);
 	if (err)
 		return err;
+	s->brk_start = s->brk = img.brk; /* the heap of mm_brk() starts here */
 	*out = img;
 	return 0;
 }

@@ -54,6 +54,13 @@ static inline unsigned mmi_pte_logical_prot(arch_pte_t e)
 	return arch_pte_prot(e) | (arch_pte_is_cow(e) ? MM_PROT_WRITE : 0u);
 }
 
+/* Does the leaf @e hold a frame: present, or PROT_NONE (not present to the
+ * MMU, frame kept)? Only leaves at level 0 are ever PROT_NONE. */
+static inline bool mmi_leaf_used(arch_pte_t e)
+{
+	return arch_pte_is_present(e) || arch_pte_is_protnone(e);
+}
+
 /* @e (a present user leaf whose frame's metadata is @f, NULL if unmanaged)
  * with logical protection @prot, by the rule above. */
 static inline arch_pte_t mmi_pte_with_logical_prot(arch_pte_t e, unsigned prot,
@@ -85,5 +92,9 @@ int mmi_map_range(struct mm_sys *sys, mm_paddr_t root, mm_vaddr_t va, mm_vaddr_t
 /* Unmap [va, end) under @root, every page present. */
 void mmi_unmap_range(struct mm_sys *sys, mm_paddr_t root, mm_vaddr_t va, mm_vaddr_t end,
                      bool user_half, uint64_t *ntables, struct mmi_tlb_batch *b);
+
+/* Set the used leaf *@e to logical protection @prot: without READ it becomes
+ * PROT_NONE (frame kept), else present by mmi_pte_with_logical_prot(). */
+void mmi_leaf_set_prot(struct mm_sys *sys, arch_pte_t *e, unsigned prot);
 
 #endif

@@ -188,7 +188,7 @@ uint64_t mmi_count_mapped(struct mm_sys *sys, mm_paddr_t root, mm_vaddr_t va, mm
 		if (mmi_leaf_table(sys, root, va, false, false, NULL, &lt, &missing) == 0) {
 			arch_pte_t *t = mmi_table_at(sys, lt);
 			for (mm_vaddr_t v = va; v != stop; v += ARCH_PAGE_SIZE)
-				n += arch_pte_is_present(t[arch_pte_index(v, 0)]);
+				n += mmi_leaf_used(t[arch_pte_index(v, 0)]);
 		} else {
 			/* Nothing is mapped in the span of the missing entry. */
 			uint64_t span = UINT64_C(1) << arch_level_shift(missing);
@@ -270,7 +270,7 @@ int mmi_map_range(struct mm_sys *sys, mm_paddr_t root, mm_vaddr_t va, mm_vaddr_t
 				}
 			}
 			unsigned i = arch_pte_index(va, 0);
-			MM_ASSERT(!arch_pte_is_present(t[i]));
+			MM_ASSERT(!mmi_leaf_used(t[i]));
 			t[i] = arch_pte_with_shared(arch_pte_leaf(pa, prot), src->shared);
 			lt_meta->pt_used++;
 			(*npages_out)++;
@@ -310,7 +310,7 @@ void mmi_unmap_range(struct mm_sys *sys, mm_paddr_t root, mm_vaddr_t va, mm_vadd
 		for (; va != cend; va += ARCH_PAGE_SIZE) {
 			unsigned i = arch_pte_index(va, 0);
 			arch_pte_t e = t[i];
-			MM_ASSERT(arch_pte_is_present(e));
+			MM_ASSERT(mmi_leaf_used(e));
 			t[i] = 0;
 			lt_meta->pt_used--;
 			mmi_tlb_add(b, va);
@@ -394,10 +394,7 @@ int mm_protect(struct mm_space *s, mm_vaddr_t va, uint64_t npages, unsigned prot
 		MM_ASSERT(err == 0);
 		arch_pte_t *t = mmi_table_at(s->sys, lt);
 		for (; va != cend; va += ARCH_PAGE_SIZE) {
-			unsigned i = arch_pte_index(va, 0);
-			const struct mm_frame *f =
-			        mm_frame_get(&s->sys->frames, arch_pte_paddr(t[i]));
-			t[i] = mmi_pte_with_logical_prot(t[i], prot, f);
+			mmi_leaf_set_prot(s->sys, &t[arch_pte_index(va, 0)], prot);
 			mmi_tlb_add(&b, va);
 		}
 	}
@@ -441,6 +438,18 @@ int mm_kernel_unmap(struct mm_sys *sys, mm_vaddr_t va, uint64_t npages)
 	return 0;
 }
 
+void mmi_leaf_set_prot(struct mm_sys *sys, arch_pte_t *e, unsigned prot)
+{
+	if (!(prot & MM_PROT_READ)) {
+		if (!arch_pte_is_protnone(*e))
+			*e = arch_pte_to_protnone(*e);
+		return;
+	}
+	if (arch_pte_is_protnone(*e))
+		*e = arch_pte_from_protnone(*e, prot);
+	*e = mmi_pte_with_logical_prot(*e, prot, mm_frame_get(&sys->frames, arch_pte_paddr(*e)));
+}
+
 /* ---- query and walk ------------------------------------------------------ */
 
 int mm_query(const struct mm_space *s, mm_vaddr_t va, struct mm_mapping *out)
@@ -452,13 +461,15 @@ int mm_query(const struct mm_space *s, mm_vaddr_t va, struct mm_mapping *out)
 	if (err)
 		return err;
 	arch_pte_t e = mmi_table_at(s->sys, lt)[arch_pte_index(va, 0)];
-	if (!arch_pte_is_present(e))
+	if (!mmi_leaf_used(e))
 		return -MM_ENOENT;
+	bool none = arch_pte_is_protnone(e);
 	mm_paddr_t frame = arch_pte_paddr(e);
 	const struct mm_frame *f = mm_frame_get(&s->sys->frames, frame);
 	*out = (struct mm_mapping){
 		.pa = frame | (va & PAGE_MASK),
-		.prot = arch_pte_prot(e),
+		.prot = none ? 0u : arch_pte_prot(e),
+		.protnone = none,
 		.cow = arch_pte_is_cow(e),
 		.shared = arch_pte_is_shared(e),
 		.accessed = arch_pte_is_accessed(e),
@@ -475,7 +486,8 @@ static int walk_table(const struct mm_sys *sys, mm_paddr_t pa, unsigned level, m
 	const arch_pte_t *t = mmi_table_at(sys, pa);
 	for (unsigned i = first; i < end; i++) {
 		arch_pte_t e = t[i];
-		if (!arch_pte_is_present(e))
+		bool none = level == 0 && arch_pte_is_protnone(e);
+		if (!arch_pte_is_present(e) && !none)
 			continue;
 		mm_vaddr_t va =
 		        arch_va_canonical(base + ((mm_vaddr_t)i << arch_level_shift(level)));
@@ -486,7 +498,8 @@ static int walk_table(const struct mm_sys *sys, mm_paddr_t pa, unsigned level, m
 			.index = i,
 			.pa = arch_pte_paddr(e),
 			.leaf = leaf,
-			.prot = leaf ? arch_pte_prot(e) : 0,
+			.prot = leaf && !none ? arch_pte_prot(e) : 0,
+			.protnone = none,
 			.cow = leaf && arch_pte_is_cow(e),
 			.shared = leaf && arch_pte_is_shared(e),
 			.kernel = va >= ARCH_KERNEL_BASE,
@@ -570,7 +583,7 @@ static void free_subtree(struct mm_sys *sys, struct mm_space *s, mm_paddr_t pa, 
 	arch_pte_t *t = mmi_table_at(sys, pa);
 	for (unsigned i = first; i < end; i++) {
 		arch_pte_t e = t[i];
-		if (!arch_pte_is_present(e))
+		if (!(level == 0 ? mmi_leaf_used(e) : arch_pte_is_present(e)))
 			continue;
 		mm_paddr_t child = arch_pte_paddr(e);
 		if (level == 0) {
@@ -629,6 +642,14 @@ struct clone_ctx {
  */
 static int clone_leaf(struct mm_sys *sys, struct clone_ctx *c, arch_pte_t src, arch_pte_t *dst)
 {
+	if (arch_pte_is_protnone(src)) { /* the child's twin: PROT_NONE too */
+		arch_pte_t twin;
+		int err = clone_leaf(
+		        sys, c, arch_pte_from_protnone(src, MM_PROT_READ | MM_PROT_USER), &twin);
+		if (!err)
+			*dst = arch_pte_to_protnone(twin);
+		return err;
+	}
 	mm_paddr_t pa = arch_pte_paddr(src);
 	unsigned prot = mmi_pte_logical_prot(src);
 	struct mm_frame *f = mm_frame_get(&sys->frames, pa);
@@ -665,7 +686,7 @@ static int clone_table(struct mm_sys *sys, struct clone_ctx *c, mm_paddr_t src_p
 	struct mm_frame *dst_meta = mmi_table_meta(sys, dst_pa);
 	for (unsigned i = first; i < end; i++) {
 		arch_pte_t e = src[i];
-		if (!arch_pte_is_present(e))
+		if (!(level == 0 ? mmi_leaf_used(e) : arch_pte_is_present(e)))
 			continue;
 		mm_vaddr_t va = base + ((mm_vaddr_t)i << arch_level_shift(level));
 		int err;
@@ -735,6 +756,8 @@ int mm_space_clone(struct mm_space *parent, struct mm_space *child, enum mm_clon
 		MM_ASSERT(derr == 0);
 		return err;
 	}
+	child->brk_start = parent->brk_start;
+	child->brk = parent->brk;
 	child->nregions = parent->nregions;
 	for (unsigned i = 0; i < parent->nregions; i++)
 		child->regions[i] = parent->regions[i];

@@ -91,9 +91,29 @@ static void merge_all(struct mm_space *s)
 	}
 }
 
+/*
+ * A region protection from a request of READ, WRITE and EXEC in any
+ * combination (USER is implied), 0 being PROT_NONE: pages keep their
+ * frames but every access faults. What the ISA cannot grant alone is
+ * widened as its MMU does (x86: a present page is readable, so
+ * write-only is read-write and execute-only is read-execute, as on
+ * Linux); nothing is widened beyond READ. Return false for other bits.
+ */
+static bool region_prot(unsigned prot, unsigned *out)
+{
+	if (prot & ~(unsigned)MM_PROT_ALL)
+		return false;
+	prot |= MM_PROT_USER;
+	if (prot & (MM_PROT_READ | MM_PROT_WRITE | MM_PROT_EXEC))
+		prot = arch_prot_effective(prot) & (prot | MM_PROT_READ);
+	*out = prot;
+	return true;
+}
+
 static bool prot_ok(unsigned prot)
 {
-	return arch_prot_is_valid(prot | MM_PROT_USER);
+	unsigned dummy;
+	return region_prot(prot, &dummy);
 }
 
 int mm_region_add(struct mm_space *s, const struct mm_region *r)
@@ -112,7 +132,9 @@ int mm_region_add(struct mm_space *s, const struct mm_region *r)
 	if (overlaps(s, reach_lo(r), r->end))
 		return -MM_EEXIST;
 	struct mm_region c = *r;
-	c.prot |= MM_PROT_USER;
+	unsigned cprot;
+	(void)region_prot(r->prot, &cprot); /* checked above */
+	c.prot = (uint8_t)cprot;
 	if (!grows_down(&c))
 		c.limit = 0;
 	unsigned at = index_after(s, c.start);
@@ -177,7 +199,7 @@ static unsigned count_after(const struct mm_space *s, mm_vaddr_t va, mm_vaddr_t 
 			if (inside && remove)
 				continue;
 			if (inside)
-				piece.prot = (uint8_t)(prot | MM_PROT_USER);
+				piece.prot = (uint8_t)prot;
 			if (!remove && have_prev && mergeable(&prev, &piece)) {
 				prev.end = piece.end;
 				continue;
@@ -211,7 +233,7 @@ static void invalidate(struct mm_space *s, mm_vaddr_t va)
 
 static bool allows(unsigned prot, unsigned access)
 {
-	return (!(access & MM_ACCESS_WRITE) || (prot & MM_PROT_WRITE)) &&
+	return (prot & MM_PROT_READ) && (!(access & MM_ACCESS_WRITE) || (prot & MM_PROT_WRITE)) &&
 	       (!(access & MM_ACCESS_EXEC) || (prot & MM_PROT_EXEC));
 }
 
@@ -293,6 +315,8 @@ enum mm_fault_verdict mm_fault(struct mm_space *s, mm_vaddr_t va, unsigned acces
 	const struct mm_region *r = mm_region_find(s, page);
 	arch_pte_t *e = pte_slot(s, page, NULL);
 
+	if (e && arch_pte_is_protnone(*e))
+		return MM_FAULT_ACCESS; /* PROT_NONE: the page is there, no access is */
 	if (e && arch_pte_is_present(*e)) {
 		unsigned hw = arch_pte_prot(*e);
 		unsigned logical = mmi_pte_logical_prot(*e);
@@ -367,7 +391,7 @@ static void unmap_present(struct mm_space *s, mm_vaddr_t va, mm_vaddr_t end,
 		struct mm_frame *meta = mmi_table_meta(sys, lt);
 		for (; va != cend; va += PAGE) {
 			arch_pte_t *e = &t[arch_pte_index(va, 0)];
-			if (!arch_pte_is_present(*e))
+			if (!mmi_leaf_used(*e))
 				continue;
 			mm_paddr_t pa = arch_pte_paddr(*e);
 			*e = 0;
@@ -385,14 +409,10 @@ static void unmap_present(struct mm_space *s, mm_vaddr_t va, mm_vaddr_t end,
 	}
 }
 
-int mm_munmap(struct mm_space *s, mm_vaddr_t va, uint64_t npages)
+/* Cut [va, end) out of the regions (splitting at its ends) and drop what
+ * lies inside. The caller has checked the count on the result. */
+static void remove_regions(struct mm_space *s, mm_vaddr_t va, mm_vaddr_t end)
 {
-	mm_vaddr_t end;
-	int err = mmi_check_user_range(s, va, npages, &end);
-	if (err)
-		return err;
-	if (count_after(s, va, end, true, 0) > MM_REGIONS_MAX)
-		return -MM_ENOMEM;
 	split_at(s, va);
 	split_at(s, end);
 	for (unsigned i = 0; i < s->nregions;) {
@@ -402,6 +422,17 @@ int mm_munmap(struct mm_space *s, mm_vaddr_t va, uint64_t npages)
 		else
 			i++;
 	}
+}
+
+int mm_munmap(struct mm_space *s, mm_vaddr_t va, uint64_t npages)
+{
+	mm_vaddr_t end;
+	int err = mmi_check_user_range(s, va, npages, &end);
+	if (err)
+		return err;
+	if (count_after(s, va, end, true, 0) > MM_REGIONS_MAX)
+		return -MM_ENOMEM;
+	remove_regions(s, va, end);
 	struct mmi_tlb_batch b = { .sys = s->sys, .needed = mm_space_is_active(s) };
 	unmap_present(s, va, end, &b);
 	mmi_tlb_finish(&b);
@@ -414,7 +445,8 @@ int mm_mprotect(struct mm_space *s, mm_vaddr_t va, uint64_t npages, unsigned pro
 	int err = mmi_check_user_range(s, va, npages, &end);
 	if (err)
 		return err;
-	if (!prot_ok(prot))
+	unsigned rprot;
+	if (!region_prot(prot, &rprot))
 		return -MM_EINVAL;
 	/* Every page must be in a region: walk the covering regions. */
 	for (mm_vaddr_t at = va; at < end;) {
@@ -423,21 +455,19 @@ int mm_mprotect(struct mm_space *s, mm_vaddr_t va, uint64_t npages, unsigned pro
 			return -MM_ENOENT;
 		at = r->end;
 	}
-	if (count_after(s, va, end, false, prot) > MM_REGIONS_MAX)
+	if (count_after(s, va, end, false, rprot) > MM_REGIONS_MAX)
 		return -MM_ENOMEM;
 	split_at(s, va);
 	split_at(s, end);
-	prot |= MM_PROT_USER;
 	for (unsigned i = 0; i < s->nregions; i++)
 		if (s->regions[i].start >= va && s->regions[i].end <= end)
-			s->regions[i].prot = (uint8_t)prot;
+			s->regions[i].prot = (uint8_t)rprot;
 	struct mmi_tlb_batch b = { .sys = s->sys, .needed = mm_space_is_active(s) };
 	for (mm_vaddr_t at = va; at != end; at += PAGE) {
 		arch_pte_t *e = pte_slot(s, at, NULL);
-		if (!e || !arch_pte_is_present(*e))
+		if (!e || !mmi_leaf_used(*e))
 			continue;
-		const struct mm_frame *f = mm_frame_get(&s->sys->frames, arch_pte_paddr(*e));
-		*e = mmi_pte_with_logical_prot(*e, prot, f);
+		mmi_leaf_set_prot(s->sys, e, rprot);
 #ifndef MM_PLANT_MISSING_INVLPG /* test-only planted bug: see docs/FUZZING.md */
 		mmi_tlb_add(&b, at);
 #endif
@@ -466,48 +496,382 @@ static mm_vaddr_t find_gap(const struct mm_space *s, uint64_t len)
 	return top >= PAGE + len ? top - len : 0;
 }
 
+/*
+ * Phase 1 of a shared mmap over [va, end): make every leaf table of the
+ * range exist and take @npages zeroed frames, chained through their first
+ * word in *@chain. All-or-nothing: on -MM_ENOMEM the frames are freed and
+ * the tables it linked pruned again.
+ */
+static int reserve_shared(struct mm_space *s, mm_vaddr_t va, mm_vaddr_t end, uint64_t npages,
+                          mm_paddr_t *chain)
+{
+	struct mm_sys *sys = s->sys;
+	int err = 0;
+	mm_vaddr_t v = va;
+	for (; v != end; v = mmi_chunk_end(v, end)) {
+		mm_paddr_t lt;
+		err = mmi_leaf_table(sys, s->root, v, true, true, &s->table_pages, &lt, NULL);
+		if (err)
+			break;
+	}
+	uint64_t got = 0;
+	for (; !err && got < npages; got++) {
+		mm_paddr_t f;
+		err = mm_sys_frame_alloc(sys, MM_FRAME_USER, true, &f);
+		if (err)
+			break;
+		*(mm_paddr_t *)sys->ops->phys_to_virt(sys->mach, f) = *chain;
+		*chain = f;
+	}
+	if (!err)
+		return 0;
+	for (; got > 0; got--) {
+		mm_paddr_t f = *chain;
+		*chain = *(mm_paddr_t *)sys->ops->phys_to_virt(sys->mach, f);
+		mm_sys_frame_put(sys, f);
+	}
+	for (mm_vaddr_t c = va;; c = mmi_chunk_end(c, end)) {
+		mmi_prune(sys, s->root, c, ROOT_LEVEL, &s->table_pages);
+		if (c == v || mmi_chunk_end(c, end) == end)
+			break;
+	}
+	return err;
+}
+
+/*
+ * Phase 2 of a shared mmap (cannot fail): every page of [va, end) gets a
+ * frame of @chain, shared-marked, with region protection @prot (PROT_NONE
+ * if it has no READ); a page there before is dropped and invalidated.
+ */
+static void install_shared(struct mm_space *s, mm_vaddr_t va, mm_vaddr_t end, mm_paddr_t chain,
+                           unsigned prot, struct mmi_tlb_batch *b)
+{
+	struct mm_sys *sys = s->sys;
+	for (; va != end; va += PAGE) {
+		mm_paddr_t lt;
+		int err = mmi_leaf_table(sys, s->root, va, false, false, NULL, &lt, NULL);
+		MM_ASSERT(err == 0);
+		arch_pte_t *e = &mmi_table_at(sys, lt)[arch_pte_index(va, 0)];
+		struct mm_frame *meta = mmi_table_meta(sys, lt);
+		if (mmi_leaf_used(*e)) {
+			mmi_put_if_managed(sys, arch_pte_paddr(*e));
+			mmi_tlb_add(b, va);
+		} else {
+			meta->pt_used++;
+			s->user_pages++;
+		}
+		mm_paddr_t f = chain;
+		uint64_t *link = sys->ops->phys_to_virt(sys->mach, f);
+		chain = *link;
+		*link = 0; /* the frame reads as zero again */
+		*e = arch_pte_with_shared(arch_pte_leaf(f, prot | MM_PROT_READ), true);
+		if (!(prot & MM_PROT_READ))
+			*e = arch_pte_to_protnone(*e);
+	}
+}
+
+/* Would a fixed mapping ending at @end land in the reach (or guard page) of
+ * a grow-down region above it that it does not itself cut? */
+static bool in_stack_reach(const struct mm_space *s, mm_vaddr_t end)
+{
+	for (unsigned i = 0; i < s->nregions; i++) {
+		const struct mm_region *r = &s->regions[i];
+		if (grows_down(r) && r->start >= end && reach_lo(r) < end)
+			return true;
+	}
+	return false;
+}
+
 int mm_mmap(struct mm_space *s, mm_vaddr_t addr, uint64_t npages, unsigned prot, unsigned flags,
             mm_vaddr_t *out)
 {
+	const unsigned fixed = MM_MAP_FIXED | MM_MAP_FIXED_NOREPLACE;
+	unsigned rprot;
 	if (s->is_kernel)
 		return -MM_EPERM;
-	if (npages == 0 || !prot_ok(prot) || (flags & ~(unsigned)(MM_MAP_FIXED | MM_MAP_SHARED)) ||
+	if (npages == 0 || !region_prot(prot, &rprot) ||
+	    (flags & ~(unsigned)(fixed | MM_MAP_SHARED)) || (flags & fixed) == fixed ||
 	    (addr & PAGE_MASK))
 		return -MM_EINVAL;
 	if (npages > (ARCH_USER_END >> ARCH_PAGE_SHIFT))
 		return -MM_ENOMEM;
 	uint64_t len = npages << ARCH_PAGE_SHIFT;
 	mm_vaddr_t at = addr;
-	if (flags & MM_MAP_FIXED) {
+	if (flags & fixed) {
 		mm_vaddr_t end;
 		int err = mmi_check_user_range(s, addr, npages, &end);
 		if (err)
 			return err;
+		if ((flags & MM_MAP_FIXED_NOREPLACE) && overlaps(s, addr, end))
+			return -MM_EEXIST;
+		if (in_stack_reach(s, end))
+			return -MM_EEXIST;
 	} else if (!addr || addr >= ARCH_USER_END || len > ARCH_USER_END - addr ||
 	           overlaps(s, addr, addr + len)) {
 		at = find_gap(s, len);
 		if (!at)
 			return -MM_ENOMEM;
 	}
+	const mm_vaddr_t end = at + len;
 	bool shared = flags & MM_MAP_SHARED;
-	struct mm_region r = {
+	struct mm_region c = {
 		.start = at,
-		.end = at + len,
-		.prot = (uint8_t)prot,
+		.end = end,
+		.prot = (uint8_t)rprot,
 		.kind = shared ? MM_REGION_SHARED : MM_REGION_MMAP,
 		.backing = shared ? MM_BACKING_SHARED : MM_BACKING_ANON,
 	};
-	int err = mm_region_add(s, &r);
+	/* Count on the result: what stays of the regions there, the new one,
+	 * less its merges with the pieces left on either side. */
+	unsigned n = count_after(s, at, end, true, 0) + 1;
+	const struct mm_region *l = mm_region_find(s, at - 1), *r = mm_region_find(s, end);
+	if (l) {
+		struct mm_region piece = *l;
+		piece.end = at;
+		n -= mergeable(&piece, &c);
+	}
+	if (r) {
+		struct mm_region piece = *r;
+		piece.start = end;
+		if (piece.start != r->start)
+			piece.flags &= (uint8_t)~MM_REGION_GROWS_DOWN;
+		n -= mergeable(&c, &piece);
+	}
+	if (n > MM_REGIONS_MAX)
+		return -MM_ENOMEM;
+	mm_paddr_t chain = 0;
+	if (shared) {
+		int err = reserve_shared(s, at, end, npages, &chain);
+		if (err)
+			return err;
+	}
+	/* Nothing fails from here on: replace what was there. */
+	remove_regions(s, at, end);
+	struct mmi_tlb_batch b = { .sys = s->sys, .needed = mm_space_is_active(s) };
+	if (shared)
+		install_shared(s, at, end, chain, rprot, &b);
+	else
+		unmap_present(s, at, end, &b);
+	insert_at(s, index_after(s, at), &c);
+	merge_all(s);
+	mmi_tlb_finish(&b);
+	*out = at;
+	return 0;
+}
+
+/* Is every page of [va, end) in some region? */
+static bool all_in_regions(const struct mm_space *s, mm_vaddr_t va, mm_vaddr_t end)
+{
+	for (mm_vaddr_t at = va; at < end;) {
+		const struct mm_region *r = mm_region_find(s, at);
+		if (!r)
+			return false;
+		at = r->end;
+	}
+	return true;
+}
+
+int mm_madvise(struct mm_space *s, mm_vaddr_t va, uint64_t npages, unsigned advice)
+{
+	mm_vaddr_t end;
+	int err = mmi_check_user_range(s, va, npages, &end);
 	if (err)
 		return err;
+	if (advice != MM_MADV_DONTNEED)
+		return -MM_EINVAL;
+	if (!all_in_regions(s, va, end))
+		return -MM_ENOENT;
+	struct mmi_tlb_batch b = { .sys = s->sys, .needed = mm_space_is_active(s) };
+	for (mm_vaddr_t at = va; at < end;) {
+		const struct mm_region *r = mm_region_find(s, at);
+		mm_vaddr_t stop = r->end < end ? r->end : end;
+		/* A shared region's pages are its contents: they stay (Linux keeps
+		 * them in the shared object and maps them back on the next touch,
+		 * which reads the same bytes). */
+		if (r->backing != MM_BACKING_SHARED)
+			unmap_present(s, at, stop, &b);
+		at = stop;
+	}
+	mmi_tlb_finish(&b);
+	return 0;
+}
+
+/*
+ * Move every used leaf of [from, from + len) to the same offset at @to, in
+ * the same space (frames, references and software bits travel with them).
+ * Precondition: every leaf table of the target range exists, and no page
+ * there is used. Cannot fail. Old tables emptied are pruned.
+ */
+static void move_leaves(struct mm_space *s, mm_vaddr_t from, mm_vaddr_t to, uint64_t len,
+                        struct mmi_tlb_batch *b)
+{
+	struct mm_sys *sys = s->sys;
+	for (uint64_t off = 0; off < len; off += PAGE) {
+		mm_paddr_t lt_old, lt_new;
+		if (mmi_leaf_table(sys, s->root, from + off, false, false, NULL, &lt_old, NULL) !=
+		    0)
+			continue;
+		arch_pte_t *e = &mmi_table_at(sys, lt_old)[arch_pte_index(from + off, 0)];
+		if (!mmi_leaf_used(*e))
+			continue;
+		int err = mmi_leaf_table(sys, s->root, to + off, false, false, NULL, &lt_new, NULL);
+		MM_ASSERT(err == 0);
+		arch_pte_t *d = &mmi_table_at(sys, lt_new)[arch_pte_index(to + off, 0)];
+		MM_ASSERT(!mmi_leaf_used(*d));
+		*d = *e;
+		mmi_table_meta(sys, lt_new)->pt_used++;
+		*e = 0;
+		mmi_tlb_add(b, from + off);
+		if (--mmi_table_meta(sys, lt_old)->pt_used == 0)
+			mmi_prune(sys, s->root, from + off, ROOT_LEVEL, &s->table_pages);
+	}
+}
+
+/* Make every leaf table of [va, end) exist; all-or-nothing (on -MM_ENOMEM
+ * the tables linked are pruned again). */
+static int ensure_tables(struct mm_space *s, mm_vaddr_t va, mm_vaddr_t end)
+{
+	mm_vaddr_t v = va;
+	int err = 0;
+	for (; v != end; v = mmi_chunk_end(v, end)) {
+		mm_paddr_t lt;
+		err = mmi_leaf_table(s->sys, s->root, v, true, true, &s->table_pages, &lt, NULL);
+		if (err)
+			break;
+	}
+	if (!err)
+		return 0;
+	for (mm_vaddr_t c = va;; c = mmi_chunk_end(c, end)) {
+		mmi_prune(s->sys, s->root, c, ROOT_LEVEL, &s->table_pages);
+		if (c == v || mmi_chunk_end(c, end) == end)
+			break;
+	}
+	return err;
+}
+
+/* Prune the empty leaf tables of [va, end) (after ensure_tables()). */
+static void prune_tables(struct mm_space *s, mm_vaddr_t va, mm_vaddr_t end)
+{
+	for (mm_vaddr_t c = va; c != end; c = mmi_chunk_end(c, end))
+		mmi_prune(s->sys, s->root, c, ROOT_LEVEL, &s->table_pages);
+}
+
+int mm_mremap(struct mm_space *s, mm_vaddr_t old, uint64_t old_pages, uint64_t new_pages,
+              unsigned flags, mm_vaddr_t *out)
+{
+	mm_vaddr_t old_end, new_end;
+	int err = mmi_check_user_range(s, old, old_pages, &old_end);
+	if (err)
+		return err;
+	if (new_pages == 0 || (flags & ~(unsigned)MM_MREMAP_MAYMOVE))
+		return -MM_EINVAL;
+	const struct mm_region *rp = mm_region_find(s, old);
+	if (!rp || old_end > rp->end)
+		return -MM_EFAULT; /* Linux: the old range must lie in one mapping */
+	if (grows_down(rp) || rp->backing == MM_BACKING_FILE)
+		return -MM_EINVAL;
+	struct mm_region r = *rp;
+	if (new_pages <= old_pages) { /* shrink: the tail goes */
+		if (new_pages < old_pages) {
+			err = mm_munmap(s, old + (new_pages << ARCH_PAGE_SHIFT),
+			                old_pages - new_pages);
+			if (err)
+				return err;
+		}
+		*out = old;
+		return 0;
+	}
+	const uint64_t old_len = old_pages << ARCH_PAGE_SHIFT;
+	const uint64_t grow = (new_pages - old_pages) << ARCH_PAGE_SHIFT;
+	bool shared = r.backing == MM_BACKING_SHARED;
+	/* In place, if the range after the old one is free. */
+	if (mmi_check_user_range(s, old_end, new_pages - old_pages, &new_end) == 0 &&
+	    !overlaps(s, old_end, new_end) && !in_stack_reach(s, new_end)) {
+		/* old_end is the region's end here: the region itself would
+		 * overlap the range otherwise. */
+		struct mm_region ext = r;
+		ext.start = old_end;
+		ext.end = new_end;
+		ext.flags &= (uint8_t)~MM_REGION_GROWS_DOWN;
+		if (s->nregions + 1 - mergeable(rp, &ext) > MM_REGIONS_MAX)
+			return -MM_ENOMEM;
+		mm_paddr_t chain = 0;
+		if (shared) {
+			err = reserve_shared(s, old_end, new_end, new_pages - old_pages, &chain);
+			if (err)
+				return err;
+		}
+		struct mmi_tlb_batch b = { .sys = s->sys, .needed = mm_space_is_active(s) };
+		if (shared)
+			install_shared(s, old_end, new_end, chain, r.prot, &b);
+		insert_at(s, index_after(s, ext.start), &ext);
+		merge_all(s);
+		mmi_tlb_finish(&b);
+		*out = old;
+		return 0;
+	}
+	if (!(flags & MM_MREMAP_MAYMOVE))
+		return -MM_ENOMEM;
+	const uint64_t new_len = old_len + grow;
+	mm_vaddr_t to = find_gap(s, new_len);
+	if (!to)
+		return -MM_ENOMEM;
+	new_end = to + new_len;
+	/* The result: the old range cut out, the moved region added (a bound:
+	 * a merge of the moved region with a neighbour is not counted). */
+	if (count_after(s, old, old_end, true, 0) + 1 > MM_REGIONS_MAX)
+		return -MM_ENOMEM;
+	err = ensure_tables(s, to, to + old_len);
+	if (err)
+		return err;
+	mm_paddr_t chain = 0;
 	if (shared) {
-		err = mm_populate(s, at, npages, MM_ACCESS_READ);
+		err = reserve_shared(s, to + old_len, new_end, new_pages - old_pages, &chain);
 		if (err) {
-			int uerr = mm_munmap(s, at, npages);
-			MM_ASSERT(uerr == 0);
+			prune_tables(s, to, to + old_len);
 			return err;
 		}
 	}
-	*out = at;
+	struct mm_region moved = r;
+	moved.start = to;
+	moved.end = new_end;
+	remove_regions(s, old, old_end);
+	struct mmi_tlb_batch b = { .sys = s->sys, .needed = mm_space_is_active(s) };
+	move_leaves(s, old, to, old_len, &b);
+	prune_tables(s, to, to + old_len); /* tables left empty by holes */
+	if (shared)
+		install_shared(s, to + old_len, new_end, chain, r.prot, &b);
+	insert_at(s, index_after(s, to), &moved);
+	merge_all(s);
+	mmi_tlb_finish(&b);
+	*out = to;
+	return 0;
+}
+
+int mm_brk(struct mm_space *s, mm_vaddr_t new_brk, mm_vaddr_t *out)
+{
+	if (s->is_kernel)
+		return -MM_EPERM;
+	*out = s->brk;
+	if (!s->brk_start || new_brk < s->brk_start || new_brk >= ARCH_USER_END)
+		return new_brk == 0 ? 0 : -MM_EINVAL; /* brk(0) asks where it is */
+	const mm_vaddr_t old_end = (s->brk + PAGE_MASK) & ~(mm_vaddr_t)PAGE_MASK;
+	const mm_vaddr_t new_end = (new_brk + PAGE_MASK) & ~(mm_vaddr_t)PAGE_MASK;
+	int err = 0;
+	if (new_end > old_end) { /* a demand-zero heap region, merged with the last */
+		struct mm_region r = { .start = old_end,
+			               .end = new_end,
+			               .prot = MM_PROT_READ | MM_PROT_WRITE,
+			               .kind = MM_REGION_HEAP,
+			               .backing = MM_BACKING_ANON };
+		err = mm_region_add(s, &r);
+		if (err == -MM_EEXIST)
+			err = -MM_ENOMEM; /* as Linux: the heap runs into a mapping */
+	} else if (new_end < old_end) {
+		err = mm_munmap(s, new_end, (old_end - new_end) >> ARCH_PAGE_SHIFT);
+	}
+	if (err)
+		return err;
+	s->brk = *out = new_brk;
 	return 0;
 }

@@ -142,6 +142,7 @@ struct mm_space {
 	uint64_t table_pages;
 	bool is_kernel;
 	struct mm_space *prev, *next; /* every space of @sys */
+	mm_vaddr_t brk_start, brk;    /* the heap of mm_brk(): first byte, current end */
 	unsigned nregions;            /* regions[0 .. nregions-1], sorted by start */
 	/* Two spare slots: an operation may split a region at both ends of its
 	 * range before it merges or removes; its result never has more than
@@ -395,6 +396,7 @@ int mm_protect(struct mm_space *space, mm_vaddr_t va, uint64_t npages, unsigned 
 struct mm_mapping {
 	mm_paddr_t pa; /* physical address of the byte at va */
 	unsigned prot; /* effective MM_PROT_* (arch_prot_effective) */
+	bool protnone; /* PROT_NONE: not present to the MMU, frame kept; prot 0 */
 	bool cow;      /* software copy-on-write mark (logically writable) */
 	bool shared;   /* software shared mark: shared on purpose, never COW */
 	bool accessed; /* A bit, set by the MMU */
@@ -418,7 +420,8 @@ struct mm_walk_entry {
 	unsigned index; /* index of the entry in its table */
 	mm_paddr_t pa;  /* the frame or table it points at */
 	bool leaf;      /* maps a page (else points at a table) */
-	unsigned prot;  /* leaf only: effective MM_PROT_* */
+	unsigned prot;  /* leaf only: effective MM_PROT_* (0: PROT_NONE) */
+	bool protnone;  /* leaf only: PROT_NONE, frame kept, not present */
 	bool cow;       /* leaf only: software COW mark */
 	bool shared;    /* leaf only: software shared mark */
 	bool kernel;    /* in the shared kernel half */
@@ -441,7 +444,8 @@ int mm_space_walk(const struct mm_space *space, bool kernel_half, mm_walk_fn fn,
  * mm_region_add() - add region @r to @s's user half. No page is mapped:
  * pages come on first touch (mm_fault()) or by mm_populate().
  * @r: start and end page aligned, start < end, below ARCH_USER_END; prot
- *     READ plus any of WRITE and EXEC (USER is implied); kind, backing and
+ *     any of READ, WRITE and EXEC, 0 being PROT_NONE (USER is implied;
+ *     widened as for mm_mmap()); kind, backing and
  *     flags valid; a grows-down region has start - limit page aligned and
  *     limit >= one page; a file-backed region has @file non-NULL.
  *
@@ -518,22 +522,37 @@ int mm_populate(struct mm_space *s, mm_vaddr_t va, uint64_t npages, unsigned acc
 
 /* mm_mmap() flags. */
 enum {
-	MM_MAP_FIXED = 1u << 0,  /* exactly at @addr; never replaces (-MM_EEXIST) */
-	MM_MAP_SHARED = 1u << 1, /* shared with forks; populated at once */
+	MM_MAP_FIXED = 1u << 0,           /* exactly at @addr, replacing what is there */
+	MM_MAP_SHARED = 1u << 1,          /* shared with forks; populated at once */
+	MM_MAP_FIXED_NOREPLACE = 1u << 2, /* exactly at @addr; -MM_EEXIST if taken */
 };
 
 /**
  * mm_mmap() - a new anonymous region of @npages pages (mmap(2) with
  * MAP_ANONYMOUS). Private regions are demand-zero; MM_MAP_SHARED ones are
  * populated at once and their frames are shared, never copied, on fork.
- * @addr: with MM_MAP_FIXED, the page-aligned address; otherwise a hint (0:
- *        none): the highest free gap below the lowest stack is used.
- * @prot: READ plus any of WRITE and EXEC.
- * @out:  receives the address.
+ * @addr:  with MM_MAP_FIXED or MM_MAP_FIXED_NOREPLACE, the page-aligned
+ *         virtual address; otherwise a hint (0: none): if the range there is
+ *         free it is used, else the highest free gap below the lowest stack.
+ * @prot:  any combination of READ, WRITE and EXEC (USER is implied); 0 is
+ *         PROT_NONE: the region reserves the range and every access faults
+ *         with MM_FAULT_ACCESS. What the ISA cannot grant alone is widened
+ *         as its MMU does: on x86 write-only is read-write and
+ *         execute-only read-execute, as on Linux.
+ * @flags: MM_MAP_FIXED replaces every region and page in the range, as one
+ *         operation (Linux's MAP_FIXED: munmap, then map, all-or-nothing);
+ *         MM_MAP_FIXED_NOREPLACE refuses a range that overlaps a region.
+ *         A fixed range may not fall in a stack's reach below its region
+ *         (-MM_EEXIST; Linux would allow it).
+ * @out:   receives the address.
  *
- * Return: 0; -MM_EINVAL (bad arguments); -MM_EFAULT (outside the user
- * half); -MM_EEXIST (fixed range taken); -MM_ENOMEM (no gap, no region slot,
- * or no frames for a shared region; nothing changes).
+ * TLB: pages replaced in an active space are invalidated (batched).
+ *
+ * Return: 0; -MM_EINVAL (bad arguments, or both fixed flags);
+ * -MM_EFAULT (a fixed range outside the user half); -MM_EEXIST (a
+ * MM_MAP_FIXED_NOREPLACE range taken, or a stack's reach); -MM_ENOMEM (no
+ * gap; more than MM_REGIONS_MAX regions as a result; no frames for a
+ * shared region). Nothing changes on error.
  */
 int mm_mmap(struct mm_space *s, mm_vaddr_t addr, uint64_t npages, unsigned prot, unsigned flags,
             mm_vaddr_t *out);
@@ -550,11 +569,14 @@ int mm_mmap(struct mm_space *s, mm_vaddr_t addr, uint64_t npages, unsigned prot,
 int mm_munmap(struct mm_space *s, mm_vaddr_t va, uint64_t npages);
 
 /**
- * mm_mprotect() - set the protection of every region page in the range,
+ * mm_mprotect() - set the protection @prot (as for mm_mmap(): 0 is
+ * PROT_NONE) of every region page in the range,
  * splitting regions at its ends, and of the pages present there, by the
  * rule of mm_protect(): a private page whose frame another space also maps
  * becomes read-only and COW when @prot allows writing, and loses its COW
- * mark when it does not.
+ * mark when it does not. PROT_NONE makes present pages not present to the
+ * MMU while they keep their frames (mm_query() reports them with
+ * @protnone); a later mprotect with READ restores them, contents intact.
  * TLB: every present page in an active space is invalidated (batched).
  * Return: 0; -MM_EINVAL (bad @prot or range); -MM_EFAULT; -MM_ENOENT if a
  * page of the range is in no region; -MM_ENOMEM if the result (after
@@ -562,6 +584,66 @@ int mm_munmap(struct mm_space *s, mm_vaddr_t va, uint64_t npages);
  * Nothing changes on error.
  */
 int mm_mprotect(struct mm_space *s, mm_vaddr_t va, uint64_t npages, unsigned prot);
+
+/* mm_madvise() advice. */
+enum {
+	MM_MADV_DONTNEED = 4, /* the value of Linux's MADV_DONTNEED */
+};
+
+/**
+ * mm_madvise() - advise on [va, va + @npages pages). MM_MADV_DONTNEED
+ * drops the private pages present there (their frames are released): the
+ * next touch gets zeros (anonymous) or the file's bytes again (file-backed),
+ * as on Linux. Pages of shared regions stay, since they are the region's
+ * contents (Linux keeps them in the shared object and maps them back with
+ * the same bytes).
+ * TLB: dropped pages of an active space are invalidated (batched).
+ * Return: 0; -MM_EINVAL (bad range or advice); -MM_EFAULT (outside the user
+ * half); -MM_ENOENT if a page of the range is in no region (Linux: ENOMEM;
+ * mm-core changes nothing then); -MM_EPERM (kernel space). Allocates
+ * nothing.
+ */
+int mm_madvise(struct mm_space *s, mm_vaddr_t va, uint64_t npages, unsigned advice);
+
+/* mm_mremap() flags. */
+enum {
+	MM_MREMAP_MAYMOVE = 1u << 0, /* Linux's MREMAP_MAYMOVE */
+};
+
+/**
+ * mm_mremap() - resize the mapping [old, old + @old_pages pages), which
+ * must lie in one region, to @new_pages pages (mremap(2)). Shrinking unmaps
+ * the tail. Growing extends the region in place if the pages after it are
+ * free; otherwise, with MM_MREMAP_MAYMOVE, the whole mapping moves to a
+ * free gap: its page-table entries move (frames, references and COW state
+ * with them) and nothing is copied. New pages of a private region are
+ * demand-zero; of a shared region, populated and shared.
+ * @out: receives the (possibly new) virtual address.
+ *
+ * TLB: pages moved or unmapped in an active space are invalidated.
+ *
+ * Return: 0; -MM_EINVAL (bad arguments, @new_pages 0, unknown flags, a
+ * stack or file-backed region); -MM_EFAULT (the old range is not inside
+ * one region); -MM_ENOMEM (no room in place without MM_MREMAP_MAYMOVE, no
+ * gap, no frames, or more than MM_REGIONS_MAX regions as a result).
+ * All-or-nothing: nothing changes on error.
+ */
+int mm_mremap(struct mm_space *s, mm_vaddr_t old, uint64_t old_pages, uint64_t new_pages,
+              unsigned flags, mm_vaddr_t *out);
+
+/**
+ * mm_brk() - set the end of @s's heap to @new_brk (a byte address; brk(2)).
+ * The heap starts where mm_exec() put it (the page after the highest
+ * segment: struct mm_space's @brk_start); growing adds demand-zero pages
+ * (kind MM_REGION_HEAP), shrinking unmaps whole pages past the new end.
+ * @out: receives the heap's end after the call (the old end on error).
+ *
+ * Return: 0; 0 with the current end for @new_brk 0 (a query, as brk(0));
+ * -MM_EINVAL (no heap, or @new_brk below its start or in the kernel half);
+ * -MM_ENOMEM (the heap would run into another region, or the region table
+ * is full). Nothing changes on error.
+ */
+int mm_brk(struct mm_space *s, mm_vaddr_t new_brk, mm_vaddr_t *out);
 
 /** mm_space_is_active() - is @space the one the MMU uses? */
 static inline bool mm_space_is_active(const struct mm_space *space)

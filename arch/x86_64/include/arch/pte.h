@@ -61,6 +61,7 @@ typedef uint64_t arch_pte_t;
 /* Bits 11:9 and 58:52 are ignored by the processor: software bits. */
 #define X86_64_PTE_SW_COW    (UINT64_C(1) << 9)  /* copy-on-write (mm-core) */
 #define X86_64_PTE_SW_SHARED (UINT64_C(1) << 10) /* shared on purpose, never COW */
+#define X86_64_PTE_SW_NONE   (UINT64_C(1) << 11) /* P=0: PROT_NONE, frame kept */
 
 /** arch_level_shift() - log2 of the bytes one entry at @level spans. */
 static inline unsigned arch_level_shift(unsigned level)
@@ -217,6 +218,37 @@ static inline bool arch_pte_is_shared(arch_pte_t e)
 static inline arch_pte_t arch_pte_with_shared(arch_pte_t e, bool shared)
 {
 	return shared ? (e | X86_64_PTE_SW_SHARED) : (e & ~X86_64_PTE_SW_SHARED);
+}
+
+/**
+ * arch_pte_is_protnone() - is @e a PROT_NONE leaf: not present to the MMU
+ * (P=0, so every access faults), but still holding its frame, whose
+ * address and software bits it keeps (mm-core's PROT_NONE pages keep their
+ * contents, as Linux's protnone entries do). The processor ignores every
+ * other bit of an entry whose P bit is 0 (SDM Vol. 3A §4.5, Table 4-19).
+ */
+static inline bool arch_pte_is_protnone(arch_pte_t e)
+{
+	return (e & (X86_64_PTE_P | X86_64_PTE_SW_NONE)) == X86_64_PTE_SW_NONE;
+}
+
+/**
+ * arch_pte_to_protnone() - the PROT_NONE form of the present leaf @e: P
+ * cleared, the frame and the shared mark kept, the COW mark dropped (a page
+ * without access is not logically writable).
+ */
+static inline arch_pte_t arch_pte_to_protnone(arch_pte_t e)
+{
+	return (arch_pte_with_cow(e, false) & ~X86_64_PTE_P) | X86_64_PTE_SW_NONE;
+}
+
+/**
+ * arch_pte_from_protnone() - the present leaf for the PROT_NONE entry @e,
+ * with the frame and the shared mark kept and protections @prot.
+ */
+static inline arch_pte_t arch_pte_from_protnone(arch_pte_t e, unsigned prot)
+{
+	return arch_pte_with_prot((e & ~X86_64_PTE_SW_NONE) | X86_64_PTE_P, prot);
 }
 
 /** arch_pte_is_dirty() - has the processor set the D bit of this leaf? */
