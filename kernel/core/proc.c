@@ -1,8 +1,10 @@
 /*
  * Processes: each in its own mm-core address space. A preemptive
  * round-robin scheduler switches CR3 only between different spaces; fork
- * clones the space (eager copy); exit gives every frame back.
- * Single CPU; system calls run with interrupts off (interrupt gates).
+ * clones the space (copy-on-write); exit gives every frame back.
+ * Single CPU; system calls run with interrupts off (interrupt gates),
+ * except while write() copies a page to the console: interrupts are on
+ * then, but the kernel is never preempted (only a return to user mode is).
  */
 #include <mm/exec.h>
 #include <kernel/proc.h>

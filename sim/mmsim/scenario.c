@@ -33,16 +33,16 @@ static const struct op_spec {
 	[OP_MAP] = { "map", 4, 4, "map SPACE VA PAGES PROT" },
 	[OP_UNMAP] = { "unmap", 3, 3, "unmap SPACE VA PAGES" },
 	[OP_PROTECT] = { "protect", 4, 4, "protect SPACE VA PAGES PROT" },
-	[OP_WRITE] = { "write", 2, 2, "write VA VALUE" },
-	[OP_READ] = { "read", 1, 2, "read VA [VALUE]" },
-	[OP_FAULT] = { "fault", 3, 3, "fault read|write|exec VA segv|access|gp|oom" },
 	[OP_POPULATE] = { "populate", 4, 4, "populate SPACE VA PAGES read|write" },
 	[OP_SOFTFAULT] = { "softfault", 4, 4,
 	                   "softfault SPACE read|write VA resolved|segv|access|oom" },
 	[OP_KMAP] = { "kmap", 2, 2, "kmap VA PROT" },
 	[OP_KUNMAP] = { "kunmap", 2, 2, "kunmap VA PAGES" },
-	[OP_KWRITE] = { "kwrite", 2, 2, "kwrite VA VALUE" },
 	[OP_KREAD] = { "kread", 1, 2, "kread VA [VALUE|fault]" },
+	[OP_KWRITE] = { "kwrite", 2, 2, "kwrite VA VALUE" },
+	[OP_WRITE] = { "write", 2, 2, "write VA VALUE" },
+	[OP_READ] = { "read", 1, 2, "read VA [VALUE]" },
+	[OP_FAULT] = { "fault", 3, 3, "fault read|write|exec VA segv|access|gp|oom" },
 	[OP_EXPECT_ERROR] = { "expect-error", 1, 1, "expect-error CODE" },
 	[OP_FAIL_NEXT] = { "fail-next", 1, 1, "fail-next N|off" },
 	[OP_CHECK] = { "check", 0, 0, "check" },
@@ -54,7 +54,7 @@ static const struct op_spec {
 };
 
 const char *const scenario_verdicts[4] = { "segv", "access", "gp", "oom" };
-const char *const scenario_fault_verdicts[4] = { "resolved", "segv", "access", "oom" };
+const char *const scenario_soft_verdicts[4] = { "resolved", "segv", "access", "oom" };
 static const char *const accesses[] = { "read", "write", "exec" };
 static const char *const shows[] = { "maps", "tables", "stats" };
 
@@ -252,6 +252,51 @@ int scenario_parse(char *line, struct op *op, char *err, size_t errlen)
 		if (!num(&e, tok[op->start ? 3 : 2], "virtual address", 0, UINT64_MAX, &op->va))
 			return -1;
 		break;
+	case OP_POPULATE:
+		op->space = tok[1];
+		if (!num(&e, tok[2], "virtual address", 0, UINT64_MAX, &op->va) ||
+		    !num(&e, tok[3], "page count", 0, UINT64_MAX, &op->pages))
+			return -1;
+		op->access = lookup(tok[4], accesses, 2);
+		if (op->access < 0)
+			return fail(&e, "populate: access '%s': read or write", tok[4]);
+		break;
+	case OP_SOFTFAULT:
+		op->space = tok[1];
+		op->access = lookup(tok[2], accesses, 2);
+		if (op->access < 0)
+			return fail(&e, "softfault: access '%s': read or write", tok[2]);
+		if (!num(&e, tok[3], "virtual address", 0, UINT64_MAX, &op->va))
+			return -1;
+		op->verdict = lookup(tok[4], scenario_soft_verdicts, 4);
+		if (op->verdict < 0)
+			return fail(
+			        &e,
+			        "softfault: unknown verdict '%s' (resolved, segv, access or oom)",
+			        tok[4]);
+		break;
+	case OP_KMAP:
+		if (!num(&e, tok[1], "virtual address", 0, UINT64_MAX, &op->va) ||
+		    !prot_of(&e, tok[2], &op->prot))
+			return -1;
+		break;
+	case OP_KUNMAP:
+		if (!num(&e, tok[1], "virtual address", 0, UINT64_MAX, &op->va) ||
+		    !num(&e, tok[2], "page count", 1, 64, &op->pages))
+			return -1;
+		break;
+	case OP_KREAD:
+	case OP_KWRITE:
+		if (!num(&e, tok[1], "virtual address", 0, UINT64_MAX, &op->va))
+			return -1;
+		op->want_fault = op->kind == OP_KREAD && tok[2] && !strcmp(tok[2], "fault");
+		op->has_value = tok[2] != NULL && !op->want_fault;
+		op->word = tok[2];
+		if (op->has_value && !num(&e, tok[2], "value", 0, UINT64_MAX, &op->value))
+			return -1;
+		if (op->kind == OP_KWRITE && !op->has_value)
+			return fail(&e, "kwrite: a value, not '%s'", tok[2]);
+		break;
 	case OP_STACK:
 		op->space = tok[1];
 		if (!num(&e, tok[2], "virtual address", 0, UINT64_MAX, &op->va))
@@ -281,49 +326,6 @@ int scenario_parse(char *line, struct op *op, char *err, size_t errlen)
 		if (op->access < 0)
 			return fail(&e, "fault: access '%s' is read, write or exec", tok[1]);
 		if (!num(&e, tok[2], "virtual address", 0, UINT64_MAX, &op->va))
-			return -1;
-		break;
-	case OP_POPULATE:
-		op->space = tok[1];
-		if (!num(&e, tok[2], "virtual address", 0, UINT64_MAX, &op->va) ||
-		    !num(&e, tok[3], "page count", 0, UINT64_MAX, &op->pages))
-			return -1;
-		op->access = lookup(tok[4], accesses, 2);
-		if (op->access < 0)
-			return fail(&e, "populate: access '%s' is read or write", tok[4]);
-		break;
-	case OP_SOFTFAULT:
-		op->space = tok[1];
-		op->access = lookup(tok[2], accesses, 2);
-		if (op->access < 0)
-			return fail(&e, "softfault: access '%s' is read or write", tok[2]);
-		if (!num(&e, tok[3], "virtual address", 0, UINT64_MAX, &op->va))
-			return -1;
-		op->verdict = lookup(tok[4], scenario_fault_verdicts, 4);
-		if (op->verdict < 0)
-			return fail(
-			        &e,
-			        "softfault: unknown verdict '%s' (resolved, segv, access or oom)",
-			        tok[4]);
-		break;
-	case OP_KMAP:
-		if (!num(&e, tok[1], "virtual address", 0, UINT64_MAX, &op->va) ||
-		    !prot_of(&e, tok[2], &op->prot))
-			return -1;
-		break;
-	case OP_KUNMAP:
-		if (!num(&e, tok[1], "virtual address", 0, UINT64_MAX, &op->va) ||
-		    !num(&e, tok[2], "page count", 0, 64, &op->pages))
-			return -1;
-		break;
-	case OP_KWRITE:
-	case OP_KREAD:
-		if (!num(&e, tok[1], "virtual address", 0, UINT64_MAX, &op->va))
-			return -1;
-		op->faults = op->kind == OP_KREAD && tok[2] && !strcmp(tok[2], "fault");
-		op->has_value = tok[2] && !op->faults;
-		op->word = tok[2];
-		if (op->has_value && !num(&e, tok[2], "value", 0, UINT64_MAX, &op->value))
 			return -1;
 		break;
 	case OP_EXPECT_ERROR:
@@ -445,6 +447,30 @@ int scenario_print(FILE *f, const struct op *op)
 		WORD(op->space);
 		ADD(" 0x%" PRIx64 " %" PRIu64, op->va, op->pages);
 		break;
+	case OP_POPULATE:
+		ok = ok && op->access >= 0 && op->access < 2;
+		WORD(op->space);
+		if (ok)
+			ADD(" 0x%" PRIx64 " %" PRIu64 " %s", op->va, op->pages,
+			    accesses[op->access]);
+		break;
+	case OP_SOFTFAULT:
+		ok = ok && op->access >= 0 && op->access < 2 && op->verdict >= 0 && op->verdict < 4;
+		WORD(op->space);
+		if (ok)
+			ADD(" %s 0x%" PRIx64 " %s", accesses[op->access], op->va,
+			    scenario_soft_verdicts[op->verdict]);
+		break;
+	case OP_KMAP: ADD(" 0x%" PRIx64 " %s", op->va, prot); break;
+	case OP_KUNMAP: ADD(" 0x%" PRIx64 " %" PRIu64, op->va, op->pages); break;
+	case OP_KREAD:
+	case OP_KWRITE:
+		ADD(" 0x%" PRIx64, op->va);
+		if (op->want_fault)
+			ADD(" fault");
+		else if (op->kind == OP_KWRITE || op->has_value)
+			ADD(" 0x%" PRIx64, op->value);
+		break;
 	case OP_WRITE:
 	case OP_READ:
 		ADD(" 0x%" PRIx64, op->va);
@@ -456,30 +482,6 @@ int scenario_print(FILE *f, const struct op *op)
 		if (ok)
 			ADD(" %s 0x%" PRIx64 " %s", accesses[op->access], op->va,
 			    scenario_verdicts[op->verdict]);
-		break;
-	case OP_POPULATE:
-		WORD(op->space);
-		ok = ok && op->access >= 0 && op->access < 2;
-		if (ok)
-			ADD(" 0x%" PRIx64 " %" PRIu64 " %s", op->va, op->pages,
-			    accesses[op->access]);
-		break;
-	case OP_SOFTFAULT:
-		WORD(op->space);
-		ok = ok && op->access >= 0 && op->access < 2 && op->verdict >= 0 && op->verdict < 4;
-		if (ok)
-			ADD(" %s 0x%" PRIx64 " %s", accesses[op->access], op->va,
-			    scenario_fault_verdicts[op->verdict]);
-		break;
-	case OP_KMAP: ADD(" 0x%" PRIx64 " %s", op->va, prot); break;
-	case OP_KUNMAP: ADD(" 0x%" PRIx64 " %" PRIu64, op->va, op->pages); break;
-	case OP_KWRITE:
-	case OP_KREAD:
-		ADD(" 0x%" PRIx64, op->va);
-		if (op->kind == OP_KWRITE || op->has_value)
-			ADD(" 0x%" PRIx64, op->value);
-		else if (op->faults)
-			ADD(" fault");
 		break;
 	case OP_EXPECT_ERROR: {
 		const char *s = mm_strerror(op->err);

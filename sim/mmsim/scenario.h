@@ -38,15 +38,15 @@ enum op_kind {
 	OP_MAP,          /* map SPACE VA PAGES PROT */
 	OP_UNMAP,        /* unmap SPACE VA PAGES */
 	OP_PROTECT,      /* protect SPACE VA PAGES PROT */
-	OP_WRITE,        /* write VA VALUE */
-	OP_READ,         /* read VA [VALUE] */
-	OP_FAULT,        /* fault ACCESS VA VERDICT */
 	OP_POPULATE,     /* populate SPACE VA PAGES read|write */
 	OP_SOFTFAULT,    /* softfault SPACE read|write VA resolved|segv|access|oom */
 	OP_KMAP,         /* kmap VA PROT */
 	OP_KUNMAP,       /* kunmap VA PAGES */
-	OP_KWRITE,       /* kwrite VA VALUE */
 	OP_KREAD,        /* kread VA [VALUE|fault] */
+	OP_KWRITE,       /* kwrite VA VALUE */
+	OP_WRITE,        /* write VA VALUE */
+	OP_READ,         /* read VA [VALUE] */
+	OP_FAULT,        /* fault ACCESS VA VERDICT */
 	OP_EXPECT_ERROR, /* expect-error CODE */
 	OP_FAIL_NEXT,    /* fail-next N|off */
 	OP_CHECK,        /* check */
@@ -84,11 +84,11 @@ enum op_show { OP_SHOW_MAPS, OP_SHOW_TABLES, OP_SHOW_STATS };
  * @maymove: mremap: `maymove`.
  * @start:   brk: `start` (set where the heap starts, as exec does).
  * @eager:   fork: `eager` (else copy-on-write).
- * @has_value: read, kread: a VALUE to check.
- * @faults:  kread: `fault` (the read must fault).
+ * @has_value: read: a VALUE to check.
  * @access:  fault, populate, softfault: enum op_access.
- * @verdict: fault: an index in scenario_verdicts[]; softfault: an enum
- *           mm_fault_verdict (an index in scenario_fault_verdicts[]).
+ * @verdict: fault: an index in scenario_verdicts[]; softfault: in
+ *           scenario_soft_verdicts[].
+ * @want_fault: kread: `fault` (the read must fault).
  * @err:     expect-error: the code, negative (-MM_EEXIST).
  * @fail_at: fail-next: the allocation that fails, or -1 for `off`.
  * @show:    show: enum op_show.
@@ -100,7 +100,7 @@ struct op {
 	mm_vaddr_t va;
 	uint64_t pages, value;
 	unsigned prot;
-	bool any, shared, fixed, maymove, start, eager, has_value, faults;
+	bool any, shared, fixed, maymove, start, eager, has_value, want_fault;
 	int access, verdict, err;
 	int64_t fail_at;
 	int show;
@@ -111,9 +111,9 @@ struct op {
 /** scenario_verdicts - the verdicts `fault` names: segv, access, gp, oom. */
 extern const char *const scenario_verdicts[4];
 
-/** scenario_fault_verdicts - mm_fault()'s verdicts, as `softfault` names
- * them: resolved, segv, access, oom (indexed by enum mm_fault_verdict). */
-extern const char *const scenario_fault_verdicts[4];
+/** scenario_soft_verdicts - softfault's: resolved, segv, access, oom (the
+ * order of enum mm_fault_verdict). */
+extern const char *const scenario_soft_verdicts[4];
 
 /**
  * scenario_parse() - parse @line (which is cut into words in place, up to

@@ -270,21 +270,20 @@ static void run_op(const struct op *op)
 		break;
 	}
 	case OP_SOFTFAULT: {
-		/* mm_fault() called by the kernel (a user-pointer check): no
-		 * hardware fault, so the TLB keeps what it holds. */
+		/* mm_fault() called by the kernel itself (no hardware fault: the
+		 * TLB is left as it is) must answer the verdict. */
 		struct named *s = need_space(op->space);
 		enum mm_fault_verdict got = mm_fault(
 		        s->s, op->va,
 		        op->access == OP_ACCESS_WRITE ? MM_ACCESS_WRITE : MM_ACCESS_READ, NULL);
 		track_peak();
 		if ((int)got != op->verdict && !(got == MM_FAULT_OOM && M.inject))
-			die("softfault %s 0x%" PRIx64 ": got %s, expected %s",
-			    op->access == OP_ACCESS_WRITE ? "write" : "read", op->va,
-			    scenario_fault_verdicts[got], scenario_fault_verdicts[op->verdict]);
+			die("softfault 0x%" PRIx64 ": got %s, expected %s", op->va,
+			    scenario_soft_verdicts[got], scenario_soft_verdicts[op->verdict]);
 		break;
 	}
 	case OP_KMAP: {
-		/* A fresh kernel frame at VA in the kernel half. */
+		/* A fresh kernel frame mapped at VA in the kernel half. */
 		mm_paddr_t pa;
 		int err = mm_sys_frame_alloc(M.sys, MM_FRAME_KERNEL, true, &pa);
 		if (!err) {
@@ -293,11 +292,10 @@ static void run_op(const struct op *op)
 				mm_sys_frame_put(M.sys, pa);
 		}
 		ok_or_die(err, "kmap");
-		track_peak();
 		break;
 	}
 	case OP_KUNMAP: {
-		/* Unmap kernel-half pages and free their frames. */
+		/* Unmap kernel-half pages and free the frames kmap gave them. */
 		mm_paddr_t pas[64];
 		for (uint64_t i = 0; i < op->pages; i++) {
 			struct mm_mapping q;
@@ -312,24 +310,24 @@ static void run_op(const struct op *op)
 		ok_or_die(err, "kunmap");
 		break;
 	}
-	case OP_KWRITE:
-	case OP_KREAD: {
+	case OP_KREAD:
+	case OP_KWRITE: {
 		/* 8 bytes in supervisor mode, in the active space, through the
 		 * TLB; no fault handling. */
-		uint64_t v = op->value;
-		struct sim_fault f;
+		uint64_t v = op->kind == OP_KWRITE ? op->value : 0;
+		struct sim_fault f = { 0 };
 		int rc;
-		const char *name = op->kind == OP_KWRITE ? "kwrite" : "kread";
 		user_access(op->va, op->kind == OP_KWRITE ? SIM_WRITE : 0, &v, 8, &f, &rc);
-		if (op->faults && !rc)
+		const char *name = op->kind == OP_KWRITE ? "kwrite" : "kread";
+		if (op->want_fault && !rc)
 			die("kread 0x%" PRIx64 ": expected a fault, read 0x%" PRIx64, op->va, v);
-		if (!op->faults && rc)
+		if (!op->want_fault && rc)
 			die("%s 0x%" PRIx64 ": fault (error code 0x%x)", name, op->va,
 			    f.error_code);
 		if (op->kind == OP_KREAD && op->has_value && v != op->value)
-			die("kread 0x%" PRIx64 ": got 0x%" PRIx64 ", expected %s", op->va, v,
-			    op->word);
-		if (op->kind == OP_KREAD && !op->has_value && !op->faults)
+			die("kread 0x%" PRIx64 ": got 0x%" PRIx64 ", expected 0x%" PRIx64, op->va,
+			    v, op->value);
+		if (op->kind == OP_KREAD && !op->has_value && !op->want_fault)
 			fprintf(M.out, "# kread 0x%" PRIx64 " = 0x%" PRIx64 "\n", op->va, v);
 		break;
 	}
