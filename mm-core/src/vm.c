@@ -296,10 +296,11 @@ static enum mm_fault_verdict break_cow(struct mm_space *s, arch_pte_t *e, mm_vad
 		mm_sys_frame_put(sys, old);
 #endif
 		*how = MM_FAULT_COW_COPY;
-	}
-#ifndef MM_PLANT_COW_BREAK_NO_INVLPG /* test-only planted bug */
-	invalidate(s, va);
+#ifdef MM_PLANT_COW_BREAK_NO_INVLPG /* test-only planted bug: the old translation stays */
+		return MM_FAULT_RESOLVED;
 #endif
+	}
+	invalidate(s, va);
 	return MM_FAULT_RESOLVED;
 }
 
