@@ -286,6 +286,44 @@ START_TEST(kernel_unmap_seen_at_once_by_the_active_space)
 }
 END_TEST
 
+/* Global kernel pages (MM_PROT_GLOBAL, x86's G bit with CR4.PGE): their
+ * TLB entries survive a switch of address space, so mm_kernel_unmap() must
+ * invalidate each page, never rely on a CR3 reload; more pages than one
+ * batch (MM_TLB_BATCH_PAGES) show it. */
+START_TEST(global_kernel_pages_survive_switches_until_unmapped)
+{
+	enum { N = MM_TLB_BATCH_PAGES + 8 };
+	static struct mm_space a, b;
+	ck_assert_int_eq(mm_space_create(sys, &a), 0);
+	ck_assert_int_eq(mm_space_create(sys, &b), 0);
+	const mm_vaddr_t kva = UINT64_C(0) - 64 * PAGE;
+	const mm_vaddr_t top = arch_va_is_canonical(kva) ? kva : UINT64_C(0xFFF00000);
+	/* The kernel root and the tables after it: allocated frames to read. */
+	ck_assert_int_eq(
+	        mm_kernel_map(sys, top, sys->kernel.root, N, MM_PROT_READ | MM_PROT_GLOBAL), 0);
+	ck_assert(query(mm_sys_kernel_space(sys), top).prot & MM_PROT_GLOBAL);
+	ck_assert_int_eq(mm_map(&a, UVA, 1, RW | MM_PROT_GLOBAL), -MM_EINVAL); /* user: never */
+	mm_space_activate(&a);
+	uint64_t v;
+	for (unsigned i = 0; i < N; i++)
+		ck_assert_int_eq(sim_read(sim, top + i * PAGE, &v, 8, 0, NULL), 0);
+	mm_space_activate(&b); /* a CR3 write: the global entries stay */
+	uint64_t walks = sim_stats(sim)->walks;
+	for (unsigned i = 0; i < N; i++)
+		ck_assert_int_eq(sim_read(sim, top + i * PAGE, &v, 8, 0, NULL), 0);
+	ck_assert_uint_lt(sim_stats(sim)->walks - walks, N); /* most were TLB hits */
+	ck_assert_int_eq(mm_kernel_unmap(sys, top, N), 0);
+	for (unsigned i = 0; i < N; i++) {
+		struct sim_fault f = { 0 };
+		ck_assert_int_ne(sim_read(sim, top + i * PAGE, &v, 8, 0, &f), 0);
+		ck_assert(f.page_fault);
+	}
+	ck_assert_uint_eq(sim_stats(sim)->stale, 0);
+	assert_invariants(sim);
+	kernel_active();
+}
+END_TEST
+
 /* Clone at a boundary between a shared and a private region, with the
  * first page of the second region present, in both orders. */
 START_TEST(clone_at_shared_private_boundary)
@@ -414,6 +452,7 @@ int main(void)
 	tcase_add_test(tc, clone_of_full_region_table);
 	tcase_add_test(tc, software_cow_break_invalidates_the_old_translation);
 	tcase_add_test(tc, kernel_unmap_seen_at_once_by_the_active_space);
+	tcase_add_test(tc, global_kernel_pages_survive_switches_until_unmapped);
 	tcase_add_test(tc, clone_at_shared_private_boundary);
 	tcase_add_test(tc, demand_zero_frames_are_zero);
 	tcase_add_test(tc, munmap_part_of_shared_mapping_drops_each_reference_once);

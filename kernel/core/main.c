@@ -65,12 +65,15 @@ static void test_kernel_layout(void)
 	          mm_query(k, (uintptr_t)layout_rodata, &r) == 0 &&
 	          mm_query(k, (uintptr_t)&layout_data, &d) == 0 &&
 	          mm_query(k, (uintptr_t)phys_to_virt(text_pa), &alias) == 0;
+	const unsigned g = kmm_global_pages() ? MM_PROT_GLOBAL : 0;
 	tap_ok(ok && !(t.prot & MM_PROT_WRITE) && (t.prot & MM_PROT_EXEC) &&
 	               !(r.prot & MM_PROT_WRITE) && (!nx || !(r.prot & MM_PROT_EXEC)) &&
 	               (d.prot & MM_PROT_WRITE) && (!nx || !(d.prot & MM_PROT_EXEC)) &&
-	               !(alias.prot & MM_PROT_WRITE) && t.pa == alias.pa,
-	       "kernel mappings: text %s, rodata %s, data %s, text's direct-map alias %s",
-	       prot_str(t.prot), prot_str(r.prot), prot_str(d.prot), prot_str(alias.prot));
+	               !(alias.prot & MM_PROT_WRITE) && t.pa == alias.pa &&
+	               (t.prot & r.prot & d.prot & alias.prot & MM_PROT_GLOBAL) == g,
+	       "kernel mappings: text %s, rodata %s, data %s, text's direct-map alias %s, %s",
+	       prot_str(t.prot), prot_str(r.prot), prot_str(d.prot), prot_str(alias.prot),
+	       g ? "all global (CR4.PGE)" : "not global (no PGE)");
 }
 
 /* Seed test 1, on the real MMU: same VA, two spaces, two frames. */

@@ -66,13 +66,23 @@ static struct image_parts image_parts(void)
  * writable and executable. Outside the image: read-write. Where the kernel
  * does not run from this mapping (@runs false: the x86_64 direct map),
  * nothing is executable. */
+/* MM_PROT_GLOBAL if the CPU has global pages (then CR4.PGE is on): every
+ * kernel-half mapping is the same in every space, so none need leave the
+ * TLB on a CR3 write. */
+static unsigned kglobal;
+
+bool kmm_global_pages(void)
+{
+	return kglobal != 0;
+}
+
 static unsigned image_prot(const struct image_parts *ip, uint64_t pa, bool runs)
 {
 	if (pa >= ip->start && pa < ip->etext)
-		return MM_PROT_READ | (runs ? MM_PROT_EXEC : 0);
+		return MM_PROT_READ | (runs ? MM_PROT_EXEC : 0) | kglobal;
 	if (pa >= ip->etext && pa < ip->erodata)
-		return MM_PROT_READ;
-	return MM_PROT_READ | MM_PROT_WRITE;
+		return MM_PROT_READ | kglobal;
+	return MM_PROT_READ | MM_PROT_WRITE | kglobal;
 }
 
 /* Map physical [lo, hi) at @va_base + pa in runs of pages of one
@@ -282,6 +292,12 @@ void mem_init(uint32_t magic, uint32_t mbi_pa, struct mem_info *info)
 	                      meta_bytes);
 	if (err)
 		panic("mm_sys_init: %s", mm_strerror(err));
+	uint32_t a, b, c, d;
+	cpuid(1, &a, &b, &c, &d);
+	if (d & X86_CPUID1_EDX_PGE) { /* a 486 has none: then nothing is global */
+		write_cr4(read_cr4() | X86_CR4_PGE);
+		kglobal = MM_PROT_GLOBAL;
+	}
 	info->managed = mm_frames_total(&sys.frames);
 	info->nranges = nspans;
 	info->meta_bytes = meta_bytes;

@@ -63,8 +63,7 @@ static int load_image(struct proc *p, struct mm_space *s, const char *name, cons
 	if (err)
 		return err;
 	tf_init_user(p->tf, img.entry, img.sp, arg_is_sp ? img.sp : arg);
-	p->heap_base = p->brk = img.brk;
-	return 0;
+	return 0; /* mm_exec() started the heap of mm_brk() at img.brk */
 }
 
 void proc_init(void)
@@ -284,8 +283,6 @@ static long sys_fork(struct proc *p)
 	}
 	*c->tf = *p->tf;
 	TF_RET(c->tf) = 0; /* the child sees fork() return 0 */
-	c->heap_base = p->heap_base;
-	c->brk = p->brk;
 	c->parent = p;
 	c->state = P_RUNNABLE;
 	return c->pid;
@@ -319,26 +316,17 @@ static long sys_wait(struct proc *p, uintptr_t status_va)
 
 static long sys_sbrk(struct proc *p, intptr_t incr)
 {
-	uintptr_t old = p->brk, new_brk = old + (uintptr_t)incr;
-	if ((incr > 0 && new_brk < old) || (incr < 0 && new_brk > old) || new_brk < p->heap_base ||
-	    new_brk - p->heap_base > HEAP_MAX)
+	/* The heap is mm-core's (mm_brk()): it starts where mm_exec() put it
+	 * and a fork's clone carries it. */
+	const uintptr_t base = p->space->brk_start, old = p->space->brk;
+	uintptr_t new_brk = old + (uintptr_t)incr;
+	if ((incr > 0 && new_brk < old) || (incr < 0 && new_brk > old) || new_brk < base ||
+	    new_brk - base > HEAP_MAX)
 		return -MM_EINVAL;
-	const uintptr_t mask = ARCH_PAGE_SIZE - 1;
-	uintptr_t old_end = (old + mask) & ~mask, new_end = (new_brk + mask) & ~mask;
-	int err = 0;
-	if (new_end > old_end) { /* a demand-zero heap region (merges with the last) */
-		struct mm_region r = { .start = old_end,
-			               .end = new_end,
-			               .prot = MM_PROT_READ | MM_PROT_WRITE,
-			               .kind = MM_REGION_HEAP,
-			               .backing = MM_BACKING_ANON };
-		err = mm_region_add(p->space, &r);
-	} else if (new_end < old_end) {
-		err = mm_munmap(p->space, new_end, (old_end - new_end) / ARCH_PAGE_SIZE);
-	}
+	mm_vaddr_t now;
+	int err = mm_brk(p->space, new_brk, &now);
 	if (err)
 		return err;
-	p->brk = new_brk;
 	return (long)old;
 }
 

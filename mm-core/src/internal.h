@@ -23,6 +23,8 @@ struct mmi_tlb_batch {
 	const struct mm_sys *sys;
 	bool needed; /* the space is active, or the kernel half changed */
 	bool full;   /* too many pages: flush everything instead */
+	bool each;   /* invalidate every page at once, never by a flush: the
+	              * kernel half's global entries survive flush_all */
 	unsigned n;
 	mm_vaddr_t va[MM_TLB_BATCH_PAGES];
 };

@@ -84,6 +84,10 @@ void mmi_put_if_managed(struct mm_sys *sys, mm_paddr_t pa)
 
 void mmi_tlb_add(struct mmi_tlb_batch *b, mm_vaddr_t va)
 {
+	if (b->needed && b->each) {
+		b->sys->ops->invalidate_page(b->sys->mach, va);
+		return;
+	}
 	if (!b->needed || b->full)
 		return;
 	if (b->n == MM_TLB_BATCH_PAGES) {
@@ -408,7 +412,8 @@ int mm_kernel_map(struct mm_sys *sys, mm_vaddr_t va, mm_paddr_t pa, uint64_t npa
 	int err = check_kernel_range(va, npages, &end);
 	if (err)
 		return err;
-	if (!arch_prot_is_valid(prot) || (prot & MM_PROT_USER) || !arch_pa_is_valid(pa))
+	if (!arch_prot_is_valid(prot & ~(unsigned)MM_PROT_GLOBAL) || (prot & MM_PROT_USER) ||
+	    !arch_pa_is_valid(pa))
 		return -MM_EINVAL;
 	mm_paddr_t last_pa = pa + ((npages - 1) << ARCH_PAGE_SHIFT);
 	if (last_pa < pa || !arch_pa_is_valid(last_pa))
@@ -429,7 +434,7 @@ int mm_kernel_unmap(struct mm_sys *sys, mm_vaddr_t va, uint64_t npages)
 		return err;
 	if (mmi_count_mapped(sys, sys->kernel.root, va, end) != npages)
 		return -MM_ENOENT;
-	struct mmi_tlb_batch b = { .sys = sys, .needed = sys->active != NULL };
+	struct mmi_tlb_batch b = { .sys = sys, .needed = sys->active != NULL, .each = true };
 #ifdef MM_PLANT_KERNEL_UNMAP_NO_INVLPG /* test-only planted bug */
 	b.needed = false;
 #endif

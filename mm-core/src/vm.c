@@ -651,8 +651,8 @@ int mm_mmap(struct mm_space *s, mm_vaddr_t addr, uint64_t npages, unsigned prot,
 	struct mmi_tlb_batch b = { .sys = s->sys, .needed = mm_space_is_active(s) };
 	if (shared)
 		install_shared(s, at, end, chain, rprot, &b);
-	else
-		unmap_present(s, at, end, &b);
+	else if (flags & MM_MAP_FIXED)
+		unmap_present(s, at, end, &b); /* only a replacement finds pages there */
 	insert_at(s, index_after(s, at), &c);
 	merge_all(s);
 	mmi_tlb_finish(&b);

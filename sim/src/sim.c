@@ -34,7 +34,8 @@ struct tlb_entry {
 	uint64_t vpn; /* virtual page number (va >> 12) */
 	uint64_t pa;  /* physical address of the page */
 	bool valid, writable, user, executable, dirty;
-	uint8_t ok; /* access kinds (SIM_WRITE|USER|FETCH, 0-7) served without a walk */
+	bool global; /* G with CR4.PGE: survives CR3 writes and flush_all */
+	uint8_t ok;  /* access kinds (SIM_WRITE|USER|FETCH, 0-7) served without a walk */
 };
 
 struct sim {
@@ -176,6 +177,7 @@ static void tlb_fill(struct sim *sim, uint64_t vpn, const struct mmu_x86_result 
 		.user = r->user,
 		.executable = r->executable,
 		.dirty = r->dirty,
+		.global = r->global,
 	};
 	e->ok = entry_ok(sim, e);
 }
@@ -185,6 +187,16 @@ void sim_tlb_flush(struct sim *sim)
 	last_clear(sim);
 	if (sim->tlb)
 		memset(sim->tlb, 0, sizeof(*sim->tlb) * sim->cfg.tlb_entries);
+}
+
+/* What a CR3 write does (SDM Vol. 3A §4.10.4.1): drop every entry but the
+ * global ones (G leaves while CR4.PGE is 1). */
+static void tlb_flush_nonglobal(struct sim *sim)
+{
+	last_clear(sim);
+	for (unsigned i = 0; sim->tlb && i < sim->cfg.tlb_entries; i++)
+		if (!sim->tlb[i].global)
+			sim->tlb[i].valid = false;
 }
 
 static void tlb_invalidate(struct sim *sim, mm_vaddr_t va)
@@ -254,7 +266,7 @@ static void hook_activate(void *ctx, mm_paddr_t root)
 	struct sim *sim = ctx;
 	sim->regs.cr3 = root;
 	sim->st.cr3_writes++;
-	sim_tlb_flush(sim); /* no global pages: a CR3 write flushes everything */
+	tlb_flush_nonglobal(sim); /* global entries stay (§4.10.4.1) */
 }
 
 static mm_paddr_t hook_read_root(void *ctx)
@@ -278,7 +290,7 @@ static void hook_flush_all(void *ctx)
 {
 	struct sim *sim = ctx;
 	sim->st.flushes++;
-	sim_tlb_flush(sim);
+	tlb_flush_nonglobal(sim); /* as the kernel's CR3 reload: globals stay */
 }
 
 static void hook_frame_allocated(void *ctx, mm_paddr_t pa)
@@ -352,6 +364,7 @@ int sim_create(const struct sim_config *cfg, struct sim **out)
 		.mode = ARCH_SIM_MMU_MODE,
 		.cr0_wp = true,
 		.cr4_pse = true,
+		.cr4_pge = true,
 		.efer_nxe = true,
 		.maxphyaddr = ARCH_SIM_MAXPHYADDR,
 	};

@@ -71,6 +71,28 @@ static inline void write_cr3(uintptr_t v)
 	__asm__ volatile("mov %0, %%cr3" : : "r"(v) : "memory");
 }
 
+static inline uintptr_t read_cr4(void)
+{
+	uintptr_t v;
+	__asm__ volatile("mov %%cr4, %0" : "=r"(v));
+	return v;
+}
+
+static inline void write_cr4(uintptr_t v)
+{
+	__asm__ volatile("mov %0, %%cr4" : : "r"(v) : "memory");
+}
+
+#define X86_CR4_PGE (1u << 7) /* global pages enabled (SDM Vol. 3A §2.5) */
+
+/* CPUID leaf @leaf (subleaf 0); the boot code has checked that CPUID exists. */
+static inline void cpuid(uint32_t leaf, uint32_t *a, uint32_t *b, uint32_t *c, uint32_t *d)
+{
+	__asm__ volatile("cpuid" : "=a"(*a), "=b"(*b), "=c"(*c), "=d"(*d) : "a"(leaf), "c"(0));
+}
+
+#define X86_CPUID1_EDX_PGE (1u << 13) /* CPUID.01H:EDX.PGE (SDM Vol. 2A, CPUID) */
+
 static inline void invlpg(uintptr_t va)
 {
 	__asm__ volatile("invlpg (%0)" : : "r"(va) : "memory");

@@ -13,6 +13,7 @@
 #define E_A  (1ull << 5)
 #define E_D  (1ull << 6)
 #define E_PS (1ull << 7)
+#define E_G  (1ull << 8) /* leaf only: global (§4.10.2.4) */
 #define E_XD (1ull << 63)
 
 static uint64_t bits(unsigned hi, unsigned lo) /* mask of bits hi:lo */
@@ -177,6 +178,7 @@ bool mmu_x86_translate(const struct mmu_x86_regs *r, mmu_x86_phys_fn phys, void 
 			res->user = user;
 			res->executable = executable;
 			res->dirty = (e & E_D) != 0;
+			res->global = r->cr4_pge && (e & E_G);
 			if (flags & MMU_WALK_SET_AD) {
 				/* §4.8: A in every entry used; D in the leaf on a write. */
 				for (unsigned i = 0; i < used; i++) {

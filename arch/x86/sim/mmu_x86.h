@@ -46,6 +46,7 @@ struct mmu_x86_regs {
 	uint64_t cr3;        /* only bits of the root address are used */
 	bool cr0_wp;         /* write-protect supervisor writes */
 	bool cr4_pse;        /* 4 MiB pages in 32-bit paging */
+	bool cr4_pge;        /* global pages: G leaves survive CR3 writes (§4.10.2.4) */
 	bool efer_nxe;       /* execute-disable bit enabled */
 	unsigned maxphyaddr; /* physical-address width, 32..52 */
 };
@@ -69,6 +70,7 @@ struct mmu_x86_result {
 	bool user;             /*   user-accessible */
 	bool executable;       /*   not execute-disabled */
 	bool dirty;            /* the leaf's D bit is (now) set */
+	bool global;           /* the leaf's G bit is set and CR4.PGE is 1 */
 	unsigned levels;       /* paging-structure entries read */
 };
 

@@ -61,6 +61,9 @@ struct mem_info {
  */
 void mem_init(uint32_t magic, uint32_t mbi_pa, struct mem_info *info);
 
+/** kmm_global_pages() - are kernel mappings global (CPUID PGE, CR4.PGE on)? */
+bool kmm_global_pages(void);
+
 /** kmm() - the system's mm-core state. */
 struct mm_sys *kmm(void);
 

@@ -26,9 +26,8 @@ struct proc {
 	uint8_t *kstack;         /* KSTACK_SIZE bytes; NULL for idle */
 	struct trapframe *tf;    /* user registers, at the top of kstack */
 	struct proc *parent;
-	int status;               /* exit status, for wait() */
-	uintptr_t heap_base, brk; /* sbrk() heap: [heap_base, brk) */
-	mm_paddr_t probe_pa;      /* last KINFO_PHYS answer (TEST ONLY kernels) */
+	int status;          /* exit status, for wait() */
+	mm_paddr_t probe_pa; /* last KINFO_PHYS answer (TEST ONLY kernels) */
 };
 
 /* System call numbers (int 0x80). */

@@ -230,7 +230,10 @@ uint32_t mm_sys_frame_put(struct mm_sys *sys, mm_paddr_t pa);
  * @va:     page-aligned virtual address in the kernel half.
  * @pa:     page-aligned physical address; no reference is taken.
  * @npages: pages, > 0; the range must stay in the kernel half.
- * @prot:   MM_PROT_READ plus any of WRITE and EXEC; never MM_PROT_USER.
+ * @prot:   MM_PROT_READ plus any of WRITE and EXEC, and MM_PROT_GLOBAL for
+ *          a global page (its TLB entries survive address-space switches;
+ *          the platform must have enabled them, x86: CR4.PGE, SDM Vol. 3A
+ *          §4.10.2.4); never MM_PROT_USER.
  *
  * Allocates page tables below the shared level as needed. No TLB work: the
  * pages were not present, and x86 does not cache not-present entries
@@ -246,8 +249,9 @@ int mm_kernel_map(struct mm_sys *sys, mm_vaddr_t va, mm_paddr_t pa, uint64_t npa
 /**
  * mm_kernel_unmap() - unmap @npages pages at @va in the kernel half, freeing
  * tables below the shared level that this empties.
- * TLB: each page is invalidated (one flush if more than
- * MM_TLB_BATCH_PAGES), in the active space, which shares the kernel half.
+ * TLB: each page is invalidated with invalidate_page (invlpg), never by a
+ * flush, since a global page's entry survives a CR3 reload (SDM Vol. 3A
+ * §4.10.4.1); in the active space, which shares the kernel half.
  *
  * Return: 0; -MM_EINVAL, -MM_EFAULT as for mm_kernel_map(); -MM_ENOENT if
  * any page in the range is not mapped (nothing changes).

@@ -31,6 +31,10 @@ enum {
 	MM_PROT_EXEC = 1u << 2,
 	MM_PROT_USER = 1u << 3, /* accessible from user mode (ring 3) */
 	MM_PROT_ALL = (1u << 4) - 1,
+	/* Kernel-half mappings only (mm_kernel_map()): a global page, whose TLB
+	 * entries survive address-space switches (x86: the G bit, with
+	 * CR4.PGE). Never part of a user protection. */
+	MM_PROT_GLOBAL = 1u << 4,
 };
 
 /*

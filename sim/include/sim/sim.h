@@ -31,6 +31,13 @@ struct sim_config {
 	bool direct_map;      /* map all RAM at ARCH_DIRECT_MAP_BASE (true) */
 };
 
+/*
+ * The simulated CPU has CR4.PGE set: leaves mapped with MM_PROT_GLOBAL are
+ * global, and their TLB entries survive CR3 writes and the flush_all hook
+ * (which reloads CR3, as a kernel does); only invlpg (invalidate_page) or
+ * sim_tlb_flush() drop them (SDM Vol. 3A §4.10.2.4, §4.10.4.1).
+ */
+
 /** sim_config_default() - the defaults shown in struct sim_config. */
 struct sim_config sim_config_default(void);
 
@@ -148,7 +155,7 @@ void *sim_phys(struct sim *sim, mm_paddr_t pa, size_t len);
  */
 void sim_drop_invalidations(struct sim *sim, unsigned n);
 
-/** sim_tlb_flush() - drop every TLB entry (as a CR3 reload does). */
+/** sim_tlb_flush() - drop every TLB entry, global ones too (as toggling CR4.PGE does). */
 void sim_tlb_flush(struct sim *sim);
 
 /**

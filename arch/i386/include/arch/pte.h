@@ -152,6 +152,8 @@ static inline unsigned arch_pte_prot(arch_pte_t e)
 		prot |= MM_PROT_WRITE;
 	if (e & I386_PTE_US)
 		prot |= MM_PROT_USER;
+	if (e & I386_PTE_G)
+		prot |= MM_PROT_GLOBAL;
 	return prot;
 }
 
@@ -161,11 +163,13 @@ static inline unsigned arch_pte_prot(arch_pte_t e)
  */
 static inline arch_pte_t arch_pte_with_prot(arch_pte_t e, unsigned prot)
 {
-	e &= ~(arch_pte_t)(I386_PTE_RW | I386_PTE_US);
+	e &= ~(arch_pte_t)(I386_PTE_RW | I386_PTE_US | I386_PTE_G);
 	if (prot & MM_PROT_WRITE)
 		e |= I386_PTE_RW;
 	if (prot & MM_PROT_USER)
 		e |= I386_PTE_US;
+	if (prot & MM_PROT_GLOBAL)
+		e |= I386_PTE_G;
 	return e;
 }
 

@@ -162,6 +162,8 @@ static inline unsigned arch_pte_prot(arch_pte_t e)
 		prot |= MM_PROT_USER;
 	if (!(e & X86_64_PTE_XD))
 		prot |= MM_PROT_EXEC;
+	if (e & X86_64_PTE_G)
+		prot |= MM_PROT_GLOBAL;
 	return prot;
 }
 
@@ -171,9 +173,11 @@ static inline unsigned arch_pte_prot(arch_pte_t e)
  */
 static inline arch_pte_t arch_pte_with_prot(arch_pte_t e, unsigned prot)
 {
-	e &= ~(X86_64_PTE_RW | X86_64_PTE_US | X86_64_PTE_XD);
+	e &= ~(X86_64_PTE_RW | X86_64_PTE_US | X86_64_PTE_XD | X86_64_PTE_G);
 	if (prot & MM_PROT_WRITE)
 		e |= X86_64_PTE_RW;
+	if (prot & MM_PROT_GLOBAL)
+		e |= X86_64_PTE_G;
 	if (prot & MM_PROT_USER)
 		e |= X86_64_PTE_US;
 	if (!(prot & MM_PROT_EXEC))
