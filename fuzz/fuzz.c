@@ -6,10 +6,13 @@
  * plain replay main (replay.c). Compiled once per ISA, like mm-core.
  *
  * The model is deliberately simple and independent of mm-core: per space
- * and per page of a 64-page window, the region's protection (or none),
- * whether it is shared, and which model frame holds the page. Model frames
- * have a value and a reference count, so copy-on-write is "a write to a
- * frame with more than one reference gets a new frame".
+ * and per page of a 64-page window, the region's protection (or none), its
+ * kind and where regions begin, which model frame holds the page and with
+ * what protection. Model frames have a value and a reference count, so
+ * copy-on-write is "a write to a private frame with more than one reference
+ * gets a new frame". Regions are counted (merging included) so that a full
+ * region table is predicted, not guessed. Eight kernel-half pages, mapped
+ * and unmapped while a user space is active, are modelled too.
  */
 #include "fuzz.h"
 
@@ -30,6 +33,11 @@
 #define LEAF_SPAN  (UINT64_C(1) << arch_level_shift(1))
 #define BASE       UINT64_C(0x10000000)
 #define MAXF       4096
+#define KS         8 /* kernel-half pages: 4 at the end of a leaf table, 4 in the next */
+/* Padding regions (one page each, apart) fill the region table, outside the window. */
+#define PAD_VA(j) (BASE + 4 * LEAF_SPAN + 2 * (mm_vaddr_t)(j)*PAGE)
+/* Past the direct map (which mmsim has, and the harness does not). */
+#define KBASE ((ARCH_DIRECT_MAP_BASE + ARCH_DIRECT_MAP_MAX) & ~(LEAF_SPAN - 1))
 
 /* Window page @p: two groups of 32 pages, in two different leaf tables. */
 static mm_vaddr_t va_of(unsigned p)
@@ -42,12 +50,31 @@ struct mframe {
 	uint32_t refs;
 };
 
+static mm_vaddr_t kva(unsigned k)
+{
+	return KBASE + LEAF_SPAN - 4 * PAGE + k * PAGE;
+}
+
+/* Region kinds, as far as merging and fork care. */
+enum { K_NONE, K_ANON, K_SHARED, K_FILE };
+
 struct mspace {
 	bool live;
 	uint8_t rprot[WIN + 1]; /* MM_PROT_* of the region; 0: none */
-	bool shared[WIN + 1];
+	uint8_t kind[WIN + 1];  /* K_*: anonymous private regions merge; shared never copy */
+	bool rstart[WIN + 1];   /* a region may begin at this page (unless merged) */
+	uint8_t pprot[WIN + 1]; /* a present page's protection (what a write may do) */
 	uint64_t init[WIN + 1]; /* value a first touch gives (0, or file bytes) */
 	int32_t frame[WIN + 1]; /* model frame, -1: not present */
+	unsigned extra;         /* regions outside the window: padding, the exec'd stack */
+	unsigned npad;          /* padding regions added */
+};
+
+/* A kernel-half page: mapped (to a frame the harness allocated) or not. */
+struct kslot {
+	bool mapped;
+	mm_paddr_t pa;
+	uint64_t val;
 };
 
 static struct {
@@ -56,6 +83,7 @@ static struct {
 	struct mm_space *s[NS];
 	struct mspace m[NS];
 	struct mframe f[MAXF];
+	struct kslot k[KS];
 	int active;   /* -1: kernel */
 	FILE *script; /* print the operations as an mmsim script */
 	unsigned ops;
@@ -65,6 +93,8 @@ static struct {
 
 __attribute__((noreturn, format(printf, 1, 2))) static void diverge(const char *fmt, ...)
 {
+	if (F.script)
+		fflush(F.script);
 	va_list ap;
 	va_start(ap, fmt);
 	fprintf(stderr, "fuzz (%s): divergence after operation %u: ", ARCH_NAME, F.ops);
@@ -123,6 +153,56 @@ static void model_drop(struct mspace *m)
 	memset(m, 0, sizeof(*m));
 	for (int p = 0; p <= WIN; p++)
 		m->frame[p] = -1;
+}
+
+/* ---- model regions ----------------------------------------------------------- */
+
+/* Do window pages @p - 1 and @p have contiguous virtual addresses? */
+static bool adjacent(unsigned p)
+{
+	return p % 32 != 0;
+}
+
+/* Does a region begin at window page @p? */
+static bool region_begins(const struct mspace *m, unsigned p)
+{
+	return m->rprot[p] && (!adjacent(p) || !m->rprot[p - 1] || m->rstart[p]);
+}
+
+/* Regions [p, p + n) and what follows begin where they begin. */
+static void mark_bounds(struct mspace *m, unsigned p, unsigned n)
+{
+	m->rstart[p] = true;
+	if (p + n < WIN)
+		m->rstart[p + n] = true;
+}
+
+/* Adjacent anonymous private regions of one protection are one region. */
+static void model_merge(struct mspace *m)
+{
+	for (unsigned p = 1; p < WIN; p++)
+		if (adjacent(p) && m->rprot[p] && m->rprot[p - 1] == m->rprot[p] &&
+		    m->kind[p] == K_ANON && m->kind[p - 1] == K_ANON)
+			m->rstart[p] = false;
+}
+
+static unsigned model_regions(const struct mspace *m)
+{
+	unsigned n = m->extra;
+	for (unsigned p = 0; p < WIN; p++)
+		n += region_begins(m, p);
+	return n;
+}
+
+/* A page of the page-table layer: present, in no region. A space uses
+ * either regions or the page-table layer alone (sim_check() holds every
+ * page of a space with regions to a region), never both at once. */
+static bool has_loose_pages(const struct mspace *m)
+{
+	for (unsigned p = 0; p < WIN; p++)
+		if (m->frame[p] >= 0 && !m->rprot[p])
+			return true;
+	return false;
 }
 
 /* ---- the generated ELF: text at window page 40 (r-x), data 42-43 (rw-) ------ */
@@ -186,8 +266,6 @@ static void activate(int i)
 	mm_space_activate(i < 0 ? mm_sys_kernel_space(F.sys) : F.s[i]);
 }
 
-/* Invariants and frame counts always; the page-by-page MMU comparison for
- * the spaces in @mask (every space when @mask is ~0). */
 /* The judge: not instrumented for coverage (its loops would only slow the
  * fuzzer down without guiding it). */
 #if defined(__clang__) && __clang_major__ >= 13
@@ -196,6 +274,95 @@ static void activate(int i)
 #define NO_COVERAGE
 #endif
 
+/* Space @i's region table against the model: the window's regions one by
+ * one, and how many lie outside it. */
+NO_COVERAGE static void check_regions(int i)
+{
+	const struct mm_space *sp = F.s[i];
+	const struct mspace *m = &F.m[i];
+	unsigned outside = 0, p = 0;
+	for (unsigned j = 0; j < sp->nregions; j++) {
+		const struct mm_region *g = &sp->regions[j];
+		if ((g->prot & MM_PROT_WRITE) && (g->prot & MM_PROT_EXEC))
+			diverge("space %d: a region is writable and executable, never asked for",
+			        i);
+		if (g->start < BASE || g->start >= BASE + 2 * LEAF_SPAN) {
+			outside++;
+			continue;
+		}
+		while (p < WIN && !region_begins(m, p))
+			p++;
+		if (p == WIN)
+			diverge("space %d: region [%#" PRIx64 ", %#" PRIx64 ") is not in the model",
+			        i, (uint64_t)g->start, (uint64_t)g->end);
+		unsigned q = p + 1;
+		while (q < WIN && m->rprot[q] && !region_begins(m, q))
+			q++;
+		if (g->start != va_of(p) || g->end != va_of(q - 1) + PAGE ||
+		    (g->prot & ~(unsigned)MM_PROT_USER) !=
+		            (m->rprot[p] & ~(unsigned)MM_PROT_USER) ||
+		    (g->backing == MM_BACKING_SHARED) != (m->kind[p] == K_SHARED))
+			diverge("space %d: region [%#" PRIx64 ", %#" PRIx64
+			        ") prot %#x%s, the model "
+			        "has pages %u-%u prot %#x%s",
+			        i, (uint64_t)g->start, (uint64_t)g->end, g->prot,
+			        g->backing == MM_BACKING_SHARED ? " shared" : "", p, q - 1,
+			        m->rprot[p], m->kind[p] == K_SHARED ? " shared" : "");
+		p = q;
+	}
+	while (p < WIN && !region_begins(m, p))
+		p++;
+	if (p < WIN)
+		diverge("space %d: the model has a region at page %u, mm-core does not", i, p);
+	if (outside != m->extra)
+		diverge("space %d: %u regions outside the window, the model expects %u", i, outside,
+		        m->extra);
+}
+
+/* The kernel-half pages: through the TLB in the active space (supervisor
+ * reads, which must fault where nothing is mapped, and user reads, which
+ * must always fault), and by a TLB-free walk in every space in @mask. */
+NO_COVERAGE static void check_kernel(unsigned mask)
+{
+	for (unsigned k = 0; k < KS; k++) {
+		const struct kslot *ks = &F.k[k];
+		uint64_t v = 0;
+		struct sim_fault f;
+		/* User mode first: a TLB hit that denies an access drops the
+		 * entry, and the supervisor read after it caches it again. */
+		if (ks->mapped && !sim_read(F.sim, kva(k), &v, sizeof(v), SIM_USER, &f))
+			diverge("kernel page %u: user code can read it", k);
+		int rc = sim_read(F.sim, kva(k), &v, sizeof(v), 0, &f);
+		if (ks->mapped && rc)
+			diverge("kernel page %u: the MMU faults (error code %#x), it is mapped", k,
+			        f.error_code);
+		if (!ks->mapped && !rc)
+			diverge("kernel page %u (va %#" PRIx64 "): readable, it was unmapped", k,
+			        (uint64_t)kva(k));
+		if (ks->mapped && v != ks->val)
+			diverge("kernel page %u: the MMU reads %#" PRIx64 ", the model %#" PRIx64,
+			        k, v, ks->val);
+		for (int i = 0; i < NS; i++) {
+			if (!F.m[i].live || !(mask >> i & 1))
+				continue;
+			mm_paddr_t pa;
+			rc = sim_peek(F.sim, F.s[i]->root, kva(k), 0, &pa, NULL);
+			if (ks->mapped != !rc || (!rc && pa != ks->pa))
+				diverge("kernel page %u: space %d %s", k, i,
+				        rc           ? "does not map it"
+				        : ks->mapped ? "maps another frame"
+				                     : "maps it");
+		}
+	}
+}
+
+/*
+ * Invariants and frame counts always; the page-by-page comparison for the
+ * spaces in @mask (every space when @mask is ~0). The active space is read
+ * through the TLB (whose hits re-walk, so a stale entry shows), the others
+ * by a TLB-free walk of the MMU model: the check never writes CR3, so what
+ * the TLB caches survives from one operation to the next, as on hardware.
+ */
 NO_COVERAGE static void check_spaces(unsigned mask, bool invariants)
 {
 	char msg[256];
@@ -207,19 +374,11 @@ NO_COVERAGE static void check_spaces(unsigned mask, bool invariants)
 	if (mm_frames_in_use(&F.sys->frames, MM_FRAME_USER) != mf_live())
 		diverge("user frames in use %u, the model predicts %u",
 		        mm_frames_in_use(&F.sys->frames, MM_FRAME_USER), mf_live());
-	int was = F.active;
 	for (int i = 0; i < NS; i++) {
 		struct mspace *m = &F.m[i];
 		if (!m->live || !(mask >> i & 1))
 			continue;
-		for (unsigned r = 0; r < F.s[i]->nregions; r++) {
-			unsigned pr = F.s[i]->regions[r].prot;
-			if ((pr & MM_PROT_WRITE) && (pr & MM_PROT_EXEC))
-				diverge("space %d: a region is writable and executable, never "
-				        "asked for",
-				        i);
-		}
-		bool switched = false;
+		check_regions(i);
 		for (unsigned p = 0; p < WIN; p++) {
 			struct mm_mapping q;
 			int present = mm_query(F.s[i], va_of(p), &q) == 0;
@@ -227,36 +386,49 @@ NO_COVERAGE static void check_spaces(unsigned mask, bool invariants)
 				diverge("space %d page %u: mm-core says %s, the model %s", i, p,
 				        present ? "present" : "absent",
 				        m->frame[p] >= 0 ? "present" : "absent");
-			if (!present)
-				continue;
-			if ((q.prot & MM_PROT_WRITE) && !(m->rprot[p] & MM_PROT_WRITE))
+			if (present && (q.prot & MM_PROT_WRITE) && !(m->pprot[p] & MM_PROT_WRITE))
 				diverge("space %d page %u: writable in the tables, not in the "
 				        "model",
 				        i, p);
-			if (!switched) {
-				activate(i);
-				switched = true;
-			}
 			uint64_t v = 0;
-			struct sim_fault f;
-			if (sim_read(F.sim, va_of(p), &v, sizeof(v), SIM_USER, &f))
+			uint32_t code = 0;
+			int rc;
+			if (i == F.active) {
+				struct sim_fault f = { 0 };
+				rc = sim_read(F.sim, va_of(p), &v, sizeof(v), SIM_USER, &f);
+				code = f.error_code;
+			} else {
+				mm_paddr_t pa;
+				rc = sim_peek(F.sim, F.s[i]->root, va_of(p), SIM_USER, &pa, &code);
+				if (!rc)
+					memcpy(&v, sim_phys(F.sim, pa, sizeof(v)), sizeof(v));
+			}
+			if (!present) {
+				if (!rc)
+					diverge("space %d page %u: the MMU reads an absent page", i,
+					        p);
+				continue;
+			}
+			if (rc)
 				diverge("space %d page %u: the MMU faults (error code %#x) on a "
 				        "present page",
-				        i, p, f.error_code);
+				        i, p, code);
 			if (v != F.f[m->frame[p]].val)
 				diverge("space %d page %u: the MMU reads %#" PRIx64
 				        ", the model %#" PRIx64,
 				        i, p, v, F.f[m->frame[p]].val);
 		}
 	}
-	if (F.active != was)
-		activate(was);
+	check_kernel(mask);
 }
 
 static void check_all(void)
 {
 	check_spaces(~0u, true);
 }
+
+/* Operations: NOPS of them, and "fail the Nth allocation of the next". */
+#define NOPS 18
 
 /* ---- operations ------------------------------------------------------------------ */
 
@@ -310,22 +482,41 @@ static bool judge(const char *op, int s, int rc, int want, bool inject)
 		return rc == 0;
 	if (inject && injected(rc))
 		return false;
-	/* A full region table: the model does not count regions (merging). */
-	if (rc == -MM_ENOMEM && F.s[s]->nregions + 2 >= MM_REGIONS_MAX)
-		return false;
-	diverge("%s returned %d (%s), the model expects %d", op, rc, mm_strerror(rc), want);
+	diverge("%s in space %d returned %d (%s), the model expects %d", op, s, rc, mm_strerror(rc),
+	        want);
+}
+
+/* Keep ranges inside one group: contiguous virtual addresses. */
+static bool in_group(unsigned p, unsigned n)
+{
+	return p + n <= WIN && (p / 32) == ((p + n - 1) / 32);
+}
+
+/* Would the region table of @t hold more than MM_REGIONS_MAX regions? */
+static bool too_many(const struct mspace *t)
+{
+	return model_regions(t) > MM_REGIONS_MAX;
 }
 
 static void op_mmap(int s, unsigned p, unsigned n, unsigned pi, bool shared, bool inject)
 {
 	struct mspace *m = &F.m[s];
-	if (p + n > WIN || (p / 32) != ((p + n - 1) / 32))
-		return; /* keep ranges inside one group: contiguous virtual addresses */
+	if (!in_group(p, n) || has_loose_pages(m))
+		return;
 	unsigned prot = prots[pi];
+	struct mspace t = *m;
 	int want = 0;
-	for (unsigned q = p; q < p + n; q++)
+	for (unsigned q = p; q < p + n; q++) {
 		if (m->rprot[q])
 			want = -MM_EEXIST;
+		t.rprot[q] = (uint8_t)prot;
+		t.kind[q] = shared ? K_SHARED : K_ANON;
+		t.rstart[q] = false;
+	}
+	mark_bounds(&t, p, n);
+	model_merge(&t);
+	if (!want && too_many(&t))
+		want = -MM_ENOMEM; /* counted on the result: a merge may make room */
 	say_want(want);
 	say("mmap s%d %#" PRIx64 " %u %s%s\n", s, va_of(p), n, prot_names[pi],
 	    shared ? " shared" : "");
@@ -334,48 +525,147 @@ static void op_mmap(int s, unsigned p, unsigned n, unsigned pi, bool shared, boo
 	                 MM_MAP_FIXED_NOREPLACE | (shared ? MM_MAP_SHARED : 0), &got);
 	if (!judge("mmap", s, rc, want, inject))
 		return;
+	*m = t;
 	for (unsigned q = p; q < p + n; q++) {
-		m->rprot[q] = (uint8_t)prot;
-		m->shared[q] = shared;
 		m->init[q] = 0;
-		if (shared)
+		if (shared) {
 			m->frame[q] = mf_new(0);
+			m->pprot[q] = (uint8_t)prot;
+		}
 	}
 }
 
 static void op_munmap(int s, unsigned p, unsigned n, bool inject)
 {
 	struct mspace *m = &F.m[s];
-	if (p + n > WIN || (p / 32) != ((p + n - 1) / 32))
+	if (!in_group(p, n))
 		return;
+	struct mspace t = *m;
+	for (unsigned q = p; q < p + n; q++)
+		t.rprot[q] = 0, t.kind[q] = K_NONE, t.rstart[q] = false;
+	mark_bounds(&t, p, n);
+	int want = too_many(&t) ? -MM_ENOMEM : 0;
+	say_want(want);
 	say("munmap s%d %#" PRIx64 " %u\n", s, va_of(p), n);
 	int rc = mm_munmap(F.s[s], va_of(p), n);
-	if (!judge("munmap", s, rc, 0, inject))
+	if (!judge("munmap", s, rc, want, inject))
 		return;
 	for (unsigned q = p; q < p + n; q++) {
-		mf_put(m->frame[q]);
-		m->frame[q] = -1;
-		m->rprot[q] = 0;
-		m->shared[q] = false;
+		mf_put(t.frame[q]);
+		t.frame[q] = -1;
 	}
+	*m = t;
 }
 
 static void op_mprotect(int s, unsigned p, unsigned n, unsigned pi, bool inject)
 {
 	struct mspace *m = &F.m[s];
-	if (p + n > WIN || (p / 32) != ((p + n - 1) / 32))
+	if (!in_group(p, n))
 		return;
+	struct mspace t = *m;
 	int want = 0;
-	for (unsigned q = p; q < p + n; q++)
+	for (unsigned q = p; q < p + n; q++) {
 		if (!m->rprot[q])
 			want = -MM_ENOENT;
+		t.rprot[q] = (uint8_t)prots[pi];
+		if (t.frame[q] >= 0)
+			t.pprot[q] = (uint8_t)prots[pi];
+	}
+	mark_bounds(&t, p, n);
+	model_merge(&t);
+	if (!want && too_many(&t))
+		want = -MM_ENOMEM;
 	say_want(want);
 	say("mprotect s%d %#" PRIx64 " %u %s\n", s, va_of(p), n, prot_names[pi]);
 	int rc = mm_mprotect(F.s[s], va_of(p), n, prots[pi] & ~(unsigned)MM_PROT_USER);
 	if (!judge("mprotect", s, rc, want, inject))
 		return;
+	*m = t;
+}
+
+/* The page-table layer: mm_map, mm_unmap, mm_protect. They work without
+ * regions; the harness maps only in a space without regions, and protects
+ * a region's page no wider than its region, so that a page never has
+ * rights its region lacks. */
+static void op_map(int s, unsigned p, unsigned n, unsigned pi, bool inject)
+{
+	struct mspace *m = &F.m[s];
+	if (!in_group(p, n) || model_regions(m))
+		return;
+	int want = 0;
 	for (unsigned q = p; q < p + n; q++)
-		m->rprot[q] = (uint8_t)prots[pi];
+		if (m->frame[q] >= 0)
+			want = -MM_EEXIST;
+	say_want(want);
+	say("map s%d %#" PRIx64 " %u %s\n", s, va_of(p), n, prot_names[pi]);
+	int rc = mm_map(F.s[s], va_of(p), n, prots[pi] | MM_PROT_USER);
+	if (!judge("map", s, rc, want, inject))
+		return;
+	for (unsigned q = p; q < p + n; q++) {
+		m->frame[q] = mf_new(0);
+		m->pprot[q] = (uint8_t)prots[pi];
+	}
+}
+
+static void op_unmap(int s, unsigned p, unsigned n, bool inject)
+{
+	struct mspace *m = &F.m[s];
+	if (!in_group(p, n))
+		return;
+	int want = 0;
+	for (unsigned q = p; q < p + n; q++)
+		if (m->frame[q] < 0)
+			want = -MM_ENOENT;
+	say_want(want);
+	say("unmap s%d %#" PRIx64 " %u\n", s, va_of(p), n);
+	int rc = mm_unmap(F.s[s], va_of(p), n);
+	if (!judge("unmap", s, rc, want, inject))
+		return;
+	for (unsigned q = p; q < p + n; q++) {
+		mf_put(m->frame[q]);
+		m->frame[q] = -1;
+	}
+}
+
+static void op_protect(int s, unsigned p, unsigned n, unsigned pi, bool inject)
+{
+	struct mspace *m = &F.m[s];
+	if (!in_group(p, n))
+		return;
+	unsigned prot = prots[pi];
+	int want = 0;
+	for (unsigned q = p; q < p + n; q++) {
+		if (m->rprot[q] && (prot & ~(unsigned)m->rprot[q]))
+			return;
+		if (m->frame[q] < 0)
+			want = -MM_ENOENT;
+	}
+	say_want(want);
+	say("protect s%d %#" PRIx64 " %u %s\n", s, va_of(p), n, prot_names[pi]);
+	int rc = mm_protect(F.s[s], va_of(p), n, prot | MM_PROT_USER);
+	if (!judge("protect", s, rc, want, inject))
+		return;
+	for (unsigned q = p; q < p + n; q++)
+		m->pprot[q] = (uint8_t)prot;
+}
+
+/* Padding: single-page regions outside the window until space @s has
+ * MM_REGIONS_MAX - @k regions, to work near a full region table. */
+static void op_pad(int s, unsigned k)
+{
+	struct mspace *m = &F.m[s];
+	if (has_loose_pages(m))
+		return;
+	while (model_regions(m) + k < MM_REGIONS_MAX && m->npad < MM_REGIONS_MAX) {
+		mm_vaddr_t va = PAD_VA(m->npad), got;
+		say("mmap s%d %#" PRIx64 " 1 r\n", s, va);
+		int rc = mm_mmap(F.s[s], va, 1, MM_PROT_READ, MM_MAP_FIXED_NOREPLACE, &got);
+		if (rc)
+			diverge("padding mmap returned %d (%s) at %u regions", rc, mm_strerror(rc),
+			        model_regions(m));
+		m->npad++;
+		m->extra++;
+	}
 }
 
 static void op_clone(int src, int dst, bool cow, bool inject)
@@ -402,29 +692,58 @@ static void op_clone(int src, int dst, bool cow, bool inject)
 	for (int p = 0; p <= WIN; p++) {
 		if (a->frame[p] < 0)
 			continue;
-		if (cow || a->shared[p])
+		if (cow || a->kind[p] == K_SHARED)
 			F.f[a->frame[p]].refs++; /* both map the same frame */
 		else
 			b->frame[p] = mf_new(F.f[a->frame[p]].val); /* an eager copy */
 	}
 }
 
-static void op_access(int s, unsigned p, bool write, uint64_t val, bool inject)
+/*
+ * What an access to page @p of @m must come to: a present page is read, or
+ * written if its own protection allows; an absent one is filled if its
+ * region allows the access.
+ */
+static enum mm_fault_verdict model_verdict(const struct mspace *m, unsigned p, bool write)
 {
-	struct mspace *m = &F.m[s];
+	if (m->frame[p] >= 0)
+		return write && !(m->pprot[p] & MM_PROT_WRITE) ? MM_FAULT_ACCESS
+		                                               : MM_FAULT_RESOLVED;
+	if (!m->rprot[p])
+		return MM_FAULT_SEGV;
+	return write && !(m->rprot[p] & MM_PROT_WRITE) ? MM_FAULT_ACCESS : MM_FAULT_RESOLVED;
+}
+
+/* The allowed access @write to page @p done in the model: a first touch
+ * fills it; a write to a private frame that another page maps copies it. */
+static void model_touch(struct mspace *m, unsigned p, bool write)
+{
+	if (m->frame[p] < 0) {
+		m->frame[p] = mf_new(m->init[p]);
+		m->pprot[p] = m->rprot[p];
+	} else if (write && F.f[m->frame[p]].refs > 1 && m->kind[p] != K_SHARED) {
+		F.f[m->frame[p]].refs--; /* copy-on-write */
+		m->frame[p] = mf_new(F.f[m->frame[p]].val);
+	}
+}
+
+static void switch_to(int s)
+{
 	if (F.active != s) {
 		say("switch s%d\n", s);
 		activate(s);
 	}
+}
+
+static void op_access(int s, unsigned p, bool write, uint64_t val, bool inject)
+{
+	struct mspace *m = &F.m[s];
+	switch_to(s);
 	uint64_t v = val;
 	struct sim_fault f = { 0 };
 	int rc = write ? sim_write(F.sim, va_of(p), &v, 8, SIM_USER | SIM_DEMAND, &f)
 	               : sim_read(F.sim, va_of(p), &v, 8, SIM_USER | SIM_DEMAND, &f);
-	enum mm_fault_verdict want = MM_FAULT_RESOLVED;
-	if (!m->rprot[p])
-		want = MM_FAULT_SEGV;
-	else if (write && !(m->rprot[p] & MM_PROT_WRITE))
-		want = MM_FAULT_ACCESS;
+	enum mm_fault_verdict want = model_verdict(m, p, write);
 	enum mm_fault_verdict got = rc == 0 ? MM_FAULT_RESOLVED : f.verdict;
 	if (got == MM_FAULT_OOM && inject)
 		return;
@@ -436,22 +755,145 @@ static void op_access(int s, unsigned p, bool write, uint64_t val, bool inject)
 		    want == MM_FAULT_SEGV ? "segv" : "access");
 		return;
 	}
-	if (m->frame[p] < 0)
-		m->frame[p] = mf_new(m->init[p]);
+	model_touch(m, p, write);
 	if (write) {
-		struct mframe *fr = &F.f[m->frame[p]];
-		if (fr->refs > 1 && !m->shared[p]) { /* copy-on-write */
-			fr->refs--;
-			m->frame[p] = mf_new(val);
-		} else {
-			fr->val = val;
-		}
+		F.f[m->frame[p]].val = val;
 		say("write %#" PRIx64 " %#" PRIx64 "\n", va_of(p), val);
 	} else {
 		if (v != F.f[m->frame[p]].val)
 			diverge("read space %d page %u: %#" PRIx64 ", the model %#" PRIx64, s, p, v,
 			        F.f[m->frame[p]].val);
 		say("read %#" PRIx64 " %#" PRIx64 "\n", va_of(p), v);
+	}
+}
+
+static const char *const verdict_names[] = { "resolved", "segv", "access", "oom" };
+
+/*
+ * A software fault: what a kernel does before it touches user memory (a
+ * user-pointer check, copy_to_user): mm_fault() on space @s, active or not,
+ * with no hardware fault behind it, so any translation the TLB holds for
+ * the page is still there. With @poke, the kernel then writes the page
+ * (supervisor mode, through the TLB), as copy_to_user would.
+ */
+static void op_softfault(int s, unsigned p, bool write, bool poke, uint64_t val, bool inject)
+{
+	struct mspace *m = &F.m[s];
+	enum mm_fault_verdict want = model_verdict(m, p, write);
+	say("softfault s%d %s %#" PRIx64 " %s\n", s, write ? "write" : "read", va_of(p),
+	    verdict_names[want]);
+	enum mm_fault_verdict got =
+	        mm_fault(F.s[s], va_of(p), write ? MM_ACCESS_WRITE : MM_ACCESS_READ, NULL);
+	if (got == MM_FAULT_OOM && inject)
+		return;
+	if (got != want)
+		diverge("mm_fault(%s) space %d page %u: verdict %s, the model expects %s",
+		        write ? "write" : "read", s, p, verdict_names[got], verdict_names[want]);
+	if (want != MM_FAULT_RESOLVED)
+		return;
+	model_touch(m, p, write);
+	if (!write || !poke || F.active != s)
+		return;
+	say("kwrite %#" PRIx64 " %#" PRIx64 "\n", va_of(p), val);
+	struct sim_fault f = { 0 };
+	if (sim_write(F.sim, va_of(p), &val, 8, 0, &f))
+		diverge("space %d page %u: the kernel's write faults (error code %#x) after "
+		        "mm_fault(write) resolved it",
+		        s, p, f.error_code);
+	F.f[m->frame[p]].val = val;
+}
+
+/* mm_populate() of [p, p + n) for reading or writing: page by page in the
+ * model, up to the first page whose region forbids the access. */
+static void op_populate(int s, unsigned p, unsigned n, bool write, bool inject)
+{
+	struct mspace *m = &F.m[s];
+	if (!in_group(p, n))
+		return;
+	unsigned acc = write ? MM_ACCESS_WRITE : MM_ACCESS_READ;
+	const char *how = write ? "write" : "read";
+	unsigned stop = p + n;
+	for (unsigned q = p; q < p + n && stop == p + n; q++)
+		if (model_verdict(m, q, write) != MM_FAULT_RESOLVED)
+			stop = q;
+	int want = stop < p + n ? -MM_EFAULT : 0;
+	if (inject) {
+		/* Pages populated before an ENOMEM stay: one page at a time, so
+		 * that the model knows which. */
+		for (unsigned q = p; q <= stop && q < p + n; q++) {
+			int w = q == stop ? -MM_EFAULT : 0;
+			say_want(w);
+			say("populate s%d %#" PRIx64 " 1 %s\n", s, va_of(q), how);
+			int rc = mm_populate(F.s[s], va_of(q), 1, acc);
+			if (!judge("populate", s, rc, w, true))
+				return;
+			model_touch(m, q, write);
+		}
+		return;
+	}
+	say_want(want);
+	say("populate s%d %#" PRIx64 " %u %s\n", s, va_of(p), n, how);
+	int rc = mm_populate(F.s[s], va_of(p), n, acc);
+	if (rc != want)
+		diverge("populate space %d pages %u-%u: %d (%s), the model expects %d", s, p,
+		        p + n - 1, rc, mm_strerror(rc), want);
+	for (unsigned q = p; q < stop; q++)
+		model_touch(m, q, write);
+}
+
+/* Kernel-half pages, mapped and unmapped while a user space is active. */
+static void op_kmap(unsigned k, uint64_t val, bool inject)
+{
+	struct kslot *ks = &F.k[k];
+	if (ks->mapped) {
+		say("expect-error EEXIST\nkmap %#" PRIx64 " rw\n", (uint64_t)kva(k));
+		int rc = mm_kernel_map(F.sys, kva(k), ks->pa, 1, MM_PROT_READ | MM_PROT_WRITE);
+		judge("kernel map", -1, rc, -MM_EEXIST, inject);
+		return;
+	}
+	say("kmap %#" PRIx64 " rw\n", (uint64_t)kva(k));
+	mm_paddr_t pa;
+	int rc = mm_sys_frame_alloc(F.sys, MM_FRAME_KERNEL, true, &pa);
+	if (!judge("kernel frame", -1, rc, 0, inject))
+		return;
+	rc = mm_kernel_map(F.sys, kva(k), pa, 1, MM_PROT_READ | MM_PROT_WRITE);
+	if (!judge("kernel map", -1, rc, 0, inject)) {
+		mm_sys_frame_put(F.sys, pa);
+		return;
+	}
+	*ks = (struct kslot){ true, pa, val };
+	say("kwrite %#" PRIx64 " %#" PRIx64 "\n", (uint64_t)kva(k), val);
+	struct sim_fault f = { 0 };
+	if (sim_write(F.sim, kva(k), &val, 8, 0, &f))
+		diverge("kernel page %u: the write after mm_kernel_map faults (error code %#x)", k,
+		        f.error_code);
+}
+
+static void op_kunmap(unsigned k, unsigned n)
+{
+	if (k + n > KS)
+		n = KS - k;
+	int want = 0;
+	for (unsigned j = k; j < k + n; j++)
+		if (!F.k[j].mapped)
+			want = -MM_ENOENT;
+	say_want(want);
+	say("kunmap %#" PRIx64 " %u\n", (uint64_t)kva(k), n);
+	int rc = mm_kernel_unmap(F.sys, kva(k), n);
+	if (!judge("kernel unmap", -1, rc, want, false))
+		return;
+	/* At once, in the active space, before anything writes CR3; and before
+	 * the frames go, so that a stale translation reads a frame in use. */
+	for (unsigned j = k; j < k + n; j++) {
+		say("kread %#" PRIx64 " fault\n", (uint64_t)kva(j));
+		uint64_t v;
+		struct sim_fault f;
+		if (!sim_read(F.sim, kva(j), &v, sizeof(v), 0, &f))
+			diverge("kernel page %u: still readable right after mm_kernel_unmap", j);
+	}
+	for (unsigned j = k; j < k + n; j++) {
+		mm_sys_frame_put(F.sys, F.k[j].pa);
+		F.k[j].mapped = false;
 	}
 }
 
@@ -492,8 +934,11 @@ static void op_exec(int s, bool inject)
 	m->init[40] = TEXT_VAL;
 	m->rprot[42] = m->rprot[43] = MM_PROT_READ | MM_PROT_WRITE | MM_PROT_USER;
 	m->init[42] = DATA_VAL;
+	m->kind[40] = m->kind[42] = m->kind[43] = K_FILE;
+	m->rstart[40] = m->rstart[42] = true;
+	m->extra = 1;                     /* the stack */
 	m->frame[STACK_SLOT] = mf_new(0); /* the populated top of the stack */
-	m->rprot[STACK_SLOT] = MM_PROT_READ | MM_PROT_WRITE;
+	m->rprot[STACK_SLOT] = m->pprot[STACK_SLOT] = MM_PROT_READ | MM_PROT_WRITE;
 }
 
 void fuzz_set_script(FILE *f)
@@ -520,6 +965,7 @@ static void setup(void)
 		make_elf();
 	}
 	memset(F.f, 0, sizeof(F.f));
+	memset(F.k, 0, sizeof(F.k));
 	mf_count = 0;
 	for (int i = 0; i < NS; i++) {
 		F.s[i] = calloc(1, sizeof(struct mm_space));
@@ -535,6 +981,12 @@ static void setup(void)
 static void teardown(void)
 {
 	activate(-1);
+	for (unsigned k = 0; k < KS; k++)
+		if (F.k[k].mapped) {
+			if (mm_kernel_unmap(F.sys, kva(k), 1))
+				diverge("teardown: kernel unmap refused");
+			mm_sys_frame_put(F.sys, F.k[k].pa);
+		}
 	for (int i = 0; i < NS; i++) {
 		if (F.m[i].live && mm_space_destroy(F.s[i]))
 			diverge("teardown: destroy refused");
@@ -552,20 +1004,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct in in = { data, size };
 	say("arch %s\n", ARCH_NAME);
 	while (in.n && F.ops < 128) {
-		unsigned op = next(&in) % 12, a = next(&in), b = next(&in), c = next(&in);
-		int s = (int)(a % NS), t = (int)((a >> 2) % NS);
-		unsigned p = b % WIN, n = 1 + c % 8;
+		unsigned op = next(&in) % (NOPS + 1), a = next(&in), b = next(&in), c = next(&in);
 		bool inject = false;
 		F.ops++;
-		if (op == 11) { /* the next operation's allocation number k fails */
+		if (op == NOPS) { /* the next operation's allocation number k fails */
 			unsigned k = a % 16;
 			say("fail-next %u\n", k);
 			mm_frames_fail_after(&F.sys->frames, k);
 			inject = true;
-			op = next(&in) % 11, a = next(&in), b = next(&in), c = next(&in);
-			s = (int)(a % NS), t = (int)((a >> 2) % NS), p = b % WIN, n = 1 + c % 8;
+			op = next(&in) % NOPS, a = next(&in), b = next(&in), c = next(&in);
 		}
-		if (op != 0 && op != 9 && !F.m[s].live)
+		int s = (int)(a % NS), t = (int)((a >> 2) % NS);
+		unsigned p = b % WIN, n = 1 + c % 8, pi = c >> 6;
+		uint64_t val = (uint64_t)c << 8 | b | (uint64_t)a << 16;
+		if (op != 0 && op != 9 && op != 15 && op != 16 && !F.m[s].live)
 			op = 0;
 		switch (op) {
 		case 0: /* create */
@@ -586,25 +1038,30 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				diverge("destroy refused");
 			model_drop(&F.m[s]);
 			break;
-		case 2: /* switch */
-			say("switch s%d\n", s);
-			activate(s);
+		case 2: /* switch (a CR3 write: the TLB is flushed) */
+			if ((c & 0xc0) == 0xc0) {
+				say("switch kernel\n");
+				activate(-1);
+			} else {
+				say("switch s%d\n", s);
+				activate(s);
+			}
 			break;
-		case 3: op_mmap(s, p, n, c >> 6, (c >> 5) & 1, inject); break;
+		case 3: op_mmap(s, p, n, pi, (c >> 5) & 1, inject); break;
 		case 4: op_munmap(s, p, n, inject); break;
-		case 5: op_mprotect(s, p, n, c >> 6, inject); break;
+		case 5: op_mprotect(s, p, n, pi, inject); break;
 		case 6: op_clone(s, t, !(c & 1), inject); break;
-		case 7:
-			op_access(s, p, true, (uint64_t)c << 8 | b | (uint64_t)a << 16, inject);
-			break;
+		case 7: op_access(s, p, true, val, inject); break;
 		case 8: op_access(s, p, false, 0, inject); break;
 		case 9: op_exec(s, inject); break;
-		case 10: { /* populate: fault pages in for writing, as MAP_POPULATE does */
-			unsigned q;
-			for (q = p; q < p + n && q < WIN; q++)
-				op_access(s, q, false, 0, inject);
-			break;
-		}
+		case 10: op_populate(s, p, n, (c >> 5) & 1, inject); break;
+		case 11: op_map(s, p, n, pi, inject); break;
+		case 12: op_unmap(s, p, n, inject); break;
+		case 13: op_protect(s, p, n, pi, inject); break;
+		case 14: op_softfault(s, p, (c >> 5) & 1, (c >> 6) & 1, val, inject); break;
+		case 15: op_kmap(b % KS, val | UINT64_C(0x4b) << 40, inject); break;
+		case 16: op_kunmap(b % KS, 1 + c % 4); break;
+		case 17: op_pad(s, c % 8); break;
 		}
 		mm_frames_fail_after(&F.sys->frames, -1);
 		if (inject)

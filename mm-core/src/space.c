@@ -434,8 +434,10 @@ int mm_kernel_unmap(struct mm_sys *sys, mm_vaddr_t va, uint64_t npages)
 		return err;
 	if (mmi_count_mapped(sys, sys->kernel.root, va, end) != npages)
 		return -MM_ENOENT;
-	/* Page by page: a global entry survives a CR3 reload, not invlpg. */
 	struct mmi_tlb_batch b = { .sys = sys, .needed = sys->active != NULL, .each = true };
+#ifdef MM_PLANT_KERNEL_UNMAP_NO_INVLPG /* test-only planted bug */
+	b.needed = false;
+#endif
 	mmi_unmap_range(sys, sys->kernel.root, va, end, false, &sys->kernel_tables, &b);
 	mmi_tlb_finish(&b);
 	return 0;
@@ -765,9 +767,13 @@ int mm_space_clone(struct mm_space *parent, struct mm_space *child, enum mm_clon
 	for (unsigned i = 0; i < parent->nregions; i++)
 		child->regions[i] = parent->regions[i];
 	if (mode == MM_CLONE_COW) {
+#ifndef MM_PLANT_COW_NO_PROTECT /* test-only planted bug */
 		cow_protect(sys, parent->root, child->root, ROOT_LEVEL, 0, ARCH_KERNEL_FIRST_SLOT);
+#endif
+#ifndef MM_PLANT_COW_NO_FLUSH /* test-only planted bug */
 		if (mm_space_is_active(parent))
 			sys->ops->flush_all(sys->mach); /* write permissions were revoked */
+#endif
 	}
 	return 0;
 }

@@ -274,6 +274,14 @@ static enum mm_fault_verdict break_cow(struct mm_space *s, arch_pte_t *e, mm_vad
 	MM_ASSERT(f && f->kind != MM_FRAME_FREE);
 	unsigned prot = mmi_pte_logical_prot(*e);
 	MM_ASSERT(prot & MM_PROT_WRITE);
+#ifdef MM_PLANT_COW_REUSE_SHARED /* test-only planted bug: take over a frame others map */
+	if (f->ref_or_next > 1) {
+		*e = arch_pte_with_cow(arch_pte_with_prot(*e, prot), false);
+		*how = MM_FAULT_COW_REUSE;
+		invalidate(s, va);
+		return MM_FAULT_RESOLVED;
+	}
+#endif
 	if (f->ref_or_next == 1) {
 		*e = mmi_pte_with_logical_prot(*e, prot, f);
 		*how = MM_FAULT_COW_REUSE;
@@ -288,6 +296,9 @@ static enum mm_fault_verdict break_cow(struct mm_space *s, arch_pte_t *e, mm_vad
 		mm_sys_frame_put(sys, old);
 #endif
 		*how = MM_FAULT_COW_COPY;
+#ifdef MM_PLANT_COW_BREAK_NO_INVLPG /* test-only planted bug: the old translation stays */
+		return MM_FAULT_RESOLVED;
+#endif
 	}
 	invalidate(s, va);
 	return MM_FAULT_RESOLVED;

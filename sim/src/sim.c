@@ -530,6 +530,21 @@ static int access_once(struct sim *sim, mm_vaddr_t va, unsigned flags, mm_paddr_
 	return 0;
 }
 
+int sim_peek(struct sim *sim, mm_paddr_t root, mm_vaddr_t va, unsigned flags, mm_paddr_t *pa,
+             uint32_t *error_code)
+{
+	struct mmu_x86_regs regs = sim->regs;
+	regs.cr3 = root;
+	struct mmu_x86_result r;
+	if (!mmu_x86_translate(&regs, mmu_phys, sim, va, mmu_acc(flags), 0, &r)) {
+		if (error_code)
+			*error_code = r.error_code;
+		return -MM_EFAULT;
+	}
+	*pa = r.pa;
+	return 0;
+}
+
 static int copy(struct sim *sim, mm_vaddr_t va, void *buf, size_t len, unsigned flags,
                 struct sim_fault *fault, bool to_memory)
 {

@@ -120,6 +120,17 @@ int sim_access(struct sim *sim, mm_vaddr_t va, unsigned flags, mm_paddr_t *pa,
                struct sim_fault *fault);
 
 /**
+ * sim_peek() - translate @va for an access of kind @flags (SIM_WRITE,
+ * SIM_USER, SIM_FETCH) in the space whose root table is at @root, with the
+ * MMU model alone: no TLB, no A/D bits, no fault handling, CR3 untouched.
+ * For judges that look into a space that is not active.
+ * Return: 0 and *@pa; -MM_EFAULT (with the #PF error code in *@error_code
+ * if not NULL) if the MMU would fault.
+ */
+int sim_peek(struct sim *sim, mm_paddr_t root, mm_vaddr_t va, unsigned flags, mm_paddr_t *pa,
+             uint32_t *error_code);
+
+/**
  * sim_read() / sim_write() - copy @len bytes between @buf and virtual
  * memory at @va, as a program would (each page through sim_access()).
  * Return: 0; -MM_EFAULT with *@fault on the first page that faults (bytes
