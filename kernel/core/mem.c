@@ -31,7 +31,7 @@ struct mb_mmap_entry {
 #define MB_INFO_CMDLINE (1u << 2)
 #define MB_INFO_MMAP    (1u << 6)
 
-extern char _kernel_phys_start[], _kernel_phys_end[], _etext[];
+extern char _kernel_phys_start[], _kernel_phys_end[], _etext[], _erodata[];
 
 static struct mm_sys sys;
 
@@ -43,6 +43,56 @@ struct mm_sys *kmm(void)
 void *phys_to_virt(mm_paddr_t pa)
 {
 	return (void *)(uintptr_t)(pa + ARCH_DIRECT_MAP_BASE);
+}
+
+/* The kernel image's parts, as physical addresses (page-aligned). */
+struct image_parts {
+	uint64_t start, etext, erodata, end;
+};
+
+static struct image_parts image_parts(void)
+{
+	const uint64_t mask = ARCH_PAGE_SIZE - 1;
+	return (struct image_parts){
+		.start = (uintptr_t)_kernel_phys_start,
+		.etext = ((uintptr_t)_etext - ARCH_KERNEL_IMAGE_BASE + mask) & ~mask,
+		.erodata = (uintptr_t)_erodata - ARCH_KERNEL_IMAGE_BASE,
+		.end = (uintptr_t)_kernel_phys_end,
+	};
+}
+
+/* The protection of physical page @pa in a mapping of the image: text
+ * read-only and executable, rodata read-only, the rest read-write; never
+ * writable and executable. Outside the image: read-write. Where the kernel
+ * does not run from this mapping (@runs false: the x86_64 direct map),
+ * nothing is executable. */
+static unsigned image_prot(const struct image_parts *ip, uint64_t pa, bool runs)
+{
+	if (pa >= ip->start && pa < ip->etext)
+		return MM_PROT_READ | (runs ? MM_PROT_EXEC : 0);
+	if (pa >= ip->etext && pa < ip->erodata)
+		return MM_PROT_READ;
+	return MM_PROT_READ | MM_PROT_WRITE;
+}
+
+/* Map physical [lo, hi) at @va_base + pa in runs of pages of one
+ * protection (image_prot()). */
+static int map_by_parts(uint64_t va_base, uint64_t lo, uint64_t hi, bool runs)
+{
+	const struct image_parts ip = image_parts();
+	const uint64_t cuts[] = { ip.start, ip.etext, ip.erodata, ip.end };
+	for (uint64_t at = lo; at < hi;) {
+		uint64_t next = hi;
+		for (unsigned i = 0; i < sizeof(cuts) / sizeof(cuts[0]); i++)
+			if (cuts[i] > at && cuts[i] < next)
+				next = cuts[i];
+		int err = mm_kernel_map(&sys, va_base + at, at, (next - at) / ARCH_PAGE_SIZE,
+		                        image_prot(&ip, at, runs));
+		if (err)
+			return err;
+		at = next;
+	}
+	return 0;
 }
 
 /* ---- mm-core's machine hooks ---------------------------------------------- */
@@ -95,12 +145,15 @@ struct span {
 static struct span spans[MAX_SPANS];
 static unsigned nspans;
 
+/* RAM at or above this physical address is left unused (ram_limit()). */
+static uint64_t ram_limit_pa = ARCH_DIRECT_MAP_MAX;
+
 static void span_add(uint64_t lo, uint64_t hi)
 {
 	lo = (lo + ARCH_PAGE_SIZE - 1) & ~(ARCH_PAGE_SIZE - 1);
 	hi &= ~(ARCH_PAGE_SIZE - 1);
-	if (hi > ARCH_DIRECT_MAP_MAX)
-		hi = ARCH_DIRECT_MAP_MAX; /* beyond the direct map: not ours */
+	if (hi > ram_limit_pa)
+		hi = ram_limit_pa; /* beyond what the kernel supports: not ours */
 	if (lo >= hi)
 		return;
 	if (nspans == MAX_SPANS) {
@@ -129,6 +182,41 @@ static void span_remove(uint64_t lo, uint64_t hi)
 	}
 }
 
+/* The physical address below which the kernel uses RAM, and why not above:
+ * its direct map's reach (i386: 896 MiB, no highmem), or what the boot page
+ * tables can hold: before mm-core's kernel space is active, the frame
+ * metadata (8 bytes per frame) and the direct map's page tables (an entry
+ * per frame) are written through the boot mapping (ARCH_BOOT_MAP_BYTES),
+ * of which an eighth is kept for the image, low memory and the rest. A
+ * "mem=<n>M" or "mem=<n>G" on the command line lowers it. */
+static uint64_t ram_limit(const char *cmdline, const char **why)
+{
+	const uint64_t per_frame = sizeof(struct mm_frame) + sizeof(arch_pte_t);
+	const uint64_t boot_cap =
+	        (ARCH_BOOT_MAP_BYTES - ARCH_BOOT_MAP_BYTES / 8) / per_frame * ARCH_PAGE_SIZE;
+	uint64_t limit = ARCH_DIRECT_MAP_MAX;
+	*why = "beyond the kernel's direct map (no highmem support)";
+	if (boot_cap < limit) {
+		limit = boot_cap;
+		*why = "its frame metadata and direct-map page tables would not fit in the "
+		       "boot page tables' reach";
+	}
+	for (const char *c = cmdline; *c; c++) {
+		if ((c != cmdline && c[-1] != ' ') || memcmp(c, "mem=", 4) != 0)
+			continue;
+		uint64_t n = 0;
+		const char *d = c + 4;
+		for (; *d >= '0' && *d <= '9'; d++)
+			n = n * 10 + (uint64_t)(*d - '0');
+		uint64_t bytes = *d == 'G' ? n << 30 : *d == 'M' ? n << 20 : 0;
+		if (bytes && bytes < limit) {
+			limit = bytes;
+			*why = "mem= on the command line";
+		}
+	}
+	return limit;
+}
+
 void mem_init(uint32_t magic, uint32_t mbi_pa, struct mem_info *info)
 {
 	*info = (struct mem_info){ 0 };
@@ -145,14 +233,24 @@ void mem_init(uint32_t magic, uint32_t mbi_pa, struct mem_info *info)
 		info->cmdline[i] = 0;
 	}
 
+	const char *why;
+	ram_limit_pa = ram_limit(info->cmdline, &why);
+	uint64_t unused = 0;
 	for (uint32_t off = 0; off < mbi->mmap_length;) {
 		const struct mb_mmap_entry *e = phys_to_virt(mbi->mmap_addr + off);
 		if (e->type == 1) {
 			info->ram_bytes += e->len;
 			span_add(e->addr, e->addr + e->len);
+			uint64_t end = e->addr + e->len;
+			if (end > ram_limit_pa)
+				unused += end - (e->addr > ram_limit_pa ? e->addr : ram_limit_pa);
 		}
 		off += e->size + 4;
 	}
+	if (unused)
+		kprintf("# memory: %llu MiB of RAM above %llu MiB left unused: %s\n",
+		        (unsigned long long)(unused >> 20),
+		        (unsigned long long)(ram_limit_pa >> 20), why);
 	/* Not for the allocator: real-mode memory and BIOS data below 1 MiB,
 	 * the kernel image, and the Multiboot structures we still read. */
 	span_remove(0, 0x100000);
@@ -189,37 +287,32 @@ void mem_init(uint32_t magic, uint32_t mbi_pa, struct mem_info *info)
 	info->meta_bytes = meta_bytes;
 
 	/* The direct map, by mm-core, over every RAM range (the image, the
-	 * metadata and low memory included) up to ARCH_DIRECT_MAP_MAX. */
+	 * metadata and low memory included) up to the RAM limit. */
 	for (uint32_t off = 0; off < mbi->mmap_length;) {
 		const struct mb_mmap_entry *e = phys_to_virt(mbi->mmap_addr + off);
 		off += e->size + 4;
 		uint64_t lo = e->addr & ~(ARCH_PAGE_SIZE - 1);
 		uint64_t hi = (e->addr + e->len + ARCH_PAGE_SIZE - 1) & ~(ARCH_PAGE_SIZE - 1);
-		if (e->type != 1 || lo >= ARCH_DIRECT_MAP_MAX)
+		if (e->type != 1 || lo >= ram_limit_pa)
 			continue;
-		if (hi > ARCH_DIRECT_MAP_MAX)
-			hi = ARCH_DIRECT_MAP_MAX;
+		if (hi > ram_limit_pa)
+			hi = ram_limit_pa;
 		uint64_t n = (hi - lo) / ARCH_PAGE_SIZE;
-		err = mm_kernel_map(&sys, ARCH_DIRECT_MAP_BASE + lo, lo, n,
-		                    MM_PROT_READ | MM_PROT_WRITE);
+		/* The image's text and rodata are read-only here too (i386 runs
+		 * from this mapping; on x86_64 it is an alias). */
+		err = map_by_parts(ARCH_DIRECT_MAP_BASE, lo, hi,
+		                   ARCH_KERNEL_IMAGE_BASE == ARCH_DIRECT_MAP_BASE);
 		if (err)
 			panic("direct map of 0x%llx-0x%llx: %s", (unsigned long long)lo,
 			      (unsigned long long)hi, mm_strerror(err));
 		info->direct_pages += n;
 	}
 	/* The image itself, where it is not the direct map (x86_64): text
-	 * read-only and executable, the rest writable and not executable. */
+	 * read-only and executable, rodata read-only, data and bss writable,
+	 * neither executable. */
 	if (ARCH_KERNEL_IMAGE_BASE != ARCH_DIRECT_MAP_BASE) {
-		uint64_t start = (uintptr_t)_kernel_phys_start;
-		uint64_t etext = ((uintptr_t)_etext - ARCH_KERNEL_IMAGE_BASE + ARCH_PAGE_SIZE - 1) &
-		                 ~(ARCH_PAGE_SIZE - 1);
-		uint64_t end = (uintptr_t)_kernel_phys_end;
-		err = mm_kernel_map(&sys, ARCH_KERNEL_IMAGE_BASE + start, start,
-		                    (etext - start) / ARCH_PAGE_SIZE, MM_PROT_READ | MM_PROT_EXEC);
-		if (!err)
-			err = mm_kernel_map(&sys, ARCH_KERNEL_IMAGE_BASE + etext, etext,
-			                    (end - etext) / ARCH_PAGE_SIZE,
-			                    MM_PROT_READ | MM_PROT_WRITE);
+		const struct image_parts ip = image_parts();
+		err = map_by_parts(ARCH_KERNEL_IMAGE_BASE, ip.start, ip.end, true);
 		if (err)
 			panic("image mapping: %s", mm_strerror(err));
 	}

@@ -1,8 +1,10 @@
 /*
  * Processes: each in its own mm-core address space. A preemptive
  * round-robin scheduler switches CR3 only between different spaces; fork
- * clones the space (eager copy); exit gives every frame back.
- * Single CPU; system calls run with interrupts off (interrupt gates).
+ * clones the space (copy-on-write); exit gives every frame back.
+ * Single CPU; system calls run with interrupts off (interrupt gates),
+ * except while write() copies a page to the console: interrupts are on
+ * then, but the kernel is never preempted (only a return to user mode is).
  */
 #include <mm/exec.h>
 #include <kernel/proc.h>
@@ -35,12 +37,15 @@ static struct mm_space *space_of(struct proc *p)
 	return p->pid == 0 ? mm_sys_kernel_space(kmm()) : p->space;
 }
 
-/* The two programs linked into the kernel (kernel/user/). */
+/* The programs linked into the kernel (kernel/user/). */
 extern const uint8_t utest_start[], utest_end[], uhello_start[], uhello_end[];
+extern const uint8_t uhostile_start[], uhostile_end[];
 static const struct {
 	const char *name;
 	const uint8_t *start, *end;
-} programs[] = { { "utest", utest_start, utest_end }, { "uhello", uhello_start, uhello_end } };
+} programs[] = { { "utest", utest_start, utest_end },
+	         { "uhello", uhello_start, uhello_end },
+	         { "uhostile", uhostile_start, uhostile_end } };
 
 /* Build the image of @image into the empty space @s; set up @p's user
  * registers and heap. */
@@ -172,12 +177,11 @@ __attribute__((noreturn)) static void proc_exit(int status)
 	panic("a zombie was scheduled");
 }
 
-void proc_kill(struct proc *p, const char *why)
+void proc_kill(struct proc *p, unsigned vector)
 {
-	(void)why;
 	stats.killed++;
 	if (p == cur)
-		proc_exit(EXIT_KILLED);
+		proc_exit(EXIT_KILLED | (int)(vector & 0xff));
 }
 
 void proc_each_live(void (*fn)(struct proc *p, void *ctx), void *ctx)
@@ -239,6 +243,34 @@ static bool user_range_ok(struct proc *p, uintptr_t va, size_t len, bool write)
 	return true;
 }
 
+/* write(fd, buf, len) to the console, a page at a time: each page is
+ * checked (and faulted in) just before its bytes are copied, with
+ * interrupts on for the copy (the timer does not preempt kernel code, so
+ * nothing else runs meanwhile). A bad page ends the write: it returns the
+ * bytes before it, or -EFAULT if there were none, as Linux does. */
+static long sys_write(struct proc *p, uintptr_t fd, uintptr_t va, uintptr_t len)
+{
+	if (fd != 1 && fd != 2)
+		return -K_EBADF;
+	if (len && (va >= ARCH_USER_END || len > ARCH_USER_END - va))
+		return -MM_EFAULT;
+	uintptr_t done = 0;
+	while (done < len) {
+		uintptr_t at = va + done;
+		uintptr_t n = ARCH_PAGE_SIZE - (at & (ARCH_PAGE_SIZE - 1));
+		if (n > len - done)
+			n = len - done;
+		if (!user_range_ok(p, at, n, false))
+			break;
+		irq_enable();
+		for (uintptr_t i = 0; i < n; i++)
+			console_putc(((const char *)at)[i]);
+		irq_disable();
+		done += n;
+	}
+	return done ? (long)done : -MM_EFAULT;
+}
+
 static long sys_fork(struct proc *p)
 {
 	struct proc *c = proc_alloc(p->name);
@@ -279,7 +311,7 @@ static long sys_wait(struct proc *p, uintptr_t status_va)
 			}
 		}
 		if (!children)
-			return -10; /* ECHILD */
+			return -K_ECHILD;
 		p->state = P_BLOCKED;
 		schedule();
 	}
@@ -351,14 +383,49 @@ static long sys_exec(struct proc *p, uintptr_t n)
 	return (long)TF_RET(p->tf); /* keep the new image's first argument */
 }
 
+/* Pages covering @len bytes, without wrapping: @len near UINTPTR_MAX must
+ * not round up to a few pages. */
+static uint64_t pages_of(uintptr_t len)
+{
+	return (uint64_t)(len / ARCH_PAGE_SIZE) + (len % ARCH_PAGE_SIZE != 0);
+}
+
+/* The protection a user asks for (any of MM_PROT_WRITE and MM_PROT_EXEC,
+ * READ implied) as a region protection, or a negative error. W^X is the
+ * kernels' policy: writable and executable at once is refused with EACCES
+ * (as an SELinux execmem denial on Linux; OpenBSD says ENOTSUP), so code a
+ * program can write never runs, and code that runs was never writable. */
+static long user_prot(uintptr_t prot)
+{
+	if (prot & ~(uintptr_t)(MM_PROT_WRITE | MM_PROT_EXEC))
+		return -MM_EINVAL;
+	if ((prot & MM_PROT_WRITE) && (prot & MM_PROT_EXEC))
+		return -K_EACCES;
+	return MM_PROT_READ | (long)prot;
+}
+
 static long sys_mmap(struct proc *p, uintptr_t len, uintptr_t prot)
 {
-	if (len == 0 || (prot & ~(uintptr_t)(MM_PROT_WRITE | MM_PROT_EXEC)))
+	long uprot = user_prot(prot);
+	if (uprot < 0)
+		return uprot;
+	if (len == 0)
 		return -MM_EINVAL;
 	mm_vaddr_t va;
-	int err = mm_mmap(p->space, 0, (len + ARCH_PAGE_SIZE - 1) / ARCH_PAGE_SIZE,
-	                  MM_PROT_READ | (unsigned)prot, 0, &va);
+	int err = mm_mmap(p->space, 0, pages_of(len), (unsigned)uprot, 0, &va);
 	return err ? err : (long)va;
+}
+
+/* mprotect(va, len, prot): W^X as for mmap; mm-core checks the range is
+ * user memory inside regions. */
+static long sys_mprotect(struct proc *p, uintptr_t va, uintptr_t len, uintptr_t prot)
+{
+	long uprot = user_prot(prot);
+	if (uprot < 0)
+		return uprot;
+	if ((va & (ARCH_PAGE_SIZE - 1)) || len == 0)
+		return -MM_EINVAL;
+	return mm_mprotect(p->space, va, pages_of(len), (unsigned)uprot);
 }
 
 long syscall_dispatch(struct trapframe *tf)
@@ -366,14 +433,7 @@ long syscall_dispatch(struct trapframe *tf)
 	struct proc *p = cur;
 	uintptr_t a0 = TF_ARG0(tf), a1 = TF_ARG1(tf), a2 = TF_ARG2(tf);
 	switch (TF_SYSNO(tf)) {
-	case SYS_write:
-		if (a0 != 1 && a0 != 2)
-			return -9; /* EBADF */
-		if (!user_range_ok(p, a1, a2, false))
-			return -MM_EFAULT;
-		for (size_t i = 0; i < a2; i++)
-			console_putc(((const char *)a1)[i]);
-		return (long)a2;
+	case SYS_write: return sys_write(p, a0, a1, a2);
 	case SYS_getpid: return p->pid;
 	case SYS_fork: return sys_fork(p);
 	case SYS_exit: proc_exit((int)a0);
@@ -385,21 +445,26 @@ long syscall_dispatch(struct trapframe *tf)
 	case SYS_munmap:
 		if ((a0 & (ARCH_PAGE_SIZE - 1)) || a1 == 0)
 			return -MM_EINVAL;
-		return mm_munmap(p->space, a0, (a1 + ARCH_PAGE_SIZE - 1) / ARCH_PAGE_SIZE);
+		return mm_munmap(p->space, a0, pages_of(a1));
+	case SYS_mprotect: return sys_mprotect(p, a0, a1, a2);
 	case SYS_exec: return sys_exec(p, a0);
 	case SYS_kinfo:
 		if (a0 == KINFO_FREE_FRAMES)
 			return (long)mm_frames_free_count(&kmm()->frames);
 		if (a0 == KINFO_TICKS)
 			return (long)stats.ticks;
-		if (a0 == KINFO_PHYS) { /* test support: where is my page? */
+#ifdef MMKIT_TEST_KINFO_PHYS
+		/* TEST ONLY (the mmkit-<isa>-test kernels): where is my page?
+		 * A physical address is nothing a user program should know. */
+		if (a0 == KINFO_PHYS) {
 			struct mm_mapping m;
 			if (a1 >= ARCH_USER_END || mm_query(p->space, a1, &m) != 0)
 				return -MM_EFAULT;
 			p->probe_pa = m.pa;
 			return (long)m.pa;
 		}
+#endif
 		return -MM_EINVAL;
-	default: return -38; /* ENOSYS */
+	default: return -K_ENOSYS;
 	}
 }

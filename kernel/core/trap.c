@@ -46,11 +46,34 @@ static void describe_pf(uintptr_t err, char *buf)
 	*b = 0;
 }
 
+/* Who trapped, for a panic: "pid N", or "before any process" (a trap
+ * before proc_init() has no current process). @buf holds 24 bytes. */
+static const char *who(const struct proc *p, char *buf)
+{
+	if (!p)
+		return "before any process";
+	char digits[12];
+	int n = 0;
+	unsigned v = (unsigned)p->pid;
+	do {
+		digits[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	char *b = buf;
+	for (const char *s = "pid "; *s; s++)
+		*b++ = *s;
+	while (n)
+		*b++ = digits[--n];
+	*b = 0;
+	return buf;
+}
+
 void trap(struct trapframe *tf);
 void trap(struct trapframe *tf)
 {
 	unsigned v = (unsigned)tf->vector;
-	struct proc *p = proc_current();
+	struct proc *p = proc_current(); /* NULL before proc_init() */
+	char buf[24];
 	if (v == 0x80) {
 		TF_RET(tf) = (uintptr_t)syscall_dispatch(tf);
 		return;
@@ -69,7 +92,7 @@ void trap(struct trapframe *tf)
 		uintptr_t addr = read_cr2();
 		char what[40];
 		describe_pf(tf->err, what);
-		if (TF_FROM_USER(tf)) {
+		if (TF_FROM_USER(tf) && p) {
 			/* Demand paging, copy-on-write and stack growth: mm-core
 			 * decides; only a verdict kills. */
 			unsigned access = ((tf->err & 2) ? MM_ACCESS_WRITE : 0) |
@@ -89,17 +112,17 @@ void trap(struct trapframe *tf)
 			        (unsigned)(tf->err >> 1) & 1, (unsigned)(tf->err >> 2) & 1,
 			        (unsigned)(tf->err >> 3) & 1, (unsigned)(tf->err >> 4) & 1,
 			        (unsigned long long)TF_PC(tf));
-			proc_kill(p, "page fault");
+			proc_kill(p, v);
 		}
-		panic("kernel page fault at 0x%llx (%s, error code 0x%x) pc 0x%llx, pid %d",
+		panic("kernel page fault at 0x%llx (%s, error code 0x%x) pc 0x%llx, %s",
 		      (unsigned long long)addr, what, (unsigned)tf->err,
-		      (unsigned long long)TF_PC(tf), p->pid);
+		      (unsigned long long)TF_PC(tf), who(p, buf));
 	}
-	if (TF_FROM_USER(tf)) {
+	if (TF_FROM_USER(tf) && p) {
 		kprintf("# pid %d (%s) killed: %s (vector %u, error code 0x%x) pc 0x%llx\n", p->pid,
 		        p->name, name, v, (unsigned)tf->err, (unsigned long long)TF_PC(tf));
-		proc_kill(p, name);
+		proc_kill(p, v);
 	}
-	panic("%s (vector %u, error code 0x%x) in the kernel, pc 0x%llx", name, v,
-	      (unsigned)tf->err, (unsigned long long)TF_PC(tf));
+	panic("%s (vector %u, error code 0x%x) in the kernel, pc 0x%llx, %s", name, v,
+	      (unsigned)tf->err, (unsigned long long)TF_PC(tf), who(p, buf));
 }

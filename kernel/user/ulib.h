@@ -19,8 +19,10 @@ enum {
 	SYS_spawn,
 	SYS_mmap,
 	SYS_munmap,
-	SYS_exec
+	SYS_exec,
+	SYS_mprotect
 };
+enum { EBADF = 9, ECHILD = 10, ENOMEM = 12, EACCES = 13, EFAULT = 14, EINVAL = 22, ENOSYS = 38 };
 enum { KINFO_FREE_FRAMES = 1, KINFO_TICKS = 2, KINFO_PHYS = 3 };
 
 static inline long write(int fd, const void *buf, size_t n)
@@ -66,6 +68,11 @@ static inline long munmap(void *va, unsigned long len)
 {
 	return syscall3(SYS_munmap, (long)va, (long)len, 0);
 }
+/* mprotect(va, len, MM_PROT_WRITE | MM_PROT_EXEC): READ is implied. */
+static inline long mprotect(void *va, unsigned long len, long prot_write_exec)
+{
+	return syscall3(SYS_mprotect, (long)va, (long)len, prot_write_exec);
+}
 static inline long exec(long program)
 {
 	return syscall3(SYS_exec, program, 0, 0);
@@ -99,6 +106,18 @@ static inline void putx(unsigned long v)
 	} while (v);
 	b[--n] = 'x';
 	b[--n] = '0';
+	puts_(b + n);
+}
+
+static inline void putd(unsigned long v)
+{
+	char b[3 * sizeof(v) + 1];
+	int n = sizeof(b) - 1;
+	b[n] = 0;
+	do {
+		b[--n] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
 	puts_(b + n);
 }
 

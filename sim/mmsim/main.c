@@ -243,7 +243,10 @@ int main(int argc, char **argv)
 			if (M.load_base % PAGE)
 				usage_error("--load-base %s: not page-aligned", optarg);
 			break;
-		case 'h': help(spec); return 0;
+		case 'h':
+			free(operands);
+			help(spec);
+			return 0;
 		}
 	}
 	if (!strcmp(cmd, "run") && nops != 1)

@@ -12,6 +12,7 @@ import os
 import re
 import subprocess
 import sys
+import tempfile
 
 SUCCESS = (0x10 << 1) | 1  # isa-debug-exit: status = (value << 1) | 1
 FAILURE = (0x11 << 1) | 1
@@ -26,19 +27,39 @@ def main():
     ap.add_argument("--mem", default="128M", help="guest RAM (QEMU -m)")
     ap.add_argument("--timeout", type=int, default=600, help="seconds")
     ap.add_argument("--append", help="kernel command line (QEMU -append; -kernel only)")
-    ap.add_argument("--expect-panic", metavar="TEXT",
-                    help="pass only if the kernel panics, printing TEXT, and exits with failure")
+    ap.add_argument("--cpu", help="the CPU model (QEMU -cpu)")
+    ap.add_argument("--expect-text", metavar="TEXT", action="append", default=[],
+                    help="a passing boot must also print TEXT (may be repeated)")
+    ap.add_argument("--expect-failure", "--expect-panic", dest="expect_failure", metavar="TEXT",
+                    action="append",
+                    help="pass only if the kernel prints TEXT (a panic, a refusal to run)"
+                    " and exits with the failure status; may be repeated: all must be seen")
     ap.add_argument("--gdb", action="store_true", help="wait for GDB on :1234 (-s -S)")
+    ap.add_argument("--sparse-ram", action="store_true",
+                    help="back guest RAM by a sparse temporary file (shared mapping), so that"
+                    " --mem may exceed the host's RAM; only what the guest touches is written")
     args = ap.parse_args()
+    if args.sparse_ram:
+        with tempfile.TemporaryDirectory(prefix="mmkit-ram-") as d:
+            return run(args, ["-object", "memory-backend-file,id=ram,size=%s,mem-path=%s,share=on"
+                              % (args.mem, os.path.join(d, "ram")),
+                              "-machine", "memory-backend=ram"])
+    return run(args, [])
+
+
+def run(args, extra):
 
     cmd = [args.qemu, "-m", args.mem, "-display", "none", "-serial", "stdio",
            "-monitor", "none", "-no-reboot",
            "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"]
     use_kvm = os.environ.get("MMKIT_KVM") == "1" and os.access("/dev/kvm", os.R_OK | os.W_OK)
     cmd += ["-accel", "kvm", "-accel", "tcg"] if use_kvm else ["-accel", "tcg"]
+    cmd += extra
     cmd += ["-kernel", args.kernel] if args.kernel else ["-cdrom", args.iso, "-boot", "d"]
     if args.append:
         cmd += ["-append", args.append]
+    if args.cpu:
+        cmd += ["-cpu", args.cpu]
     if args.gdb:
         cmd += ["-s", "-S"]
     print("# " + " ".join(cmd), flush=True)
@@ -51,16 +72,18 @@ def main():
     sys.stdout.write(out)
 
     lines = [l.rstrip("\r") for l in out.splitlines()]
-    if args.expect_panic:
-        seen = any(args.expect_panic in l for l in lines)
+    if args.expect_failure:
+        seen = all(any(t in l for l in lines) for t in args.expect_failure)
         ok = rc == FAILURE and seen
         if not ok:
-            print("boot: expected a panic printing %r and exit status %d; got status %s%s"
-                  % (args.expect_panic, FAILURE, rc, "" if seen else ", text not seen"))
+            print("boot: expected %r and exit status %d; got status %s%s"
+                  % (args.expect_failure, FAILURE, rc, "" if seen else ", text not seen"))
         print("%d passed, %d failed" % (1 if ok else 0, 0 if ok else 1))
         return 0 if ok else 1
     ok = sum(1 for l in lines if re.match(r"ok \d+", l))
     bad = sum(1 for l in lines if re.match(r"not ok \d+", l))
+    # Subtests (TAP 13: indented), e.g. the hostile user program's checks.
+    sub_bad = [l.strip() for l in lines if re.match(r"\s+not ok \d+", l)]
     plans = [int(m.group(1)) for l in lines for m in [re.match(r"1\.\.(\d+)$", l)] if m]
     problems = []
     if rc is None:
@@ -74,6 +97,11 @@ def main():
         problems.append("plan 1..%d but %d tests ran" % (plans[-1], ok + bad))
     if bad:
         problems.append("%d test(s) failed" % bad)
+    for t in args.expect_text:
+        if not any(t in l for l in lines):
+            problems.append("expected text not seen: %r" % t)
+    for l in sub_bad:
+        problems.append("subtest failed: " + l)
     for p in problems:
         print("boot: " + p)
     print("%d passed, %d failed" % (ok, bad + (1 if problems and not bad else 0)))

@@ -12,14 +12,23 @@
 #define KVMA 0xC0000000
 
 #include "multiboot_header.inc"
+#include "cpu_check.inc"
 
 	.section .boot.text, "ax"
 	.code32
 	.global _start
 _start:
 	cli
-	mov %eax, %esi			/* Multiboot magic */
+	cld
+	mov %eax, %ebp			/* Multiboot magic */
 	mov %ebx, %edi			/* Multiboot info, physical */
+	mov $(boot_stack_top - KVMA), %esp
+	/* What this kernel needs beyond a 486 (it is built -march=i486):
+	 * CPUID, and 4 MiB pages (CR4.PSE) for the boot tables below. */
+	CPU_REQUIRE_CPUID msg_no_cpuid
+	CPU_REQUIRE_LEAF 1, msg_no_pse
+	CPU_REQUIRE 1, %edx, 3, msg_no_pse	/* CPUID.1:EDX.PSE[bit 3] */
+	mov %ebp, %esi
 	mov $(boot_pd - KVMA), %edx
 	xor %ecx, %ecx
 1:	mov %ecx, %eax
@@ -39,6 +48,14 @@ _start:
 	mov %eax, %cr0
 	lea higher_half, %eax
 	jmp *%eax
+
+	CPU_REFUSE_CODE
+
+	.section .boot.data, "a"
+msg_no_cpuid:
+	.asciz "mmkit: cannot run on this CPU: it has no CPUID instruction (a 386 or an early 486); the i386 kernel needs CPUID and 4 MiB pages (PSE, Pentium or later)\r\n"
+msg_no_pse:
+	.asciz "mmkit: cannot run on this CPU: it has no 4 MiB pages (CPUID PSE), which the i386 kernel's boot page tables use (Pentium or later)\r\n"
 
 	.text
 higher_half:

@@ -6,6 +6,7 @@
 #include <kernel/kernel.h>
 
 #include "cpu.h"
+#include "x86.h"
 
 struct tss {
 	uint32_t link, esp0, ss0, esp1, ss1, esp2, ss2, cr3, eip, eflags;
@@ -48,6 +49,7 @@ static void set_gate(int v, uintptr_t handler, int dpl)
 
 void cpu_init(void)
 {
+	fpu_disable();
 	uint32_t base = (uint32_t)(uintptr_t)&tss, limit = sizeof(tss) - 1;
 	gdt[0] = 0;
 	gdt[1] = 0x00CF9A000000FFFFull; /* kernel code: DPL 0, 4 GiB */

@@ -3,11 +3,20 @@
  * CPU pushes none; SDM Vol. 3A §6.13) and the vector, then trap_common
  * saves the registers as a struct trapframe and calls trap(tf).
  * Also swtch(), the kernel context switch.
+ *
+ * The C code may assume, on entry to trap() (System V i386 ABI): EFLAGS.DF
+ * clear (cld: user code may have set it, and neither gate nor CPU clears
+ * it; the compiler's rep movs/stos would run backwards); DS, ES, FS and GS
+ * the kernel's data segment (user code chose its own); SS:ESP the kernel
+ * stack (the CPU loads it from the TSS on entry from ring 3). The gate has
+ * already cleared IF, TF, NT, RF and VM (SDM Vol. 3A §6.12.1.3); AC has no
+ * effect in ring 0 without SMAP (CR4.SMAP is clear).
  */
 #include "vectors.inc"
 
 	.text
 trap_common:
+	cld
 	pusha
 	push %ds
 	push %es

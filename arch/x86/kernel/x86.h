@@ -25,6 +25,32 @@ static inline void outl(uint16_t port, uint32_t v)
 	__asm__ volatile("outl %0, %1" : : "a"(v), "Nd"(port));
 }
 
+static inline uintptr_t read_cr0(void)
+{
+	uintptr_t v;
+	__asm__ volatile("mov %%cr0, %0" : "=r"(v));
+	return v;
+}
+
+static inline void write_cr0(uintptr_t v)
+{
+	__asm__ volatile("mov %0, %%cr0" : : "r"(v) : "memory");
+}
+
+#define CR0_MP (1u << 1) /* monitor coprocessor */
+#define CR0_EM (1u << 2) /* emulation: x87 and MMX fault, SSE is #UD */
+
+/**
+ * fpu_disable() - no FPU for anyone (SDM Vol. 3A §2.5, §13.1): the kernels
+ * save no x87/MMX/SSE state on a switch, so user code that could use those
+ * registers would read another process's values. CR0.EM makes x87
+ * instructions #NM and MMX and SSE ones #UD, which kill the process.
+ */
+static inline void fpu_disable(void)
+{
+	write_cr0((read_cr0() | CR0_EM) & ~(uintptr_t)CR0_MP);
+}
+
 static inline uintptr_t read_cr2(void)
 {
 	uintptr_t v;

@@ -12,14 +12,27 @@
 #define KVMA 0xFFFFFFFF80000000
 
 #include "multiboot_header.inc"
+#include "cpu_check.inc"
 
 	.section .boot.text, "ax"
 	.code32
 	.global _start
 _start:
 	cli
-	mov %eax, %esi			/* Multiboot magic */
+	cld
+	mov %eax, %ebp			/* Multiboot magic */
 	mov %ebx, %edi			/* Multiboot info, physical */
+	mov $(boot_stack_top - KVMA), %esp
+	/* Before using them: long mode (and PAE), and NX. Without NX the
+	 * kernel refuses to run rather than silently lose W^X and
+	 * non-executable stacks, heaps and data (mm-core sets XD in every
+	 * non-executable entry, a reserved bit when EFER.NXE is clear). */
+	CPU_REQUIRE_CPUID msg_no_long_mode
+	CPU_REQUIRE_LEAF 0x80000001, msg_no_long_mode
+	CPU_REQUIRE 0x80000001, %edx, 29, msg_no_long_mode	/* LM */
+	CPU_REQUIRE 0x80000001, %edx, 20, msg_no_nx		/* NX */
+	CPU_REQUIRE 1, %edx, 6, msg_no_long_mode		/* PAE */
+	mov %ebp, %esi
 	mov $(boot_pd - KVMA), %edx
 	xor %ecx, %ecx
 1:	mov %ecx, %eax
@@ -53,6 +66,8 @@ _start:
 	lgdt boot_gdt_ptr
 	ljmp $0x08, $long_mode
 
+	CPU_REFUSE_CODE			/* 32-bit code */
+
 	.code64
 long_mode:
 	xor %eax, %eax
@@ -65,6 +80,10 @@ long_mode:
 	jmp *%rax
 
 	.section .boot.data, "a"
+msg_no_long_mode:
+	.asciz "mmkit: cannot run on this CPU: it has no long mode (64-bit, CPUID LM); boot the i386 kernel, mmkit-i386.elf, instead\r\n"
+msg_no_nx:
+	.asciz "mmkit: cannot run on this CPU: it has no NX (execute-disable, CPUID NX); without it every readable page would be executable (no W^X, executable stacks, heaps and data), so the x86_64 kernel refuses to run\r\n"
 	.align 8
 boot_gdt:
 	.quad 0

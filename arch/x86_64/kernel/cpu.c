@@ -6,6 +6,7 @@
 #include <kernel/kernel.h>
 
 #include "cpu.h"
+#include "x86.h"
 
 struct tss {
 	uint32_t reserved0;
@@ -40,6 +41,7 @@ static void set_gate(int v, uintptr_t handler, int dpl)
 
 void cpu_init(void)
 {
+	fpu_disable();
 	uint64_t base = (uint64_t)(uintptr_t)&tss, limit = sizeof(tss) - 1;
 	gdt[0] = 0;
 	gdt[1] = 0x00AF9A000000FFFFull; /* kernel code: L=1, DPL 0 */

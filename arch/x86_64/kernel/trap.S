@@ -3,11 +3,22 @@
  * CPU pushes none; SDM Vol. 3A §6.13) and the vector, then trap_common
  * saves the registers as a struct trapframe and calls trap(tf).
  * Also swtch(), the kernel context switch.
+ *
+ * The C code may assume, on entry to trap() (System V AMD64 ABI):
+ * EFLAGS.DF clear (cld: user code may have set it, and neither gate nor
+ * CPU clears it; the compiler's rep movs/stos would run backwards); RSP
+ * 16-byte aligned at the call (the CPU aligns RSP to 16 before pushing its
+ * 5-word frame, SDM Vol. 3A §6.14.2; the stub pushes 2 words and
+ * trap_common 15, 22 words in all: RSP is 16-byte aligned at the call).
+ * The gate has already cleared IF, TF, NT and RF; AC has no effect in ring
+ * 0 without SMAP; DS, ES and SS are not used for addressing in 64-bit mode,
+ * and the kernel never uses FS or GS.
  */
 #include "vectors.inc"
 
 	.text
 trap_common:
+	cld
 	push %rax
 	push %rbx
 	push %rcx

@@ -11,7 +11,7 @@
 
 #define NPROC            64
 #define KSTACK_SIZE      8192
-#define EXIT_KILLED      0x100 /* exit status of a process killed by a fault */
+#define EXIT_KILLED      0x100 /* a process killed by exception v exits with EXIT_KILLED | v */
 #define USTACK_MAX_PAGES 64    /* a stack's reach: 256 KiB, then a guard page */
 
 enum proc_state { P_UNUSED, P_RUNNABLE, P_RUNNING, P_BLOCKED, P_ZOMBIE };
@@ -28,7 +28,7 @@ struct proc {
 	struct proc *parent;
 	int status;               /* exit status, for wait() */
 	uintptr_t heap_base, brk; /* sbrk() heap: [heap_base, brk) */
-	mm_paddr_t probe_pa;      /* last KINFO_PHYS answer (tests) */
+	mm_paddr_t probe_pa;      /* last KINFO_PHYS answer (TEST ONLY kernels) */
 };
 
 /* System call numbers (int 0x80). */
@@ -45,8 +45,14 @@ enum {
 	SYS_mmap = 10,
 	SYS_munmap = 11,
 	SYS_exec = 12, /* replace the image with built-in program N */
+	SYS_mprotect = 13,
 };
-/* SYS_kinfo selectors. */
+/* Error numbers the system calls return (negated) beyond mm-core's MM_E*
+ * codes; the values are Linux's. */
+enum { K_EBADF = 9, K_ECHILD = 10, K_EACCES = 13, K_ENOSYS = 38 };
+/* SYS_kinfo selectors. KINFO_PHYS (the physical address of a user page)
+ * is answered only by kernels built with MMKIT_TEST_KINFO_PHYS (TEST ONLY:
+ * the mmkit-<isa>-test images); others say -MM_EINVAL. */
 enum { KINFO_FREE_FRAMES = 1, KINFO_TICKS = 2, KINFO_PHYS = 3 };
 
 /** struct sched_stats - what the scheduler counted. */
@@ -69,7 +75,11 @@ void schedule(void);
 /** proc_reap_all() - as the idle process: run until every process has exited. */
 void proc_run_until_idle(void (*on_exit)(struct proc *p, void *ctx), void *ctx);
 const struct sched_stats *sched_stats(void);
-void proc_kill(struct proc *p, const char *why);
+/**
+ * proc_kill() - end @p, the current process, for exception @vector: it
+ * exits with status EXIT_KILLED | @vector (the caller printed why).
+ */
+void proc_kill(struct proc *p, unsigned vector);
 long syscall_dispatch(struct trapframe *tf);
 /** proc_each_live() - call @fn for every live process with a space. */
 void proc_each_live(void (*fn)(struct proc *p, void *ctx), void *ctx);

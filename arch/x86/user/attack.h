@@ -1,0 +1,226 @@
+/*
+ * x86 instructions a hostile user program (kernel/user/uhostile.c) uses
+ * against the kernel, for both i386 and x86_64: each is inline assembly
+ * the C code cannot express. Source: Intel SDM Vol. 2 (instruction
+ * reference), Vol. 3A §6.15 (exceptions), §4.7 (page-fault error code).
+ */
+#ifndef ARCH_X86_USER_ATTACK_H
+#define ARCH_X86_USER_ATTACK_H
+
+#include "sys.h"
+
+/* A page-table entry, as i386 and x86_64 (4 KiB leaf) both read it: present,
+ * writable, user (bits 0-2), frame 0x100000 (the kernels' image). Planted in
+ * memory that the kernel must zero before using it as a page table. */
+#define ATTACK_FAKE_PTE 0x100007ul
+
+/**
+ * syscall3_df() - a system call (int 0x80) made with EFLAGS.DF set: the
+ * kernel must not trust DF (its string instructions would run backwards).
+ * DF is cleared again before returning to C, which assumes it clear.
+ */
+static inline long syscall3_df(long n, long a, long b, long c)
+{
+	long r;
+#if defined(__x86_64__)
+	__asm__ volatile("std\n\tint $0x80\n\tcld"
+	                 : "=a"(r)
+	                 : "a"(n), "D"(a), "S"(b), "d"(c)
+	                 : "memory", "cc");
+#else
+	__asm__ volatile("std\n\tint $0x80\n\tcld"
+	                 : "=a"(r)
+	                 : "a"(n), "b"(a), "c"(b), "d"(c)
+	                 : "memory", "cc");
+#endif
+	return r;
+}
+
+/** read_df() - read the byte at @p with EFLAGS.DF set (a page fault with DF set). */
+static inline unsigned char read_df(const volatile void *p)
+{
+	unsigned char v;
+	__asm__ volatile("std\n\tmovb (%1), %0\n\tcld" : "=q"(v) : "r"(p) : "memory", "cc");
+	return v;
+}
+
+/** write_df() - write @v to the byte at @p with EFLAGS.DF set. */
+static inline void write_df(volatile void *p, unsigned char v)
+{
+	__asm__ volatile("std\n\tmovb %1, (%0)\n\tcld" : : "r"(p), "q"(v) : "memory", "cc");
+}
+
+/* Exception vectors (SDM Vol. 3A §6.15): a process the kernel kills for
+ * vector v exits with status 0x100 | v. */
+#define VEC_DE 0  /* divide error */
+#define VEC_DB 1  /* debug (single step) */
+#define VEC_UD 6  /* invalid opcode */
+#define VEC_NM 7  /* device (FPU) not available */
+#define VEC_NP 11 /* segment (gate) not present */
+#define VEC_GP 13 /* general protection */
+#define VEC_PF 14 /* page fault */
+
+#if defined(__x86_64__)
+#define ATTACK_HAS_NX 1 /* execute-disable: the x86_64 kernel requires it */
+/* The first non-canonical address above the user half (SDM Vol. 1
+ * §3.3.7.1): any access is #GP, not #PF. */
+#define ATTACK_NONCANONICAL 0x0000800000000000ul
+#else
+#define ATTACK_HAS_NX 0 /* 32-bit paging has no execute-disable bit */
+#endif
+
+/* One byte of code: ret (C3). */
+#define ATTACK_RET_OPCODE 0xC3
+
+/* The isa-debug-exit port: a user write there must never reach QEMU. */
+#define ATTACK_EXIT_PORT 0xF4
+#define ATTACK_COM1_PORT 0x3F8
+
+/* Privileged instructions: each must be #GP in ring 3 (IOPL 0). */
+static inline void attack_cli(void)
+{
+	__asm__ volatile("cli");
+}
+static inline void attack_hlt(void)
+{
+	__asm__ volatile("hlt");
+}
+static inline void attack_write_cr3(void)
+{
+	unsigned long zero = 0;
+	__asm__ volatile("mov %0, %%cr3" : : "r"(zero) : "memory");
+}
+static inline void attack_read_cr0(void)
+{
+	unsigned long v;
+	__asm__ volatile("mov %%cr0, %0" : "=r"(v));
+}
+static inline void attack_out(unsigned short port, unsigned char v)
+{
+	__asm__ volatile("outb %0, %1" : : "a"(v), "Nd"(port));
+}
+static inline void attack_in(unsigned short port)
+{
+	unsigned char v;
+	__asm__ volatile("inb %1, %0" : "=a"(v) : "Nd"(port));
+}
+static inline void attack_lidt(void)
+{
+	struct {
+		unsigned short limit;
+		unsigned long base;
+	} __attribute__((packed)) d = { 0, 0 };
+	__asm__ volatile("lidt %0" : : "m"(d));
+}
+static inline void attack_wrmsr(void)
+{
+	__asm__ volatile("wrmsr" : : "c"(0xC0000080u), "a"(0), "d"(0)); /* EFER */
+}
+static inline void attack_invlpg(void)
+{
+	__asm__ volatile("invlpg (%0)" : : "r"(0ul) : "memory");
+}
+
+/** attack_popf_iopl() - ask popf for IOPL 3 (ignored in ring 3), then out. */
+static inline void attack_popf_iopl(void)
+{
+	unsigned long f;
+	__asm__ volatile("pushf\n\tpop %0" : "=r"(f));
+	f |= 0x3000ul; /* EFLAGS.IOPL = 3 */
+	__asm__ volatile("push %0\n\tpopf" : : "r"(f) : "cc");
+	attack_out(ATTACK_EXIT_PORT, 0);
+}
+
+/** attack_popf_cli() - clear IF with popf (ignored at IOPL 0); is IF still set? */
+static inline int attack_popf_cli_ignored(void)
+{
+	unsigned long f;
+	__asm__ volatile("pushf\n\tpop %0" : "=r"(f));
+	f &= ~0x200ul; /* EFLAGS.IF */
+	__asm__ volatile("push %0\n\tpopf" : : "r"(f) : "cc");
+	__asm__ volatile("pushf\n\tpop %0" : "=r"(f));
+	return (f & 0x200ul) != 0;
+}
+
+/* int n through gates user code may not use (DPL 0, or none). */
+#define ATTACK_INT(n) __asm__ volatile("int %0" : : "i"(n))
+static inline void attack_int3(void)
+{
+	__asm__ volatile("int3");
+}
+
+/* The fast system-call instructions, never enabled by the kernels. */
+static inline void attack_syscall_insn(void)
+{
+#if defined(__x86_64__)
+	__asm__ volatile("syscall" : : : "rcx", "r11", "memory");
+#else
+	__asm__ volatile("syscall" : : : "ecx", "memory");
+#endif
+}
+static inline void attack_sysenter(void)
+{
+	__asm__ volatile("sysenter" : : : "memory");
+}
+
+/**
+ * attack_trap_flag() - set EFLAGS.TF (single-step), then make a system call
+ * (getpid): the gate clears TF for the kernel; the #DB must come in user
+ * mode, after the kernel returns.
+ */
+static inline void attack_trap_flag(void)
+{
+	unsigned long f;
+	long r;
+	__asm__ volatile("pushf\n\tpop %0" : "=r"(f));
+	f |= 0x100ul; /* EFLAGS.TF */
+	__asm__ volatile("push %1\n\tpopf\n\tint $0x80"
+	                 : "=a"(r)
+	                 : "r"(f), "a"(2L)
+	                 : "memory", "cc");
+	(void)r;
+}
+
+/** attack_fpu() - an x87 instruction: the FPU's registers are shared. */
+static inline void attack_fpu(void)
+{
+	__asm__ volatile("fld1\n\tfstp %%st(0)" : : : "memory");
+}
+
+/** attack_sse() - an SSE instruction (x86_64: SSE2 is baseline). */
+static inline void attack_sse(void)
+{
+	__asm__ volatile(".byte 0x0f, 0x57, 0xc0" : : : "memory"); /* xorps %xmm0, %xmm0 */
+}
+
+static inline void attack_ud2(void)
+{
+	__asm__ volatile("ud2");
+}
+
+/** attack_div0() - unsigned division by zero: #DE. */
+static inline void attack_div0(void)
+{
+	unsigned long a = 1, d = 0, zero = 0;
+	__asm__ volatile("div %2" : "+a"(a), "+d"(d) : "r"(zero));
+}
+
+/** attack_idiv_overflow() - the most negative number / -1: #DE. */
+static inline void attack_idiv_overflow(void)
+{
+	long a = -(long)(~0ul >> 1) - 1 /* LONG_MIN */, d = -1, m1 = -1;
+	__asm__ volatile("idiv %2" : "+a"(a), "+d"(d) : "r"(m1));
+}
+
+/** attack_call() - call code at @va. */
+static inline void attack_call(unsigned long va)
+{
+#if defined(__x86_64__)
+	/* Step over the red zone the compiler may use below RSP. */
+	__asm__ volatile("sub $128, %%rsp\n\tcall *%0\n\tadd $128, %%rsp" : : "r"(va) : "memory");
+#else
+	__asm__ volatile("call *%0" : : "r"(va) : "memory");
+#endif
+}
+
+#endif

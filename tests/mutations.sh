@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# Deliberate bugs, and the named Check test each must make fail (issue 10
+# section 2; docs/TESTING.md). Each mutation is a literal replacement in a
+# copy of the tree (never in the tree itself), built and tested there.
+#
+# usage: tests/mutations.sh [ISA]      (default x86_64; takes a few minutes)
+# Exit status: 0 if every mutation is caught by its test, 1 otherwise.
+set -euo pipefail
+src=$(cd "$(dirname "$0")/.." && pwd)
+isa=${1:-x86_64}
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+git -C "$src" ls-files -z | (cd "$src" && xargs -0 cp --parents -t "$work")
+meson setup "$work/build" "$work" >/dev/null
+
+# name ~ file ~ exact text (\n: a newline) ~ replacement ~ suite ~ test that must fail
+mutations=(
+"protect ignores COW~mm-core/src/space.c~mmi_leaf_set_prot(s->sys, &t[arch_pte_index(va, 0)], prot);~t[arch_pte_index(va, 0)] = arch_pte_with_prot(t[arch_pte_index(va, 0)], prot);~cow~protect_writable_keeps_cow"
+"read-only keeps COW~mm-core/src/internal.h~bool cow = (prot & MM_PROT_WRITE) && shared_frame;~bool cow = ((prot & MM_PROT_WRITE) && shared_frame) || arch_pte_is_cow(e);~cow~eager_clone_of_readonly_page_stays_readonly"
+"region count before the result~mm-core/src/vm.c~if (count_after(s, va, end, true, 0) > MM_REGIONS_MAX)~if (s->nregions + 2 > MM_REGIONS_MAX)~cow~full_region_table_counts_the_result"
+"software COW break without invlpg~mm-core/src/vm.c~	invalidate(s, va);\n	return MM_FAULT_RESOLVED;~	(void)va;\n	return MM_FAULT_RESOLVED;~cow~software_cow_break_invalidates_the_old_translation"
+"kernel unmap without TLB work~mm-core/src/space.c~struct mmi_tlb_batch b = { .sys = sys, .needed = sys->active != NULL };~struct mmi_tlb_batch b = { .sys = sys, .needed = false };~cow~kernel_unmap_seen_at_once_by_the_active_space"
+"shared pages not marked shared~mm-core/src/vm.c~*e = arch_pte_with_shared(arch_pte_leaf(f, prot | MM_PROT_READ), true);~*e = arch_pte_leaf(f, prot | MM_PROT_READ);~cow~clone_at_shared_private_boundary"
+"demand-zero frames not zeroed~mm-core/src/space.c~err = mm_sys_frame_alloc(sys, MM_FRAME_USER, true, &pa);~err = mm_sys_frame_alloc(sys, MM_FRAME_USER, false, &pa);~cow~demand_zero_frames_are_zero"
+"munmap keeps a reference~mm-core/src/vm.c~			mmi_tlb_add(b, va);\n			mmi_put_if_managed(sys, pa);~			mmi_tlb_add(b, va);\n			(void)pa;~cow~munmap_part_of_shared_mapping_drops_each_reference_once"
+"exec copies past p_filesz~mm-core/src/vm.c~		mm_vaddr_t hi = r->file_va + r->file_len;~		mm_vaddr_t hi = va + PAGE;~exec~exec_zero_fills_after_the_file_bytes"
+"mremap move without invlpg~mm-core/src/vm.c~		*e = 0;\n		mmi_tlb_add(b, from + off);~		*e = 0;\n		(void)b;~mmap~mremap_shrink_grow_move"
+"mremap leaves empty tables~mm-core/src/vm.c~	prune_tables(s, to, to + old_len); /* tables left empty by holes */~~mmap~mremap_shrink_grow_move"
+"madvise drops shared pages~mm-core/src/vm.c~		if (r->backing != MM_BACKING_SHARED)\n			unmap_present(s, at, stop, &b);~		unmap_present(s, at, stop, &b);~mmap~madvise_dontneed"
+)
+
+caught=0 missed=0
+for m in "${mutations[@]}"; do
+  IFS='~' read -r name file old new suite test <<<"$m"
+  cp "$work/$file" "$work/$file.orig"
+  if ! python3 - "$work/$file" "$old" "$new" <<'EOF'
+import sys
+path, old, new = sys.argv[1], sys.argv[2].replace('\\n', '\n'), sys.argv[3].replace('\\n', '\n')
+s = open(path).read()
+if old not in s:
+    sys.exit(1)
+open(path, 'w').write(s.replace(old, new, 1))
+EOF
+  then
+    echo "not ok - $name: the text to mutate is gone from $file (update this script)"
+    missed=$((missed + 1)); continue
+  fi
+  if ! ninja -C "$work/build" "tests/test-$suite-$isa" >/dev/null 2>&1; then
+    echo "not ok - $name: does not build"
+    missed=$((missed + 1))
+  elif out=$(CK_FORK=yes "$work/build/tests/test-$suite-$isa" 2>&1); [ $? -ne 0 ] &&
+       grep -q ":$test:" <<<"$out"; then
+    echo "ok - $name: caught by $suite/$test"
+    caught=$((caught + 1))
+  else
+    echo "not ok - $name: $suite/$test did not fail"
+    missed=$((missed + 1))
+  fi
+  mv "$work/$file.orig" "$work/$file"
+done
+echo "# $caught caught, $missed missed ($isa)"
+[ "$missed" -eq 0 ]
