@@ -62,7 +62,7 @@ def drive():
     ap.add_argument("--kernel", required=True, help="the image QEMU boots (-kernel)")
     ap.add_argument("--elf", required=True, help="the ELF with symbols GDB reads")
     ap.add_argument("--mem", default="32M", help="guest RAM (QEMU -m)")
-    ap.add_argument("--timeout", type=int, default=120, help="seconds")
+    ap.add_argument("--timeout", type=int, default=90, help="seconds")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory(prefix="mmkit-qv-") as d:
         gsock, qsock = os.path.join(d, "gdb.sock"), os.path.join(d, "qmp.sock")
@@ -73,11 +73,19 @@ def drive():
                 "-gdb", "unix:%s,server=on,wait=off" % gsock,
                 "-qmp", "unix:%s,server=on,wait=off" % qsock]
         print("# " + " ".join(qcmd), flush=True)
-        qemu = subprocess.Popen(qcmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-        for _ in range(100):
-            if os.path.exists(gsock) and os.path.exists(qsock):
+        qlog = open(os.path.join(d, "qemu.txt"), "w+")
+        qemu = subprocess.Popen(qcmd, stdout=qlog, stderr=subprocess.STDOUT)
+        for _ in range(200):
+            if (os.path.exists(gsock) and os.path.exists(qsock)) or qemu.poll() is not None:
                 break
             time.sleep(0.05)
+        if not (os.path.exists(gsock) and os.path.exists(qsock)):
+            qemu.kill()
+            qemu.wait()
+            qlog.seek(0)
+            sys.stdout.write(qlog.read())
+            print("qemu_view: QEMU did not open its GDB and QMP sockets")
+            return 1
         env = dict(os.environ, MMKIT_QV_GDB=gsock, MMKIT_QV_QMP=qsock)
         gcmd = [args.gdb, "-batch", "-nx", "-ex", "set pagination off", "-ex",
                 "set confirm off", "-x", os.path.abspath(__file__), args.elf]
@@ -94,6 +102,9 @@ def drive():
                 qemu.kill()
             qemu.wait()
         sys.stdout.write(out)
+        qlog.seek(0)
+        sys.stdout.write("".join("# qemu: " + l + "\n" for l in qlog.read().splitlines()))
+        qlog.close()
         serial = open(os.path.join(d, "serial.txt"), errors="replace").read()
         # The kernel's own view, for a reader of a failure.
         sys.stdout.write("".join("# serial: " + l + "\n" for l in serial.splitlines()[-8:]))
