@@ -21,7 +21,8 @@ table_pages; the frame allocator's counters and reference counts) from
 kernel memory through GDB, and checks:
 
   - CR3 holds the root mm-core says is active;
-  - no page of the kernel half has the user bit;
+  - no page of the kernel half has the user bit: none user accessible
+    (info mem), and no leaf with U set (info tlb);
   - the user half has exactly user_pages present pages (at most, with a
     PROT_NONE region, whose pages mm-core counts but are not present), each user
     accessible and inside a region, writable only if its region is, and
@@ -175,12 +176,19 @@ class Checker:
         return out
 
     def user_tlb(self):
-        """{va: (pa, flags)} for the present user-half leaves of `info tlb`."""
-        out = {}
+        """{va: (pa, flags)} for the present user-half leaves of `info tlb`;
+        and the kernel-half leaves with the U bit (flags' 8th letter)."""
+        out, kernel_u = {}, []
         for l in self.hmp("info tlb").splitlines():
             m = re.match(r"([0-9a-f]+): ([0-9a-f]+) ([-A-Z]{9})$", l.strip())
-            if m and int(m.group(1), 16) < self.user_end:
-                out[int(m.group(1), 16)] = (int(m.group(2), 16), m.group(3))
+            if not m:
+                continue
+            va = int(m.group(1), 16)
+            if va < self.user_end:
+                out[va] = (int(m.group(2), 16), m.group(3))
+            elif m.group(3)[7] == "U":
+                kernel_u.append(va)
+        self.kernel_u = kernel_u
         return out
 
     def cr3(self):
@@ -257,6 +265,8 @@ class Checker:
         self.check(not bad, "%s: user bit in the kernel half: %s" % (
             label, ", ".join("%x-%x %s" % x for x in bad[:4])))
         tlb = self.user_tlb()
+        self.check(not self.kernel_u, "%s: kernel-half leaves with the U bit: %s" % (
+            label, ", ".join("%x" % v for v in self.kernel_u[:4])))
         # user_pages also counts PROT_NONE leaves, which hold a frame but
         # are not present: with a region without read access the count
         # QEMU sees can only be lower.
