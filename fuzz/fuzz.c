@@ -1116,7 +1116,7 @@ static void op_mremap(int s, unsigned p, unsigned n, unsigned nn, bool maymove, 
 		uint64_t v;
 		memcpy(&v, sim_phys(F.sim, mp.pa, sizeof(v)), sizeof(v));
 		uint64_t mv = grown ? 0 : F.f[m->frame[p + q]].val;
-		bool none = !grown && !(m->pprot[p + q] & MM_PROT_READ);
+		bool none = !((grown ? m->rprot[p] : m->pprot[p + q]) & MM_PROT_READ);
 		if (v != mv || mp.protnone != none)
 			diverge("mremap in space %d: moved page %u reads %#" PRIx64
 			        "%s, the model %#" PRIx64 "%s",
