@@ -1123,6 +1123,11 @@ static void op_mremap(int s, unsigned p, unsigned n, unsigned nn, bool maymove, 
 			        s, q, v, mp.protnone ? " (PROT_NONE)" : "", mv,
 			        none ? " (PROT_NONE)" : "");
 	}
+	/* The tables the move made or left, before the munmap that follows
+	 * prunes them. */
+	char msg[256];
+	if (sim_check(F.sim, msg, sizeof(msg)))
+		diverge("invariant after mremap moved: %s", msg);
 	/* Out of the window again: the moved region goes. */
 	say("munmap s%d %#" PRIx64 " %u\n", s, (uint64_t)got, nn);
 	rc = mm_munmap(F.s[s], got, nn);
