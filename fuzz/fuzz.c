@@ -956,7 +956,9 @@ static void op_exec(int s, bool inject)
 		                  .stack_top = ARCH_USER_STACK_TOP,
 		                  .stack_max_pages = 16 };
 	struct mm_exec_image img;
-	say("exec s%d fuzz-%s.elf\n", s, ARCH_NAME);
+	/* Printed only if it worked: under an injected failure mmsim's exec
+	 * (which allocates in another order) might not fail, and would leave a
+	 * space the script never destroys. */
 	int rc = mm_exec(fresh, F.elf, F.elf_size, &a, &img);
 	if (rc) {
 		if (!(inject && injected(rc)))
@@ -965,6 +967,7 @@ static void op_exec(int s, bool inject)
 		free(fresh);
 		return;
 	}
+	say("exec s%d fuzz-%s.elf\n", s, ARCH_NAME);
 	if (F.m[s].live) {
 		if (F.active == s)
 			mm_space_activate(fresh);
@@ -1236,16 +1239,22 @@ static void setup(void)
 	F.ops = 0;
 }
 
+/* Printed too: a script ends with the machine as it began, so that
+ * scripts can follow one another in one mmsim run. */
 static void teardown(void)
 {
+	say("switch kernel\n");
 	activate(-1);
 	for (unsigned k = 0; k < KS; k++)
 		if (F.k[k].mapped) {
+			say("kunmap %#" PRIx64 " 1\n", (uint64_t)kva(k));
 			if (mm_kernel_unmap(F.sys, kva(k), 1))
 				diverge("teardown: kernel unmap refused");
 			mm_sys_frame_put(F.sys, F.k[k].pa);
 		}
 	for (int i = 0; i < NS; i++) {
+		if (F.m[i].live)
+			say("destroy s%d\n", i);
 		if (F.m[i].live && mm_space_destroy(F.s[i]))
 			diverge("teardown: destroy refused");
 		free(F.s[i]);
