@@ -12,7 +12,10 @@
  * copy-on-write is "a write to a private frame with more than one reference
  * gets a new frame". Regions are counted (merging included) so that a full
  * region table is predicted, not guessed. Eight kernel-half pages, mapped
- * and unmapped while a user space is active, are modelled too.
+ * and unmapped while a user space is active, are modelled too. Regions may
+ * be PROT_NONE (pages keep their frames, every access faults ACCESS);
+ * MAP_FIXED replaces, madvise(DONTNEED) drops private pages, mremap
+ * shrinks, grows or moves, and brk moves the end of a heap.
  */
 #include "fuzz.h"
 
@@ -1030,11 +1033,23 @@ static unsigned region_end(const struct mspace *m, unsigned p)
  * @maymove, move. A move goes where mm-core finds a gap (outside the
  * window): the harness checks there that every page moved with its frame
  * (value, presence, PROT_NONE), then unmaps the moved region, so that the
- * model stays within the window.
+ * model stays within the window. With @stack, the exec'd image's stack
+ * page instead (EINVAL).
  */
-static void op_mremap(int s, unsigned p, unsigned n, unsigned nn, bool maymove, bool inject)
+static void op_mremap(int s, unsigned p, unsigned n, unsigned nn, bool maymove, bool stack,
+                      bool inject)
 {
 	struct mspace *m = &F.m[s];
+	if (stack) { /* the exec'd image's stack page: never remapped */
+		if (!m->rprot[STACK_SLOT])
+			return;
+		mm_vaddr_t va = ARCH_USER_STACK_TOP - PAGE, got;
+		say("expect-error EINVAL\nmremap s%d %#" PRIx64 " 1 %u%s\n", s, (uint64_t)va, nn,
+		    maymove ? " maymove" : "");
+		int rc = mm_mremap(F.s[s], va, 1, nn, maymove ? MM_MREMAP_MAYMOVE : 0, &got);
+		judge("mremap of the stack", s, rc, -MM_EINVAL, false);
+		return;
+	}
 	if (!in_group(p, n > nn ? n : nn))
 		return;
 	struct mspace t = *m;
@@ -1332,7 +1347,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		case 16: op_kunmap(b % KS, 1 + c % 4); break;
 		case 17: op_pad(s, c % 8); break;
 		case NOPS + 1: op_madvise(s, p, n); break;
-		case NOPS + 2: op_mremap(s, p, n, 1 + (c >> 3) % 8, (a >> 4) & 1, inject); break;
+		case NOPS + 2:
+			op_mremap(s, p, n, 1 + (c >> 3) % 8, (a >> 4) & 1, (b >> 6) == 3, inject);
+			break;
 		case NOPS + 3:
 			if (!has_loose_pages(&F.m[s]))
 				op_brk(s, p, c, inject);
