@@ -12,7 +12,10 @@
  * copy-on-write is "a write to a private frame with more than one reference
  * gets a new frame". Regions are counted (merging included) so that a full
  * region table is predicted, not guessed. Eight kernel-half pages, mapped
- * and unmapped while a user space is active, are modelled too.
+ * and unmapped while a user space is active, are modelled too. Regions may
+ * be PROT_NONE (pages keep their frames, every access faults ACCESS);
+ * MAP_FIXED replaces, madvise(DONTNEED) drops private pages, mremap
+ * shrinks, grows or moves, and brk moves the end of a heap.
  */
 #include "fuzz.h"
 
@@ -56,7 +59,11 @@ static mm_vaddr_t kva(unsigned k)
 }
 
 /* Region kinds, as far as merging and fork care. */
-enum { K_NONE, K_ANON, K_SHARED, K_FILE };
+enum { K_NONE, K_ANON, K_SHARED, K_FILE, K_HEAP };
+
+/* A PROT_NONE region's (or page's) protection in the model: a region with
+ * no access (rprot 0 means no region). */
+#define PNONE MM_PROT_USER
 
 struct mspace {
 	bool live;
@@ -68,6 +75,9 @@ struct mspace {
 	int32_t frame[WIN + 1]; /* model frame, -1: not present */
 	unsigned extra;         /* regions outside the window: padding, the exec'd stack */
 	unsigned npad;          /* padding regions added */
+	bool heap;              /* brk_start is set: the heap starts at page hpage */
+	uint8_t hpage;
+	uint32_t hlen; /* brk - brk_start, in bytes */
 };
 
 /* A kernel-half page: mapped (to a frame the harness allocated) or not. */
@@ -182,7 +192,7 @@ static void model_merge(struct mspace *m)
 {
 	for (unsigned p = 1; p < WIN; p++)
 		if (adjacent(p) && m->rprot[p] && m->rprot[p - 1] == m->rprot[p] &&
-		    m->kind[p] == K_ANON && m->kind[p - 1] == K_ANON)
+		    (m->kind[p] == K_ANON || m->kind[p] == K_HEAP) && m->kind[p - 1] == m->kind[p])
 			m->rstart[p] = false;
 }
 
@@ -390,6 +400,11 @@ NO_COVERAGE static void check_spaces(unsigned mask, bool invariants)
 				diverge("space %d page %u: writable in the tables, not in the "
 				        "model",
 				        i, p);
+			/* PROT_NONE: mapped, not present to the MMU, frame kept. */
+			bool none = present && !(m->pprot[p] & MM_PROT_READ);
+			if (present && q.protnone != none)
+				diverge("space %d page %u: mm-core says%s PROT_NONE, the model%s",
+				        i, p, q.protnone ? "" : " not", none ? "" : " not");
 			uint64_t v = 0;
 			uint32_t code = 0;
 			int rc;
@@ -403,10 +418,16 @@ NO_COVERAGE static void check_spaces(unsigned mask, bool invariants)
 				if (!rc)
 					memcpy(&v, sim_phys(F.sim, pa, sizeof(v)), sizeof(v));
 			}
-			if (!present) {
+			if (!present || none) {
 				if (!rc)
-					diverge("space %d page %u: the MMU reads an absent page", i,
-					        p);
+					diverge("space %d page %u: the MMU reads an %s page", i, p,
+					        none ? "PROT_NONE" : "absent");
+				if (none)
+					memcpy(&v, sim_phys(F.sim, q.pa, sizeof(v)), sizeof(v));
+				if (none && v != F.f[m->frame[p]].val)
+					diverge("space %d page %u: PROT_NONE frame holds %#" PRIx64
+					        ", the model %#" PRIx64,
+					        i, p, v, F.f[m->frame[p]].val);
 				continue;
 			}
 			if (rc)
@@ -427,8 +448,19 @@ static void check_all(void)
 	check_spaces(~0u, true);
 }
 
-/* Operations: NOPS of them, and "fail the Nth allocation of the next". */
-#define NOPS 18
+/* Operations: NOPS of them, and "fail the Nth allocation of the next",
+ * picked by the first byte modulo NOPS + 1; and three more (madvise,
+ * mremap, brk) by the bytes from OP_EXT up, which would otherwise repeat
+ * operations 0-8 once more (so the older inputs keep their meaning). */
+#define NOPS   18
+#define OP_EXT 247u
+
+static unsigned decode_op(unsigned byte, unsigned nops)
+{
+	if (byte < OP_EXT)
+		return byte % nops;
+	return byte < 249 ? NOPS + 1 : byte < 253 ? NOPS + 2 : NOPS + 3;
+}
 
 /* ---- operations ------------------------------------------------------------------ */
 
@@ -448,6 +480,10 @@ static unsigned next(struct in *in)
 static const unsigned prots[4] = { MM_PROT_READ, MM_PROT_READ | MM_PROT_WRITE,
 	                           MM_PROT_READ | MM_PROT_EXEC, MM_PROT_READ | MM_PROT_WRITE };
 static const char *const prot_names[4] = { "r", "rw", "r-x", "rw" };
+/* Regions (mmap, mprotect): the fourth is PROT_NONE. */
+static const unsigned rprots[4] = { MM_PROT_READ, MM_PROT_READ | MM_PROT_WRITE,
+	                            MM_PROT_READ | MM_PROT_EXEC, PNONE };
+static const char *const rprot_names[4] = { "r", "rw", "r-x", "---" };
 
 static const char *errname(int e)
 {
@@ -498,16 +534,20 @@ static bool too_many(const struct mspace *t)
 	return model_regions(t) > MM_REGIONS_MAX;
 }
 
-static void op_mmap(int s, unsigned p, unsigned n, unsigned pi, bool shared, bool inject)
+/* mmap at a fixed address: MM_MAP_FIXED_NOREPLACE (EEXIST over a region)
+ * or, with @fixed, MM_MAP_FIXED (replaces regions and pages, all or
+ * nothing). */
+static void op_mmap(int s, unsigned p, unsigned n, unsigned pi, bool shared, bool fixed,
+                    bool inject)
 {
 	struct mspace *m = &F.m[s];
 	if (!in_group(p, n) || has_loose_pages(m))
 		return;
-	unsigned prot = prots[pi];
+	unsigned prot = rprots[pi];
 	struct mspace t = *m;
 	int want = 0;
 	for (unsigned q = p; q < p + n; q++) {
-		if (m->rprot[q])
+		if (m->rprot[q] && !fixed)
 			want = -MM_EEXIST;
 		t.rprot[q] = (uint8_t)prot;
 		t.kind[q] = shared ? K_SHARED : K_ANON;
@@ -518,15 +558,22 @@ static void op_mmap(int s, unsigned p, unsigned n, unsigned pi, bool shared, boo
 	if (!want && too_many(&t))
 		want = -MM_ENOMEM; /* counted on the result: a merge may make room */
 	say_want(want);
-	say("mmap s%d %#" PRIx64 " %u %s%s\n", s, va_of(p), n, prot_names[pi],
-	    shared ? " shared" : "");
+	say("mmap s%d %#" PRIx64 " %u %s%s%s\n", s, va_of(p), n, rprot_names[pi],
+	    shared ? " shared" : "", fixed ? " fixed" : "");
 	mm_vaddr_t got;
 	int rc = mm_mmap(F.s[s], va_of(p), n, prot & ~(unsigned)MM_PROT_USER,
-	                 MM_MAP_FIXED_NOREPLACE | (shared ? MM_MAP_SHARED : 0), &got);
+	                 (fixed ? MM_MAP_FIXED : MM_MAP_FIXED_NOREPLACE) |
+	                         (shared ? MM_MAP_SHARED : 0),
+	                 &got);
 	if (!judge("mmap", s, rc, want, inject))
 		return;
+	if (got != va_of(p))
+		diverge("mmap in space %d: at %#" PRIx64 ", asked for %#" PRIx64, s, (uint64_t)got,
+		        va_of(p));
 	*m = t;
 	for (unsigned q = p; q < p + n; q++) {
+		mf_put(m->frame[q]); /* replaced (MM_MAP_FIXED) */
+		m->frame[q] = -1;
 		m->init[q] = 0;
 		if (shared) {
 			m->frame[q] = mf_new(0);
@@ -567,17 +614,17 @@ static void op_mprotect(int s, unsigned p, unsigned n, unsigned pi, bool inject)
 	for (unsigned q = p; q < p + n; q++) {
 		if (!m->rprot[q])
 			want = -MM_ENOENT;
-		t.rprot[q] = (uint8_t)prots[pi];
+		t.rprot[q] = (uint8_t)rprots[pi];
 		if (t.frame[q] >= 0)
-			t.pprot[q] = (uint8_t)prots[pi];
+			t.pprot[q] = (uint8_t)rprots[pi];
 	}
 	mark_bounds(&t, p, n);
 	model_merge(&t);
 	if (!want && too_many(&t))
 		want = -MM_ENOMEM;
 	say_want(want);
-	say("mprotect s%d %#" PRIx64 " %u %s\n", s, va_of(p), n, prot_names[pi]);
-	int rc = mm_mprotect(F.s[s], va_of(p), n, prots[pi] & ~(unsigned)MM_PROT_USER);
+	say("mprotect s%d %#" PRIx64 " %u %s\n", s, va_of(p), n, rprot_names[pi]);
+	int rc = mm_mprotect(F.s[s], va_of(p), n, rprots[pi] & ~(unsigned)MM_PROT_USER);
 	if (!judge("mprotect", s, rc, want, inject))
 		return;
 	*m = t;
@@ -707,10 +754,13 @@ static void op_clone(int src, int dst, bool cow, bool inject)
 static enum mm_fault_verdict model_verdict(const struct mspace *m, unsigned p, bool write)
 {
 	if (m->frame[p] >= 0)
-		return write && !(m->pprot[p] & MM_PROT_WRITE) ? MM_FAULT_ACCESS
-		                                               : MM_FAULT_RESOLVED;
+		return !(m->pprot[p] & MM_PROT_READ) || (write && !(m->pprot[p] & MM_PROT_WRITE))
+		               ? MM_FAULT_ACCESS
+		               : MM_FAULT_RESOLVED;
 	if (!m->rprot[p])
 		return MM_FAULT_SEGV;
+	if (!(m->rprot[p] & MM_PROT_READ))
+		return MM_FAULT_ACCESS; /* PROT_NONE */
 	return write && !(m->rprot[p] & MM_PROT_WRITE) ? MM_FAULT_ACCESS : MM_FAULT_RESOLVED;
 }
 
@@ -909,7 +959,9 @@ static void op_exec(int s, bool inject)
 		                  .stack_top = ARCH_USER_STACK_TOP,
 		                  .stack_max_pages = 16 };
 	struct mm_exec_image img;
-	say("exec s%d fuzz-%s.elf\n", s, ARCH_NAME);
+	/* Printed only if it worked: under an injected failure mmsim's exec
+	 * (which allocates in another order) might not fail, and would leave a
+	 * space the script never destroys. */
 	int rc = mm_exec(fresh, F.elf, F.elf_size, &a, &img);
 	if (rc) {
 		if (!(inject && injected(rc)))
@@ -918,6 +970,7 @@ static void op_exec(int s, bool inject)
 		free(fresh);
 		return;
 	}
+	say("exec s%d fuzz-%s.elf\n", s, ARCH_NAME);
 	if (F.m[s].live) {
 		if (F.active == s)
 			mm_space_activate(fresh);
@@ -939,6 +992,229 @@ static void op_exec(int s, bool inject)
 	m->extra = 1;                     /* the stack */
 	m->frame[STACK_SLOT] = mf_new(0); /* the populated top of the stack */
 	m->rprot[STACK_SLOT] = m->pprot[STACK_SLOT] = MM_PROT_READ | MM_PROT_WRITE;
+	m->heap = true, m->hpage = 44, m->hlen = 0; /* the page after the data */
+}
+
+/* mm_madvise(MM_MADV_DONTNEED): private pages go (the next touch reads
+ * zeros or the file's bytes), shared ones stay; a page in no region is
+ * ENOENT and nothing changes. */
+static void op_madvise(int s, unsigned p, unsigned n)
+{
+	struct mspace *m = &F.m[s];
+	if (!in_group(p, n))
+		return;
+	int want = 0;
+	for (unsigned q = p; q < p + n; q++)
+		if (!m->rprot[q])
+			want = -MM_ENOENT;
+	say_want(want);
+	say("madvise s%d %#" PRIx64 " %u dontneed\n", s, va_of(p), n);
+	int rc = mm_madvise(F.s[s], va_of(p), n, MM_MADV_DONTNEED);
+	if (!judge("madvise", s, rc, want, false))
+		return;
+	for (unsigned q = p; q < p + n; q++)
+		if (m->kind[q] != K_SHARED) {
+			mf_put(m->frame[q]);
+			m->frame[q] = -1;
+		}
+}
+
+/* The last page of the region holding page @p, plus one. */
+static unsigned region_end(const struct mspace *m, unsigned p)
+{
+	unsigned q = p + 1;
+	while (q < WIN && adjacent(q) && m->rprot[q] && !region_begins(m, q))
+		q++;
+	return q;
+}
+
+/*
+ * mm_mremap() of [p, p + n) to @nn pages: shrink, grow in place, or with
+ * @maymove, move. A move goes where mm-core finds a gap (outside the
+ * window): the harness checks there that every page moved with its frame
+ * (value, presence, PROT_NONE), then unmaps the moved region, so that the
+ * model stays within the window. With @stack, the exec'd image's stack
+ * page instead (EINVAL).
+ */
+static void op_mremap(int s, unsigned p, unsigned n, unsigned nn, bool maymove, bool stack,
+                      bool inject)
+{
+	struct mspace *m = &F.m[s];
+	if (stack) { /* the exec'd image's stack page: never remapped */
+		if (!m->rprot[STACK_SLOT])
+			return;
+		mm_vaddr_t va = ARCH_USER_STACK_TOP - PAGE, got;
+		say("expect-error EINVAL\nmremap s%d %#" PRIx64 " 1 %u%s\n", s, (uint64_t)va, nn,
+		    maymove ? " maymove" : "");
+		int rc = mm_mremap(F.s[s], va, 1, nn, maymove ? MM_MREMAP_MAYMOVE : 0, &got);
+		judge("mremap of the stack", s, rc, -MM_EINVAL, false);
+		return;
+	}
+	if (!in_group(p, n > nn ? n : nn))
+		return;
+	struct mspace t = *m;
+	int want = 0;
+	enum { SHRINK, GROW, MOVE } how = SHRINK;
+	if (!m->rprot[p] || region_end(m, p) < p + n)
+		want = -MM_EFAULT;
+	else if (m->kind[p] == K_FILE)
+		want = -MM_EINVAL;
+	else if (nn < n) {
+		for (unsigned q = p + nn; q < p + n; q++)
+			t.rprot[q] = 0, t.kind[q] = K_NONE, t.rstart[q] = false;
+		mark_bounds(&t, p + nn, n - nn);
+		if (too_many(&t))
+			want = -MM_ENOMEM;
+	} else if (nn > n) {
+		how = GROW;
+		for (unsigned q = p + n; q < p + nn; q++)
+			if (m->rprot[q])
+				how = MOVE;
+		if (how == GROW) {
+			for (unsigned q = p + n; q < p + nn; q++)
+				t.rprot[q] = m->rprot[p], t.kind[q] = m->kind[p],
+				t.rstart[q] = false;
+			if (m->kind[p] == K_SHARED)
+				mark_bounds(&t, p + n, nn - n);
+			else if (p + nn < WIN && adjacent(p + nn))
+				t.rstart[p + nn] = true;
+			model_merge(&t);
+			if (too_many(&t))
+				want = -MM_ENOMEM;
+		} else if (!maymove) {
+			want = -MM_ENOMEM;
+		} else {
+			for (unsigned q = p; q < p + n; q++)
+				t.rprot[q] = 0, t.kind[q] = K_NONE, t.rstart[q] = false;
+			mark_bounds(&t, p, n);
+			if (model_regions(&t) + 1 > MM_REGIONS_MAX)
+				want = -MM_ENOMEM;
+		}
+	}
+	say_want(want);
+	say("mremap s%d %#" PRIx64 " %u %u%s\n", s, va_of(p), n, nn, maymove ? " maymove" : "");
+	mm_vaddr_t got = 0;
+	int rc = mm_mremap(F.s[s], va_of(p), n, nn, maymove ? MM_MREMAP_MAYMOVE : 0, &got);
+	if (!judge("mremap", s, rc, want, inject))
+		return;
+	if (how != MOVE) {
+		if (got != va_of(p))
+			diverge("mremap in space %d: at %#" PRIx64 ", not in place", s,
+			        (uint64_t)got);
+		for (unsigned q = p + nn; q < p + n; q++) { /* shrunk */
+			mf_put(t.frame[q]);
+			t.frame[q] = -1;
+		}
+		for (unsigned q = p + n; q < p + nn; q++) { /* grown */
+			t.init[q] = 0;
+			if (t.kind[q] == K_SHARED) {
+				t.frame[q] = mf_new(0);
+				t.pprot[q] = t.rprot[q];
+			}
+		}
+		*m = t;
+		return;
+	}
+	if (got % PAGE || (got < va_of(WIN - 1) + PAGE && got + nn * PAGE > BASE))
+		diverge("mremap in space %d moved to %#" PRIx64 ", in the window", s,
+		        (uint64_t)got);
+	say("# moved to %#" PRIx64 "\n", (uint64_t)got);
+	/* The contents moved with the mapping: page by page at the new address. */
+	for (unsigned q = 0; q < nn; q++) {
+		struct mm_mapping mp;
+		int present = mm_query(F.s[s], got + q * PAGE, &mp) == 0;
+		bool grown = q >= n;
+		bool want_present = grown ? m->kind[p] == K_SHARED : m->frame[p + q] >= 0;
+		if (present != want_present)
+			diverge("mremap in space %d: moved page %u is %s, the model says %s", s, q,
+			        present ? "present" : "absent",
+			        want_present ? "present" : "absent");
+		if (!present)
+			continue;
+		uint64_t v;
+		memcpy(&v, sim_phys(F.sim, mp.pa, sizeof(v)), sizeof(v));
+		uint64_t mv = grown ? 0 : F.f[m->frame[p + q]].val;
+		bool none = !((grown ? m->rprot[p] : m->pprot[p + q]) & MM_PROT_READ);
+		if (v != mv || mp.protnone != none)
+			diverge("mremap in space %d: moved page %u reads %#" PRIx64
+			        "%s, the model %#" PRIx64 "%s",
+			        s, q, v, mp.protnone ? " (PROT_NONE)" : "", mv,
+			        none ? " (PROT_NONE)" : "");
+	}
+	/* The tables the move made or left, before the munmap that follows
+	 * prunes them. */
+	char msg[256];
+	if (sim_check(F.sim, msg, sizeof(msg)))
+		diverge("invariant after mremap moved: %s", msg);
+	/* Out of the window again: the moved region goes. */
+	say("munmap s%d %#" PRIx64 " %u\n", s, (uint64_t)got, nn);
+	rc = mm_munmap(F.s[s], got, nn);
+	if (rc)
+		diverge("munmap of the moved region returned %d (%s)", rc, mm_strerror(rc));
+	for (unsigned q = p; q < p + n; q++) {
+		mf_put(t.frame[q]);
+		t.frame[q] = -1;
+	}
+	*m = t;
+}
+
+/*
+ * brk: with no heap yet, set where it starts (as mmsim's "brk A start
+ * ADDR" and mm_exec() do), on a page that leaves 8 pages in its group;
+ * then move its end: below the start (EINVAL), or to 0-7 pages past the
+ * start, page aligned or not. Growing adds a read-write heap region (ENOMEM
+ * if it runs into a region), shrinking unmaps whole pages.
+ */
+static void op_brk(int s, unsigned p, unsigned c, bool inject)
+{
+	struct mspace *m = &F.m[s];
+	if (!m->heap) {
+		if (p % 32 > 24)
+			return;
+		say("brk s%d start %#" PRIx64 "\n", s, va_of(p));
+		F.s[s]->brk_start = F.s[s]->brk = va_of(p);
+		m->heap = true, m->hpage = (uint8_t)p, m->hlen = 0;
+		return;
+	}
+	unsigned h = m->hpage;
+	uint32_t len = (c & 8 ? 0x10 : 0) + (c % 8) * (uint32_t)PAGE;
+	mm_vaddr_t nb = (c >> 4) % 4 == 0 ? va_of(h) - PAGE : va_of(h) + len;
+	unsigned oldp = h + (m->hlen + PAGE - 1) / PAGE, newp = h + (len + PAGE - 1) / PAGE;
+	struct mspace t = *m;
+	int want = 0;
+	if (nb < va_of(h))
+		want = -MM_EINVAL;
+	else if (newp > oldp) {
+		for (unsigned q = oldp; q < newp; q++) {
+			if (m->rprot[q])
+				want = -MM_ENOMEM; /* runs into a region */
+			t.rprot[q] = MM_PROT_READ | MM_PROT_WRITE, t.kind[q] = K_HEAP;
+			t.rstart[q] = false, t.init[q] = 0;
+		}
+		mark_bounds(&t, oldp, newp - oldp);
+		model_merge(&t);
+	} else if (newp < oldp) {
+		for (unsigned q = newp; q < oldp; q++)
+			t.rprot[q] = 0, t.kind[q] = K_NONE, t.rstart[q] = false;
+		mark_bounds(&t, newp, oldp - newp);
+	}
+	if (!want && too_many(&t))
+		want = -MM_ENOMEM;
+	say_want(want);
+	say("brk s%d %#" PRIx64 "\n", s, (uint64_t)nb);
+	mm_vaddr_t got;
+	int rc = mm_brk(F.s[s], nb, &got);
+	if (!judge("brk", s, rc, want, inject))
+		return;
+	if (got != nb)
+		diverge("brk in space %d: %#" PRIx64 ", asked for %#" PRIx64, s, (uint64_t)got,
+		        (uint64_t)nb);
+	for (unsigned q = newp; q < oldp; q++) {
+		mf_put(t.frame[q]);
+		t.frame[q] = -1;
+	}
+	t.hlen = len;
+	*m = t;
 }
 
 void fuzz_set_script(FILE *f)
@@ -978,16 +1254,22 @@ static void setup(void)
 	F.ops = 0;
 }
 
+/* Printed too: a script ends with the machine as it began, so that
+ * scripts can follow one another in one mmsim run. */
 static void teardown(void)
 {
+	say("switch kernel\n");
 	activate(-1);
 	for (unsigned k = 0; k < KS; k++)
 		if (F.k[k].mapped) {
+			say("kunmap %#" PRIx64 " 1\n", (uint64_t)kva(k));
 			if (mm_kernel_unmap(F.sys, kva(k), 1))
 				diverge("teardown: kernel unmap refused");
 			mm_sys_frame_put(F.sys, F.k[k].pa);
 		}
 	for (int i = 0; i < NS; i++) {
+		if (F.m[i].live)
+			say("destroy s%d\n", i);
 		if (F.m[i].live && mm_space_destroy(F.s[i]))
 			diverge("teardown: destroy refused");
 		free(F.s[i]);
@@ -1004,7 +1286,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct in in = { data, size };
 	say("arch %s\n", ARCH_NAME);
 	while (in.n && F.ops < 128) {
-		unsigned op = next(&in) % (NOPS + 1), a = next(&in), b = next(&in), c = next(&in);
+		unsigned op = decode_op(next(&in), NOPS + 1), a = next(&in), b = next(&in),
+		         c = next(&in);
 		bool inject = false;
 		F.ops++;
 		if (op == NOPS) { /* the next operation's allocation number k fails */
@@ -1012,7 +1295,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			say("fail-next %u\n", k);
 			mm_frames_fail_after(&F.sys->frames, k);
 			inject = true;
-			op = next(&in) % NOPS, a = next(&in), b = next(&in), c = next(&in);
+			op = decode_op(next(&in), NOPS), a = next(&in), b = next(&in),
+			c = next(&in);
 		}
 		int s = (int)(a % NS), t = (int)((a >> 2) % NS);
 		unsigned p = b % WIN, n = 1 + c % 8, pi = c >> 6;
@@ -1047,7 +1331,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				activate(s);
 			}
 			break;
-		case 3: op_mmap(s, p, n, pi, (c >> 5) & 1, inject); break;
+		case 3: op_mmap(s, p, n, pi, (c >> 5) & 1, (c >> 3) & 1, inject); break;
 		case 4: op_munmap(s, p, n, inject); break;
 		case 5: op_mprotect(s, p, n, pi, inject); break;
 		case 6: op_clone(s, t, !(c & 1), inject); break;
@@ -1062,6 +1346,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		case 15: op_kmap(b % KS, val | UINT64_C(0x4b) << 40, inject); break;
 		case 16: op_kunmap(b % KS, 1 + c % 4); break;
 		case 17: op_pad(s, c % 8); break;
+		case NOPS + 1: op_madvise(s, p, n); break;
+		case NOPS + 2:
+			op_mremap(s, p, n, 1 + (c >> 3) % 8, (a >> 4) & 1, (b >> 6) == 3, inject);
+			break;
+		case NOPS + 3:
+			if (!has_loose_pages(&F.m[s]))
+				op_brk(s, p, c, inject);
+			break;
 		}
 		mm_frames_fail_after(&F.sys->frames, -1);
 		if (inject)
