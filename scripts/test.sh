@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh --werror build
 echo "== lint"
-scripts/lint.sh
+scripts/lint.sh build
 ninja -C build
 echo "== meson test"
 meson test -C build --print-errorlogs
