@@ -25,3 +25,5 @@ fi
 ninja -C build-san
 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
   meson test -C build-san --suite host --print-errorlogs
+echo "== meson dist"
+scripts/dist-check.sh build
