@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # meson dist from the committed tree (BUILDDIR configured): the tarball must
-# hold exactly the files git tracks, no more (no build output, no stray
-# files) and no fewer: what HEAD holds (meson dist packs the last commit). --no-tests: the test command runs the tests already.
+# hold exactly the files of HEAD (meson dist packs the last commit), no more
+# (no build output, no stray files) and no fewer. --no-tests: the test
+# command runs the tests already.
 #
 # usage: scripts/dist-check.sh [BUILDDIR]   (default: build)
 set -euo pipefail
