@@ -166,6 +166,8 @@ static void bench_clone(uint64_t n)
 	if (err)
 		die("mm_mmap/mm_populate", err);
 	char *src = malloc(n * ARCH_PAGE_SIZE), *dst = malloc(n * ARCH_PAGE_SIZE);
+	if (!src || !dst)
+		die("malloc", -MM_ENOMEM);
 	memset(src, 1, n * ARCH_PAGE_SIZE);
 	memset(dst, 2, n * ARCH_PAGE_SIZE);
 	double vc[64] = { 0 }, vd[64] = { 0 }, vm[64] = { 0 }, vw[64] = { 0 }, vwd[64] = { 0 };

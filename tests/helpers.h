@@ -50,6 +50,20 @@ static inline void teardown(void)
 	sim_destroy(sim);
 }
 
+/* Whether regions a[0..n) and b[0..n) are equal, member by member (memcmp
+ * would compare the padding too). */
+static inline bool regions_eq(const struct mm_region *a, const struct mm_region *b, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (a[i].start != b[i].start || a[i].end != b[i].end || a[i].limit != b[i].limit ||
+		    a[i].file != b[i].file || a[i].file_va != b[i].file_va ||
+		    a[i].file_len != b[i].file_len || a[i].prot != b[i].prot ||
+		    a[i].kind != b[i].kind || a[i].backing != b[i].backing ||
+		    a[i].flags != b[i].flags)
+			return false;
+	return true;
+}
+
 static inline void kernel_active(void)
 {
 	mm_space_activate(mm_sys_kernel_space(sys));

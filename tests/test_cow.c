@@ -213,8 +213,8 @@ START_TEST(clone_of_full_region_table)
 	ck_assert_int_eq(mm_space_clone(&s, &c, MM_CLONE_COW), 0);
 	ck_assert_uint_eq(e.nregions, MM_REGIONS_MAX);
 	ck_assert_uint_eq(c.nregions, MM_REGIONS_MAX);
-	ck_assert(memcmp(e.regions, s.regions, MM_REGIONS_MAX * sizeof(s.regions[0])) == 0);
-	ck_assert(memcmp(c.regions, s.regions, MM_REGIONS_MAX * sizeof(s.regions[0])) == 0);
+	ck_assert(regions_eq(e.regions, s.regions, MM_REGIONS_MAX));
+	ck_assert(regions_eq(c.regions, s.regions, MM_REGIONS_MAX));
 	assert_invariants(sim);
 }
 END_TEST

@@ -40,7 +40,7 @@ static size_t make_elf(uint8_t *f, size_t cap, unsigned type, const struct seg *
                        uint64_t entry)
 {
 	memset(f, 0, cap);
-	memcpy(f, "\177ELF", 4);
+	memcpy(f, "\177ELF", 4); /* NOLINT(bugprone-not-null-terminated-result): magic bytes */
 	f[4] = ARCH_ELF_CLASS, f[5] = 1, f[6] = 1;
 	wr(f + 16, type, 2);
 	wr(f + 18, ARCH_ELF_MACHINE, 2);

@@ -336,7 +336,8 @@ static long sys_spawn(struct proc *p, uintptr_t arg)
 {
 	int err;
 	struct proc *c =
-	        proc_spawn("utest", utest_start, (size_t)(utest_end - utest_start), arg, &err);
+	        proc_spawn("utest", utest_start,
+	                   (size_t)((uintptr_t)utest_end - (uintptr_t)utest_start), arg, &err);
 	if (!c)
 		return err;
 	c->parent = p;
