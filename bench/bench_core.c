@@ -15,20 +15,9 @@
 #include <string.h>
 #include <time.h>
 
+#include "bench.h"
+
 static int reps = 9;
-
-static double now_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return (x > y) - (x < y);
-}
 
 /* Median, min and max of @n samples, sorted in place. */
 static void report(const char *what, const char *unit, double *v, int n)

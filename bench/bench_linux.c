@@ -19,21 +19,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench.h"
+
 #define PAGE ARCH_PAGE_SIZE
 static int reps = 5;
-
-static double now_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
-}
-
-static int cmp(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return (x > y) - (x < y);
-}
 
 struct fig {
 	double med, min, max;
@@ -44,7 +33,7 @@ static struct fig stat_of(double *v, int n)
 	/* Every caller fills v[0..n) in its timing loop, which cppcheck does
 	 * not follow. */
 	/* cppcheck-suppress uninitvar */
-	qsort(v, (size_t)n, sizeof(*v), cmp);
+	qsort(v, (size_t)n, sizeof(*v), cmp_double);
 	return (struct fig){ v[n / 2], v[0], v[n - 1] };
 }
 

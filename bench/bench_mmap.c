@@ -29,6 +29,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench.h"
+
 enum { CALLS = 20000, WINDOW = 256, MAXREPS = 64 };
 static const uint64_t BASE = UINT64_C(0x40000000);
 static int reps = 9;
@@ -39,28 +41,6 @@ struct call {
 	uint16_t page, n;
 };
 static struct call seq[CALLS];
-
-static double now_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return (x > y) - (x < y);
-}
-
-static double median(double *v, int n)
-{
-	/* Every caller fills v[0..n) in its timing loop, which cppcheck does
-	 * not follow. */
-	/* cppcheck-suppress uninitvar */
-	qsort(v, (size_t)n, sizeof(*v), cmp_double);
-	return v[n / 2];
-}
 
 static void make_sequence(void)
 {

@@ -178,13 +178,15 @@ static inline enum mm_fault_verdict verdict_of(mm_vaddr_t va, unsigned flags)
 }
 
 /*
- * The allocation-failure sweep: run @op with allocation N failing, for N =
- * 0, 1, ... until it succeeds; each failure must be -MM_ENOMEM and leave
- * the whole machine's fingerprint unchanged. Returns the failures seen.
+ * The allocation-failure sweep: run @op with frame allocation N failing,
+ * for N = 0, 1, ... until it succeeds; each failure must be -MM_ENOMEM and
+ * leave the whole machine's fingerprint unchanged. Then, if @undo is not
+ * NULL, it must take the machine back to where it was before. Returns how
+ * many N failed.
  */
 typedef int (*op_fn)(void *ctx);
 
-static inline int sweep_op(op_fn op, void *ctx)
+static inline int sweep(op_fn op, op_fn undo, void *ctx)
 {
 	int failures = 0;
 	for (int64_t n = 0;; n++) {
@@ -194,6 +196,10 @@ static inline int sweep_op(op_fn op, void *ctx)
 		mm_frames_fail_after(&sys->frames, -1);
 		if (rc == 0) {
 			assert_invariants(sim);
+			if (undo) {
+				ck_assert_int_eq(undo(ctx), 0);
+				ck_assert_uint_eq(machine_fp(sim), fp);
+			}
 			return failures;
 		}
 		ck_assert_int_eq(rc, -MM_ENOMEM);
@@ -201,6 +207,7 @@ static inline int sweep_op(op_fn op, void *ctx)
 		              (long long)n);
 		assert_invariants(sim);
 		failures++;
+		ck_assert_int_lt(failures, 100000);
 	}
 }
 

@@ -243,13 +243,13 @@ START_TEST(map_fixed_is_all_or_nothing)
 	mm_space_activate(&s);
 	ck_assert_int_eq(dwrite(B - PAGE, 9), 0);
 	struct fixed_ctx f = { .s = &s, .flags = MM_MAP_SHARED };
-	ck_assert_int_eq(sweep_op(fixed_op, &f), 4 + 1); /* four frames, one table */
+	ck_assert_int_eq(sweep(fixed_op, NULL, &f), 4 + 1); /* four frames, one table */
 	ck_assert_uint_eq(dread(B - PAGE), 0);
 	ck_assert(query(&s, B - PAGE).shared);
 	ck_assert(!query(&s, B - 3 * PAGE).shared);
 	/* A private replacement allocates nothing: it cannot fail so. */
 	f.flags = 0;
-	ck_assert_int_eq(sweep_op(fixed_op, &f), 0);
+	ck_assert_int_eq(sweep(fixed_op, NULL, &f), 0);
 	ck_assert_uint_eq(s.user_pages, 2);
 	kernel_active();
 }
@@ -406,7 +406,7 @@ START_TEST(mremap_is_all_or_nothing)
 	mm_space_activate(&s);
 	ck_assert_int_eq(dwrite(A, 5), 0);
 	struct remap_ctx r = { .s = &s, .at = A, .from = 3, .to = 5 };
-	ck_assert_int_gt(sweep_op(remap_op, &r), 2); /* tables, then two frames */
+	ck_assert_int_gt(sweep(remap_op, NULL, &r), 2); /* tables, then two frames */
 	mm_vaddr_t moved = mm_region_find(&s, A) ? 0 : 1;
 	ck_assert_uint_eq(moved, 1);
 	ck_assert_uint_eq(s.nregions, 2);

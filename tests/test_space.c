@@ -441,34 +441,7 @@ END_TEST
 
 /* ---- the allocation-failure sweep --------------------------------------- */
 
-/*
- * Fail the Nth frame allocation of @op, for N = 0, 1, 2, ... until it
- * succeeds; after each failure the machine must be exactly as before.
- * Returns how many N failed.
- */
-typedef int (*op_fn)(void *ctx);
-static int sweep(op_fn op, op_fn undo, void *ctx)
-{
-	int failures = 0;
-	for (int64_t n = 0;; n++) {
-		uint64_t fp = machine_fp(sim);
-		mm_frames_fail_after(&sys->frames, n);
-		int rc = op(ctx);
-		mm_frames_fail_after(&sys->frames, -1);
-		if (rc == 0) {
-			assert_invariants(sim);
-			ck_assert_int_eq(undo(ctx), 0);
-			ck_assert_uint_eq(machine_fp(sim), fp);
-			return failures;
-		}
-		ck_assert_int_eq(rc, -MM_ENOMEM);
-		ck_assert_msg(machine_fp(sim) == fp, "state changed after failing allocation %lld",
-		              (long long)n);
-		assert_invariants(sim);
-		failures++;
-		ck_assert_int_lt(failures, 100000);
-	}
-}
+/* sweep() is in helpers.h. */
 
 struct op_ctx {
 	struct mm_space *src, *dst;

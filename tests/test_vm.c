@@ -397,14 +397,14 @@ START_TEST(sweep_fault_resolution_and_cow)
 	ck_assert_int_eq(mm_mmap(&s, 0, 4, RW, 0, &va), 0);
 	/* Demand zero far from anything: frame plus every table level. */
 	struct fault_op o = { .s = &s, .va = va + 2 * PAGE, .access = MM_ACCESS_WRITE };
-	ck_assert_int_ge(sweep_op(op_fault, &o), 2);
+	ck_assert_int_ge(sweep(op_fault, NULL, &o), 2);
 	ck_assert_int_eq(mm_populate(&s, va, 4, MM_ACCESS_WRITE), 0);
 	/* A COW clone: only the child's tables are allocated. */
 	o.child = &c;
-	ck_assert_int_ge(sweep_op(op_cow_clone, &o), 2);
+	ck_assert_int_ge(sweep(op_cow_clone, NULL, &o), 2);
 	/* A COW break that must copy. */
 	o.va = va + PAGE;
-	ck_assert_int_eq(sweep_op(op_fault, &o), 1);
+	ck_assert_int_eq(sweep(op_fault, NULL, &o), 1);
 	struct mm_mapping m;
 	ck_assert_int_eq(mm_query(&s, va + PAGE, &m), 0);
 	ck_assert(!m.cow && (m.prot & MM_PROT_WRITE) && m.refs == 1);
@@ -418,7 +418,7 @@ START_TEST(sweep_fault_resolution_and_cow)
 		                .flags = MM_REGION_GROWS_DOWN };
 	ck_assert_int_eq(mm_region_add(&s, &st), 0);
 	o.va = top - 20 * PAGE;
-	ck_assert_int_ge(sweep_op(op_fault, &o), 1);
+	ck_assert_int_ge(sweep(op_fault, NULL, &o), 1);
 	ck_assert_uint_eq(mm_region_find(&s, top - 1)->start, top - 20 * PAGE);
 }
 END_TEST

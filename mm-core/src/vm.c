@@ -497,6 +497,29 @@ static mm_vaddr_t find_gap(const struct mm_space *s, uint64_t len)
 	return top >= PAGE + len ? top - len : 0;
 }
 
+/* Prune the empty leaf tables of [va, end) (after ensure_tables()). */
+static void prune_tables(struct mm_space *s, mm_vaddr_t va, mm_vaddr_t end)
+{
+	for (mm_vaddr_t c = va; c != end; c = mmi_chunk_end(c, end))
+		mmi_prune(s->sys, s->root, c, ROOT_LEVEL, &s->table_pages);
+}
+
+/* Make every leaf table of [va, end) exist; all-or-nothing (on -MM_ENOMEM
+ * the tables linked are pruned again). */
+static int ensure_tables(struct mm_space *s, mm_vaddr_t va, mm_vaddr_t end)
+{
+	for (mm_vaddr_t v = va; v != end; v = mmi_chunk_end(v, end)) {
+		mm_paddr_t lt;
+		int err =
+		        mmi_leaf_table(s->sys, s->root, v, true, true, &s->table_pages, &lt, NULL);
+		if (err) {
+			prune_tables(s, va, mmi_chunk_end(v, end));
+			return err;
+		}
+	}
+	return 0;
+}
+
 /*
  * Phase 1 of a shared mmap over [va, end): make every leaf table of the
  * range exist and take @npages zeroed frames, chained through their first
@@ -507,16 +530,11 @@ static int reserve_shared(struct mm_space *s, mm_vaddr_t va, mm_vaddr_t end, uin
                           mm_paddr_t *chain)
 {
 	struct mm_sys *sys = s->sys;
-	int err = 0;
-	mm_vaddr_t v = va;
-	for (; v != end; v = mmi_chunk_end(v, end)) {
-		mm_paddr_t lt;
-		err = mmi_leaf_table(sys, s->root, v, true, true, &s->table_pages, &lt, NULL);
-		if (err)
-			break;
-	}
+	int err = ensure_tables(s, va, end);
+	if (err)
+		return err;
 	uint64_t got = 0;
-	for (; !err && got < npages; got++) {
+	for (; got < npages; got++) {
 		mm_paddr_t f;
 		err = mm_sys_frame_alloc(sys, MM_FRAME_USER, true, &f);
 		if (err)
@@ -531,11 +549,7 @@ static int reserve_shared(struct mm_space *s, mm_vaddr_t va, mm_vaddr_t end, uin
 		*chain = *(mm_paddr_t *)sys->ops->phys_to_virt(sys->mach, f);
 		mm_sys_frame_put(sys, f);
 	}
-	for (mm_vaddr_t c = va;; c = mmi_chunk_end(c, end)) {
-		mmi_prune(sys, s->root, c, ROOT_LEVEL, &s->table_pages);
-		if (c == v || mmi_chunk_end(c, end) == end)
-			break;
-	}
+	prune_tables(s, va, end);
 	return err;
 }
 
@@ -726,35 +740,6 @@ static void move_leaves(struct mm_space *s, mm_vaddr_t from, mm_vaddr_t to, uint
 		if (--mmi_table_meta(sys, lt_old)->pt_used == 0)
 			mmi_prune(sys, s->root, from + off, ROOT_LEVEL, &s->table_pages);
 	}
-}
-
-/* Make every leaf table of [va, end) exist; all-or-nothing (on -MM_ENOMEM
- * the tables linked are pruned again). */
-static int ensure_tables(struct mm_space *s, mm_vaddr_t va, mm_vaddr_t end)
-{
-	mm_vaddr_t v = va;
-	int err = 0;
-	for (; v != end; v = mmi_chunk_end(v, end)) {
-		mm_paddr_t lt;
-		err = mmi_leaf_table(s->sys, s->root, v, true, true, &s->table_pages, &lt, NULL);
-		if (err)
-			break;
-	}
-	if (!err)
-		return 0;
-	for (mm_vaddr_t c = va;; c = mmi_chunk_end(c, end)) {
-		mmi_prune(s->sys, s->root, c, ROOT_LEVEL, &s->table_pages);
-		if (c == v || mmi_chunk_end(c, end) == end)
-			break;
-	}
-	return err;
-}
-
-/* Prune the empty leaf tables of [va, end) (after ensure_tables()). */
-static void prune_tables(struct mm_space *s, mm_vaddr_t va, mm_vaddr_t end)
-{
-	for (mm_vaddr_t c = va; c != end; c = mmi_chunk_end(c, end))
-		mmi_prune(s->sys, s->root, c, ROOT_LEVEL, &s->table_pages);
 }
 
 int mm_mremap(struct mm_space *s, mm_vaddr_t old, uint64_t old_pages, uint64_t new_pages,
