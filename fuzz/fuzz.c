@@ -38,6 +38,7 @@
 #define MAXF       4096
 #define KS         8 /* kernel-half pages: 4 at the end of a leaf table, 4 in the next */
 /* Padding regions (one page each, apart) fill the region table, outside the window. */
+#define PAD_MAX   64u /* padding regions: op_pad() */
 #define PAD_VA(j) (BASE + 4 * LEAF_SPAN + 2 * (mm_vaddr_t)(j)*PAGE)
 /* Past the direct map (which mmsim has, and the harness does not). */
 #define KBASE ((ARCH_DIRECT_MAP_BASE + ARCH_DIRECT_MAP_MAX) & ~(LEAF_SPAN - 1))
@@ -291,8 +292,7 @@ NO_COVERAGE static void check_regions(int i)
 	const struct mm_space *sp = F.s[i];
 	const struct mspace *m = &F.m[i];
 	unsigned outside = 0, p = 0;
-	for (unsigned j = 0; j < sp->nregions; j++) {
-		const struct mm_region *g = &sp->regions[j];
+	for (const struct mm_region *g = mm_region_first(sp); g; g = mm_region_next(sp, g)) {
 		if ((g->prot & MM_PROT_WRITE) && (g->prot & MM_PROT_EXEC))
 			diverge("space %d: a region is writable and executable, never asked for",
 			        i);
@@ -528,12 +528,6 @@ static bool in_group(unsigned p, unsigned n)
 	return p + n <= WIN && (p / 32) == ((p + n - 1) / 32);
 }
 
-/* Would the region table of @t hold more than MM_REGIONS_MAX regions? */
-static bool too_many(const struct mspace *t)
-{
-	return model_regions(t) > MM_REGIONS_MAX;
-}
-
 /* mmap at a fixed address: MM_MAP_FIXED_NOREPLACE (EEXIST over a region)
  * or, with @fixed, MM_MAP_FIXED (replaces regions and pages, all or
  * nothing). */
@@ -555,8 +549,6 @@ static void op_mmap(int s, unsigned p, unsigned n, unsigned pi, bool shared, boo
 	}
 	mark_bounds(&t, p, n);
 	model_merge(&t);
-	if (!want && too_many(&t))
-		want = -MM_ENOMEM; /* counted on the result: a merge may make room */
 	say_want(want);
 	say("mmap s%d %#" PRIx64 " %u %s%s%s\n", s, va_of(p), n, rprot_names[pi],
 	    shared ? " shared" : "", fixed ? " fixed" : "");
@@ -591,7 +583,7 @@ static void op_munmap(int s, unsigned p, unsigned n, bool inject)
 	for (unsigned q = p; q < p + n; q++)
 		t.rprot[q] = 0, t.kind[q] = K_NONE, t.rstart[q] = false;
 	mark_bounds(&t, p, n);
-	int want = too_many(&t) ? -MM_ENOMEM : 0;
+	int want = 0;
 	say_want(want);
 	say("munmap s%d %#" PRIx64 " %u\n", s, va_of(p), n);
 	int rc = mm_munmap(F.s[s], va_of(p), n);
@@ -620,8 +612,6 @@ static void op_mprotect(int s, unsigned p, unsigned n, unsigned pi, bool inject)
 	}
 	mark_bounds(&t, p, n);
 	model_merge(&t);
-	if (!want && too_many(&t))
-		want = -MM_ENOMEM;
 	say_want(want);
 	say("mprotect s%d %#" PRIx64 " %u %s\n", s, va_of(p), n, rprot_names[pi]);
 	int rc = mm_mprotect(F.s[s], va_of(p), n, rprots[pi] & ~(unsigned)MM_PROT_USER);
@@ -697,13 +687,14 @@ static void op_protect(int s, unsigned p, unsigned n, unsigned pi, bool inject)
 }
 
 /* Padding: single-page regions outside the window until space @s has
- * MM_REGIONS_MAX - @k regions, to work near a full region table. */
+ * PAD_MAX - @k regions, so that the window's regions sit among many in
+ * the region tree (rebalancing, gap search). */
 static void op_pad(int s, unsigned k)
 {
 	struct mspace *m = &F.m[s];
 	if (has_loose_pages(m))
 		return;
-	while (model_regions(m) + k < MM_REGIONS_MAX && m->npad < MM_REGIONS_MAX) {
+	while (model_regions(m) + k < PAD_MAX && m->npad < PAD_MAX) {
 		mm_vaddr_t va = PAD_VA(m->npad), got;
 		say("mmap s%d %#" PRIx64 " 1 r\n", s, va);
 		int rc = mm_mmap(F.s[s], va, 1, MM_PROT_READ, MM_MAP_FIXED_NOREPLACE, &got);
@@ -1063,8 +1054,6 @@ static void op_mremap(int s, unsigned p, unsigned n, unsigned nn, bool maymove, 
 		for (unsigned q = p + nn; q < p + n; q++)
 			t.rprot[q] = 0, t.kind[q] = K_NONE, t.rstart[q] = false;
 		mark_bounds(&t, p + nn, n - nn);
-		if (too_many(&t))
-			want = -MM_ENOMEM;
 	} else if (nn > n) {
 		how = GROW;
 		for (unsigned q = p + n; q < p + nn; q++)
@@ -1079,16 +1068,12 @@ static void op_mremap(int s, unsigned p, unsigned n, unsigned nn, bool maymove, 
 			else if (p + nn < WIN && adjacent(p + nn))
 				t.rstart[p + nn] = true;
 			model_merge(&t);
-			if (too_many(&t))
-				want = -MM_ENOMEM;
 		} else if (!maymove) {
 			want = -MM_ENOMEM;
 		} else {
 			for (unsigned q = p; q < p + n; q++)
 				t.rprot[q] = 0, t.kind[q] = K_NONE, t.rstart[q] = false;
 			mark_bounds(&t, p, n);
-			if (model_regions(&t) + 1 > MM_REGIONS_MAX)
-				want = -MM_ENOMEM;
 		}
 	}
 	say_want(want);
@@ -1198,8 +1183,6 @@ static void op_brk(int s, unsigned p, unsigned c, bool inject)
 			t.rprot[q] = 0, t.kind[q] = K_NONE, t.rstart[q] = false;
 		mark_bounds(&t, newp, oldp - newp);
 	}
-	if (!want && too_many(&t))
-		want = -MM_ENOMEM;
 	say_want(want);
 	say("brk s%d %#" PRIx64 "\n", s, (uint64_t)nb);
 	mm_vaddr_t got;

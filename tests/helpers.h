@@ -50,18 +50,43 @@ static inline void teardown(void)
 	sim_destroy(sim);
 }
 
-/* Whether regions a[0..n) and b[0..n) are equal, member by member (memcmp
- * would compare the padding too). */
-static inline bool regions_eq(const struct mm_region *a, const struct mm_region *b, size_t n)
+/* The @i-th region of @s in address order (O(i)); NULL past the last. */
+static inline const struct mm_region *region_at(const struct mm_space *s, uint64_t i)
 {
-	for (size_t i = 0; i < n; i++)
-		if (a[i].start != b[i].start || a[i].end != b[i].end || a[i].limit != b[i].limit ||
-		    a[i].file != b[i].file || a[i].file_va != b[i].file_va ||
-		    a[i].file_len != b[i].file_len || a[i].prot != b[i].prot ||
-		    a[i].kind != b[i].kind || a[i].backing != b[i].backing ||
-		    a[i].flags != b[i].flags)
+	const struct mm_region *r = mm_region_first(s);
+	while (r && i--)
+		r = mm_region_next(s, r);
+	return r;
+}
+
+/* Are regions @a and @b the same, member by member (memcmp would compare
+ * the padding too)? */
+static inline bool region_eq(const struct mm_region *a, const struct mm_region *b)
+{
+	return a->start == b->start && a->end == b->end && a->limit == b->limit &&
+	       a->file == b->file && a->file_va == b->file_va && a->file_len == b->file_len &&
+	       a->prot == b->prot && a->kind == b->kind && a->backing == b->backing &&
+	       a->flags == b->flags;
+}
+
+/* Does @s hold exactly the @n regions of @want, in address order? */
+static inline bool regions_are(const struct mm_space *s, const struct mm_region *want, uint64_t n)
+{
+	const struct mm_region *r = mm_region_first(s);
+	for (uint64_t i = 0; i < n; i++, r = mm_region_next(s, r))
+		if (!r || !region_eq(r, &want[i]))
 			return false;
-	return true;
+	return r == NULL && mm_region_count(s) == n;
+}
+
+/* Do spaces @a and @b hold the same regions? */
+static inline bool space_regions_eq(const struct mm_space *a, const struct mm_space *b)
+{
+	const struct mm_region *x = mm_region_first(a), *y = mm_region_first(b);
+	for (; x && y; x = mm_region_next(a, x), y = mm_region_next(b, y))
+		if (!region_eq(x, y))
+			return false;
+	return !x && !y && mm_region_count(a) == mm_region_count(b);
 }
 
 static inline void kernel_active(void)
@@ -108,8 +133,15 @@ static inline uint64_t space_fp(struct sim *sim, const struct mm_space *s)
 {
 	struct fp_ctx c = { sim, UINT64_C(0xcbf29ce484222325) };
 	mm_space_walk(s, true, fp_entry, &c);
-	uint64_t rec[3] = { s->root, s->user_pages, s->table_pages };
-	return fnv(c.h, rec, sizeof(rec));
+	uint64_t rec[4] = { s->root, s->user_pages, s->table_pages, mm_region_count(s) };
+	c.h = fnv(c.h, rec, sizeof(rec));
+	/* Its regions, field by field (a struct's padding is not state). */
+	for (const struct mm_region *r = mm_region_first(s); r; r = mm_region_next(s, r)) {
+		uint64_t f[10] = { r->start,    r->end,  r->limit, (uintptr_t)r->file, r->file_va,
+			           r->file_len, r->prot, r->kind,  r->backing,         r->flags };
+		c.h = fnv(c.h, f, sizeof(f));
+	}
+	return c.h;
 }
 
 /* Fingerprint of the whole machine: every space and the allocator. */
@@ -122,8 +154,8 @@ static inline uint64_t machine_fp(struct sim *sim)
 		h = fnv(h, &x, sizeof(x));
 	}
 	const struct mm_frames *fa = &sys->frames;
-	uint64_t rec[6] = { fa->nfree,     fa->in_use[1], fa->in_use[2],
-		            fa->in_use[3], sys->nspaces,  sys->kernel_tables };
+	uint64_t rec[7] = { fa->nfree,     fa->in_use[1], fa->in_use[2],     fa->in_use[3],
+		            fa->in_use[4], sys->nspaces,  sys->kernel_tables };
 	h = fnv(h, rec, sizeof(rec));
 	/* Reference counts of every frame in use. */
 	for (uint32_t i = 0; i < fa->total; i++)

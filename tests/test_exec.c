@@ -158,7 +158,7 @@ START_TEST(exec_builds_regions_and_the_linux_stack)
 	ck_assert_uint_eq(img.phnum, 3);
 	ck_assert_uint_eq(img.phdr, 0x400000 + EHSIZE);
 	ck_assert_uint_eq(img.brk, 0x406000);
-	ck_assert_uint_eq(sp.nregions, 4);
+	ck_assert_uint_eq(mm_region_count(&sp), 4);
 	const struct mm_region *t = mm_region_find(&sp, 0x400000),
 	                       *r = mm_region_find(&sp, 0x402000),
 	                       *d = mm_region_find(&sp, 0x405000);
@@ -166,9 +166,9 @@ START_TEST(exec_builds_regions_and_the_linux_stack)
 	          t->prot == (MM_PROT_READ | MM_PROT_EXEC | MM_PROT_USER));
 	ck_assert(r && r->kind == MM_REGION_RODATA && r->prot == (MM_PROT_READ | MM_PROT_USER));
 	ck_assert(d && d->kind == MM_REGION_DATA && d->prot == RW);
-	for (unsigned i = 0; i < sp.nregions; i++) /* W^X: none asked for both */
-		ck_assert(!((sp.regions[i].prot & MM_PROT_WRITE) &&
-		            (sp.regions[i].prot & MM_PROT_EXEC)));
+	for (unsigned i = 0; i < mm_region_count(&sp); i++) /* W^X: none asked for both */
+		ck_assert(!(((*region_at(&sp, i)).prot & MM_PROT_WRITE) &&
+		            ((*region_at(&sp, i)).prot & MM_PROT_EXEC)));
 	mm_space_activate(&sp);
 	/* File bytes where they belong, bss zero, lazily. */
 	uint64_t before = sp.user_pages;
@@ -289,7 +289,7 @@ START_TEST(exec_refuses_malformed_files)
 		int rc = mm_exec(&t, elf, size, &a, &img);
 		ck_assert_msg(rc == cases[i].want, "%s: got %d, want %d", cases[i].what, rc,
 		              cases[i].want);
-		ck_assert_uint_eq(t.nregions, 0);
+		ck_assert_uint_eq(mm_region_count(&t), 0);
 		ck_assert_int_eq(mm_space_destroy(&t), 0);
 	}
 	/* Not ELF, another machine, a relocatable object. */
@@ -300,7 +300,7 @@ START_TEST(exec_refuses_malformed_files)
 	ck_assert_int_eq(mm_exec(&sp, elf, n, &a, &img), -MM_EINVAL);
 	make_elf(elf, sizeof(elf), 1, good, 3, 0x400100); /* ET_REL */
 	ck_assert_int_eq(mm_exec(&sp, elf, n, &a, &img), -MM_EINVAL);
-	ck_assert_uint_eq(sp.nregions, 0);
+	ck_assert_uint_eq(mm_region_count(&sp), 0);
 	assert_invariants(sim);
 }
 END_TEST
@@ -348,10 +348,10 @@ START_TEST(exec_real_bin_ls)
 	ck_assert_int_eq(mm_exec(&sp, buf, n, &a, &img), 0);
 	ck_assert(img.has_interp);
 	ck_assert_uint_eq(img.load_bias, ARCH_ELF_DYN_BASE);
-	ck_assert_uint_ge(sp.nregions, 4); /* r--, r-x, r--, rw-, and the stack */
+	ck_assert_uint_ge(mm_region_count(&sp), 4); /* r--, r-x, r--, rw-, and the stack */
 	unsigned code = 0;
-	for (unsigned i = 0; i < sp.nregions; i++)
-		code += sp.regions[i].kind == MM_REGION_CODE;
+	for (unsigned i = 0; i < mm_region_count(&sp); i++)
+		code += (*region_at(&sp, i)).kind == MM_REGION_CODE;
 	ck_assert_uint_eq(code, 1);
 	mm_space_activate(&sp);
 	uint8_t magic[4];

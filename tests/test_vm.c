@@ -39,36 +39,39 @@ START_TEST(regions_add_find_merge_and_refuse)
 	ck_assert_int_eq(mm_region_add(&s, &a), 0);
 	struct mm_region b = anon(UVA + 4 * PAGE, 2, RW, MM_REGION_HEAP);
 	ck_assert_int_eq(mm_region_add(&s, &b), 0);
-	ck_assert_uint_eq(s.nregions, 1); /* merged */
-	ck_assert_uint_eq(s.regions[0].end, UVA + 6 * PAGE);
+	ck_assert_uint_eq(mm_region_count(&s), 1); /* merged */
+	ck_assert_uint_eq((*region_at(&s, 0)).end, UVA + 6 * PAGE);
 	struct mm_region c = anon(UVA + 6 * PAGE, 1, RO, MM_REGION_HEAP);
 	ck_assert_int_eq(mm_region_add(&s, &c), 0);
-	ck_assert_uint_eq(s.nregions, 2); /* other protection: not merged */
-	ck_assert_ptr_eq(mm_region_find(&s, UVA + 5 * PAGE + 7), &s.regions[0]);
-	ck_assert_ptr_eq(mm_region_find(&s, UVA + 6 * PAGE), &s.regions[1]);
+	ck_assert_uint_eq(mm_region_count(&s), 2); /* other protection: not merged */
+	ck_assert_ptr_eq(mm_region_find(&s, UVA + 5 * PAGE + 7), region_at(&s, 0));
+	ck_assert_ptr_eq(mm_region_find(&s, UVA + 6 * PAGE), region_at(&s, 1));
 	ck_assert_ptr_null(mm_region_find(&s, UVA + 7 * PAGE));
 	ck_assert_ptr_null(mm_region_find(&s, UVA - 1));
 	/* Refusals change nothing. */
-	struct mm_region before[2] = { s.regions[0], s.regions[1] };
+	struct mm_region before[2] = { (*region_at(&s, 0)), (*region_at(&s, 1)) };
 	struct mm_region over = anon(UVA + 3 * PAGE, 2, RW, MM_REGION_MMAP);
 	struct mm_region bad = anon(UVA + 100 * PAGE, 1, 1u << 5, MM_REGION_MMAP); /* no such bit */
 	struct mm_region kern = anon(ARCH_USER_END - PAGE, 2, RW, MM_REGION_MMAP);
 	ck_assert_int_eq(mm_region_add(&s, &over), -MM_EEXIST);
 	ck_assert_int_eq(mm_region_add(&s, &bad), -MM_EINVAL);
 	ck_assert_int_eq(mm_region_add(&s, &kern), -MM_EFAULT);
-	ck_assert_uint_eq(s.nregions, 2);
-	ck_assert(regions_eq(before, s.regions, sizeof(before) / sizeof(before[0])));
-	/* The table is finite: the 65th region is refused. */
-	for (unsigned i = s.nregions; i < MM_REGIONS_MAX; i++) {
+	ck_assert_uint_eq(mm_region_count(&s), 2);
+	ck_assert(regions_are(&s, before, sizeof(before) / sizeof(before[0])));
+	/* No fixed cap: 1,000 more, each found by its own addresses. */
+	for (unsigned i = 0; i < 1000; i++) {
 		struct mm_region r = anon(UVA + (100 + 2 * i) * PAGE, 1, RO, MM_REGION_MMAP);
 		ck_assert_int_eq(mm_region_add(&s, &r), 0);
 	}
-	struct mm_region one_more = anon(UVA + 1000 * PAGE, 1, RO, MM_REGION_MMAP);
-	ck_assert_int_eq(mm_region_add(&s, &one_more), -MM_ENOMEM);
-	ck_assert_uint_eq(s.nregions, MM_REGIONS_MAX);
-	/* Lookup is a binary search over a sorted table. */
-	for (unsigned i = 2; i < MM_REGIONS_MAX; i++)
-		ck_assert_ptr_eq(mm_region_find(&s, s.regions[i].start), &s.regions[i]);
+	ck_assert_uint_eq(mm_region_count(&s), 1002);
+	uint64_t i = 0;
+	for (const struct mm_region *r = mm_region_first(&s); r; r = mm_region_next(&s, r), i++) {
+		ck_assert_ptr_eq(mm_region_find(&s, r->start), r);
+		ck_assert_ptr_eq(mm_region_find(&s, r->end - 1), r);
+		const struct mm_region *after = mm_region_find(&s, r->end);
+		ck_assert(after == NULL || after == mm_region_next(&s, r));
+	}
+	ck_assert_uint_eq(i, 1002);
 	assert_invariants(sim);
 }
 END_TEST
@@ -141,14 +144,15 @@ START_TEST(cow_fork_shares_then_copies)
 		ck_assert_int_eq(dwrite(UVA + (uint64_t)i * PAGE, 100 + i), 0);
 	uint32_t free0 = free_frames(sim);
 	ck_assert_int_eq(mm_space_clone(&p, &c, MM_CLONE_COW), 0);
-	/* Only the child's tables were allocated: the data frames are shared. */
-	ck_assert_uint_eq(free0 - free_frames(sim), c.table_pages);
+	/* Only the child's tables and region nodes were allocated: the data
+	 * frames are shared. */
+	ck_assert_uint_eq(free0 - free_frames(sim), c.table_pages + c.region_pages);
 	ck_assert_uint_eq(pa_at(&p, UVA), pa_at(&c, UVA));
 	ck_assert_uint_eq(refs_at(&p, UVA), 2);
 	struct mm_mapping m;
 	ck_assert_int_eq(mm_query(&p, UVA, &m), 0);
 	ck_assert(m.cow && !(m.prot & MM_PROT_WRITE));
-	ck_assert_uint_eq(c.nregions, 1);
+	ck_assert_uint_eq(mm_region_count(&c), 1);
 	assert_invariants(sim);
 	/* The parent was active: its writable TLB entries are gone, so its
 	 * next write faults and copies (no stale entry lets it through). */
@@ -297,7 +301,7 @@ START_TEST(munmap_and_mprotect_split_regions)
 	uint32_t free0 = free_frames(sim);
 	/* munmap pages 3-4: two regions remain, exactly two frames come back. */
 	ck_assert_int_eq(mm_munmap(&s, va + 3 * PAGE, 2), 0);
-	ck_assert_uint_eq(s.nregions, 2);
+	ck_assert_uint_eq(mm_region_count(&s), 2);
 	ck_assert_uint_eq(free_frames(sim), free0 + 2);
 	ck_assert_uint_eq(s.user_pages, 8);
 	ck_assert_int_eq(verdict_of(va + 3 * PAGE, 0), MM_FAULT_SEGV);
@@ -305,14 +309,14 @@ START_TEST(munmap_and_mprotect_split_regions)
 	ck_assert_uint_eq(sim_stats(sim)->stale, 0);
 	/* mprotect pages 6-7 read-only: the second region splits in three. */
 	ck_assert_int_eq(mm_mprotect(&s, va + 6 * PAGE, 2, RO), 0);
-	ck_assert_uint_eq(s.nregions, 4);
+	ck_assert_uint_eq(mm_region_count(&s), 4);
 	ck_assert_int_eq(verdict_of(va + 6 * PAGE, SIM_WRITE), MM_FAULT_ACCESS);
 	ck_assert_uint_eq(sim_stats(sim)->stale, 0); /* the downgrade was invalidated */
 	ck_assert_uint_eq(dread(va + 7 * PAGE), 7);
 	ck_assert_int_eq(dwrite(va + 8 * PAGE, 88), 0);
 	/* Back to RW: the regions merge again. */
 	ck_assert_int_eq(mm_mprotect(&s, va + 6 * PAGE, 2, RW), 0);
-	ck_assert_uint_eq(s.nregions, 2);
+	ck_assert_uint_eq(mm_region_count(&s), 2);
 	ck_assert_int_eq(dwrite(va + 6 * PAGE, 66), 0);
 	/* A hole in the range: mprotect refuses and changes nothing. */
 	uint64_t fp = machine_fp(sim);
@@ -351,7 +355,7 @@ START_TEST(mmap_bad_input_changes_nothing)
 	mm_vaddr_t va = 0;
 	ck_assert_int_eq(mm_mmap(&s, UVA, 4, RW, MM_MAP_FIXED_NOREPLACE, &va), 0);
 	uint64_t fp = machine_fp(sim);
-	struct mm_region before = s.regions[0];
+	struct mm_region before = (*region_at(&s, 0));
 	ck_assert_int_eq(mm_mmap(&s, UVA + PAGE, 1, RW, MM_MAP_FIXED_NOREPLACE, &va), -MM_EEXIST);
 	ck_assert_int_eq(mm_mmap(&s, UVA + 1, 1, RW, MM_MAP_FIXED_NOREPLACE, &va), -MM_EINVAL);
 	ck_assert_int_eq(mm_mmap(&s, 0, 0, RW, 0, &va), -MM_EINVAL);
@@ -362,8 +366,8 @@ START_TEST(mmap_bad_input_changes_nothing)
 	ck_assert_int_eq(mm_munmap(&s, UVA + 1, 1), -MM_EINVAL);
 	ck_assert_int_eq(mm_mprotect(&s, UVA, 1, 1u << 5), -MM_EINVAL);
 	ck_assert_uint_eq(machine_fp(sim), fp);
-	ck_assert_uint_eq(s.nregions, 1);
-	ck_assert(regions_eq(&before, &s.regions[0], 1));
+	ck_assert_uint_eq(mm_region_count(&s), 1);
+	ck_assert(regions_are(&s, &before, 1));
 	ck_assert_int_eq(mm_munmap(&s, UVA + 100 * PAGE, 4), 0); /* nothing there: fine */
 }
 END_TEST
@@ -433,8 +437,9 @@ START_TEST(no_region_is_writable_and_executable_unless_asked)
 	ck_assert_int_eq(mm_mmap(&s, 0, 2, MM_PROT_READ | MM_PROT_EXEC, 0, &va), 0);
 	ck_assert_int_eq(mm_mmap(&s, 0, 1, RW | MM_PROT_EXEC, 0, &va), 0); /* asked for */
 	unsigned wx = 0;
-	for (unsigned i = 0; i < s.nregions; i++)
-		wx += (s.regions[i].prot & MM_PROT_WRITE) && (s.regions[i].prot & MM_PROT_EXEC);
+	for (unsigned i = 0; i < mm_region_count(&s); i++)
+		wx += ((*region_at(&s, i)).prot & MM_PROT_WRITE) &&
+		      ((*region_at(&s, i)).prot & MM_PROT_EXEC);
 	ck_assert_uint_eq(wx, 1);
 }
 END_TEST

@@ -235,7 +235,7 @@ int mm_exec(struct mm_space *s, const void *elf, size_t size, const struct mm_ex
 			img.brk = hi;
 		loads++;
 	}
-	if (loads == 0 || loads > MM_REGIONS_MAX - 2)
+	if (loads == 0)
 		return -MM_EINVAL;
 	img.entry = bias + h.entry;
 	for (unsigned i = 0; i < h.phnum; i++) {

@@ -99,4 +99,43 @@ void mmi_unmap_range(struct mm_sys *sys, mm_paddr_t root, mm_vaddr_t va, mm_vadd
  * PROT_NONE (frame kept), else present by mmi_pte_with_logical_prot(). */
 void mmi_leaf_set_prot(struct mm_sys *sys, arch_pte_t *e, unsigned prot);
 
+/* ---- the region set (region.c) ---------------------------------------------- */
+
+/* A region in the tree: the public struct first, so that a region pointer
+ * handed out is a node pointer. Lives in a frame of kind MM_FRAME_REGION. */
+struct mm_region_node {
+	struct mm_region r;
+	struct mm_region_node *left, *right; /* AVL tree by r.start */
+	struct mm_region_node *prev, *next;  /* address order; next links free nodes */
+	struct region_frame *frame;          /* the frame holding this node */
+	mm_vaddr_t max_gap;                  /* largest gap below a region of the subtree */
+	mm_vaddr_t stack_lo;                 /* lowest reach of a grow-down region in it */
+	int height;
+};
+
+/* Nodes any one region operation may add: a split at each end of its range
+ * and one new region. Operations reserve this many before changing. */
+#define MMI_REGION_NODES_PER_OP 3u
+
+/* Make @n free nodes available to @s; *@added counts the frames taken, for
+ * mmi_regions_cancel(). -MM_ENOMEM (nothing taken) if frames run out. */
+int mmi_regions_reserve(struct mm_space *s, uint64_t n, uint64_t *added);
+/* Give back the @added frames of the last reservation, before any insert. */
+void mmi_regions_cancel(struct mm_space *s, uint64_t added);
+/* Insert a copy of @r (which overlaps no region) in a reserved node. */
+struct mm_region_node *mmi_region_insert(struct mm_space *s, const struct mm_region *r);
+void mmi_region_remove(struct mm_space *s, struct mm_region_node *n);
+/* After @n's start, end, limit or flags changed in place (order kept). */
+void mmi_region_changed(struct mm_space *s, struct mm_region_node *n);
+/* The last region starting at or below @va, or NULL. */
+struct mm_region_node *mmi_region_floor(const struct mm_space *s, mm_vaddr_t va);
+/* The first region ending above @va, or NULL. */
+struct mm_region_node *mmi_region_ending_after(const struct mm_space *s, mm_vaddr_t va);
+/* The highest free range of @len bytes below every stack, or 0. */
+mm_vaddr_t mmi_region_find_gap(const struct mm_space *s, uint64_t len);
+/* Lowest address a region occupies: a stack's whole reach and guard page. */
+mm_vaddr_t mmi_reach_lo(const struct mm_region *r);
+int mmi_regions_clone(struct mm_space *child, const struct mm_space *parent);
+void mmi_regions_free_all(struct mm_space *s);
+
 #endif

@@ -617,6 +617,7 @@ int mm_space_destroy(struct mm_space *s)
 	struct mm_sys *sys = s->sys;
 	free_subtree(sys, s, s->root, ROOT_LEVEL, 0, ARCH_KERNEL_FIRST_SLOT, true);
 	MM_ASSERT(s->user_pages == 0 && s->table_pages == 1);
+	mmi_regions_free_all(s);
 	mm_sys_frame_put(sys, s->root);
 	list_del(sys, s);
 	*s = (struct mm_space){ 0 };
@@ -754,8 +755,10 @@ int mm_space_clone(struct mm_space *parent, struct mm_space *child, enum mm_clon
 	if (err)
 		return err;
 	struct clone_ctx c = { .parent = parent, .child = child, .mode = mode };
-	err = clone_table(sys, &c, parent->root, child->root, ROOT_LEVEL, 0, 0,
-	                  ARCH_KERNEL_FIRST_SLOT);
+	err = mmi_regions_clone(child, parent);
+	if (!err)
+		err = clone_table(sys, &c, parent->root, child->root, ROOT_LEVEL, 0, 0,
+		                  ARCH_KERNEL_FIRST_SLOT);
 	if (err) {
 		int derr = mm_space_destroy(child);
 		MM_ASSERT(derr == 0);
@@ -763,9 +766,6 @@ int mm_space_clone(struct mm_space *parent, struct mm_space *child, enum mm_clon
 	}
 	child->brk_start = parent->brk_start;
 	child->brk = parent->brk;
-	child->nregions = parent->nregions;
-	for (unsigned i = 0; i < parent->nregions; i++)
-		child->regions[i] = parent->regions[i];
 	if (mode == MM_CLONE_COW) {
 #ifndef MM_PLANT_COW_NO_PROTECT /* test-only planted bug */
 		cow_protect(sys, parent->root, child->root, ROOT_LEVEL, 0, ARCH_KERNEL_FIRST_SLOT);

@@ -3,9 +3,10 @@
  * page-fault resolution (demand zero, file fill, copy-on-write, stack
  * growth), populate, and anonymous mmap/munmap/mprotect. See <mm/mm.h>.
  *
- * Regions live in a sorted array inside struct mm_space, so region
- * bookkeeping never allocates: the only allocations are frames, and each
- * operation that allocates undoes itself on -MM_ENOMEM.
+ * Regions live in a tree whose nodes are in frames (region.c). Each
+ * operation reserves the frames it may need (region nodes, page tables,
+ * shared pages) before it changes anything, or undoes itself on
+ * -MM_ENOMEM: nothing changes on error.
  */
 #include "assert.h"
 #include "internal.h"
@@ -17,58 +18,15 @@ static bool grows_down(const struct mm_region *r)
 	return (r->flags & MM_REGION_GROWS_DOWN) != 0;
 }
 
-/* Lowest address a region occupies for overlap purposes: a stack's whole
- * reach and its guard page. */
-static mm_vaddr_t reach_lo(const struct mm_region *r)
-{
-	return grows_down(r) ? r->limit - PAGE : r->start;
-}
+#define reach_lo mmi_reach_lo
 
-/* Index of the first region whose start is above @va (insert position). */
-static unsigned index_after(const struct mm_space *s, mm_vaddr_t va)
-{
-	unsigned lo = 0, hi = s->nregions;
-	while (lo < hi) {
-		unsigned mid = (lo + hi) / 2;
-		if (s->regions[mid].start <= va)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
-}
-
-const struct mm_region *mm_region_find(const struct mm_space *s, mm_vaddr_t va)
-{
-	unsigned i = index_after(s, va);
-	if (i == 0)
-		return NULL;
-	const struct mm_region *r = &s->regions[i - 1];
-	return va < r->end ? r : NULL;
-}
-
+/* Does [lo, hi) meet a region, or a stack's reach or guard page? O(log n):
+ * reaches are disjoint and sorted, so only the first region ending above
+ * @lo can. */
 static bool overlaps(const struct mm_space *s, mm_vaddr_t lo, mm_vaddr_t hi)
 {
-	for (unsigned i = 0; i < s->nregions; i++)
-		if (lo < s->regions[i].end && reach_lo(&s->regions[i]) < hi)
-			return true;
-	return false;
-}
-
-static void insert_at(struct mm_space *s, unsigned i, const struct mm_region *r)
-{
-	MM_ASSERT(s->nregions < MM_REGIONS_MAX + 2);
-	for (unsigned j = s->nregions; j > i; j--)
-		s->regions[j] = s->regions[j - 1];
-	s->regions[i] = *r;
-	s->nregions++;
-}
-
-static void remove_at(struct mm_space *s, unsigned i)
-{
-	for (unsigned j = i; j + 1 < s->nregions; j++)
-		s->regions[j] = s->regions[j + 1];
-	s->nregions--;
+	const struct mm_region_node *n = mmi_region_ending_after(s, lo);
+	return n && reach_lo(&n->r) < hi;
 }
 
 static bool mergeable(const struct mm_region *a, const struct mm_region *b)
@@ -78,17 +36,39 @@ static bool mergeable(const struct mm_region *a, const struct mm_region *b)
 	       a->flags == 0 && b->flags == 0;
 }
 
-/* Merge every pair of adjacent mergeable regions. */
-static void merge_all(struct mm_space *s)
+/* Merge every pair of adjacent mergeable regions from the one ending at or
+ * below @lo to the one starting at @hi: the regions an operation on
+ * [lo, hi) touched and their neighbours. */
+static void merge_range(struct mm_space *s, mm_vaddr_t lo, mm_vaddr_t hi)
 {
-	for (unsigned i = 0; i + 1 < s->nregions;) {
-		if (mergeable(&s->regions[i], &s->regions[i + 1])) {
-			s->regions[i].end = s->regions[i + 1].end;
-			remove_at(s, i + 1);
+	struct mm_region_node *n = lo ? mmi_region_floor(s, lo - 1) : NULL;
+	if (!n)
+		n = s->region_first;
+	while (n && n->next && n->next->r.start <= hi) {
+		struct mm_region_node *next = n->next;
+		if (mergeable(&n->r, &next->r)) {
+			mm_vaddr_t end = next->r.end;
+			mmi_region_remove(s, next);
+			n->r.end = end;
+			mmi_region_changed(s, n);
 		} else {
-			i++;
+			n = next;
 		}
 	}
+}
+
+/* Does cutting at @va split a region (is @va strictly inside one)? */
+static bool splits_at(const struct mm_space *s, mm_vaddr_t va)
+{
+	const struct mm_region_node *n = mmi_region_floor(s, va);
+	return n && n->r.start < va && va < n->r.end;
+}
+
+/* Region nodes an operation cutting [va, end) out of the regions needs at
+ * its peak: one per split (what it removes is freed after). */
+static uint64_t splits(const struct mm_space *s, mm_vaddr_t va, mm_vaddr_t end)
+{
+	return (uint64_t)splits_at(s, va) + (uint64_t)splits_at(s, end);
 }
 
 /*
@@ -132,84 +112,34 @@ int mm_region_add(struct mm_space *s, const struct mm_region *r)
 	if (overlaps(s, reach_lo(r), r->end))
 		return -MM_EEXIST;
 	struct mm_region c = *r;
-	unsigned cprot;
+	unsigned cprot = 0;
 	(void)region_prot(r->prot, &cprot); /* checked above */
 	c.prot = (uint8_t)cprot;
 	if (!grows_down(&c))
 		c.limit = 0;
-	unsigned at = index_after(s, c.start);
-	/* Count on the result: the new region may merge with either neighbour. */
-	unsigned merges = (at > 0 && mergeable(&s->regions[at - 1], &c)) +
-	                  (at < s->nregions && mergeable(&c, &s->regions[at]));
-	if (s->nregions + 1 - merges > MM_REGIONS_MAX)
-		return -MM_ENOMEM;
-	insert_at(s, at, &c);
-	merge_all(s);
+	uint64_t added;
+	int err = mmi_regions_reserve(s, 1, &added);
+	if (err)
+		return err;
+	mmi_region_insert(s, &c);
+	merge_range(s, c.start, c.end);
 	return 0;
 }
 
-/* Split the region holding @va (strictly inside it) in two at @va. */
+/* Split the region holding @va (strictly inside it) in two at @va. Takes
+ * one reserved node. */
 static void split_at(struct mm_space *s, mm_vaddr_t va)
 {
-	unsigned i = index_after(s, va);
-	if (i == 0)
+	struct mm_region_node *n = mmi_region_floor(s, va);
+	if (!n || !(n->r.start < va && va < n->r.end))
 		return;
-	struct mm_region *r = &s->regions[i - 1];
-	if (!(r->start < va && va < r->end))
-		return;
-	struct mm_region upper = *r;
+	struct mm_region upper = n->r;
 	upper.start = va;
 	upper.flags &= (uint8_t)~MM_REGION_GROWS_DOWN; /* only the bottom part grows */
 	upper.limit = 0;
-	r->end = va;
-	insert_at(s, i, &upper);
-}
-
-/*
- * How many regions @s would hold after cutting [va, end) out of its regions
- * and then either removing what lies inside (@remove: munmap) or giving it
- * protection @prot and merging (mprotect). Computed on the result, without
- * changing anything, so that an operation that ends under MM_REGIONS_MAX
- * is never refused because of a split it merges or removes again.
- */
-static unsigned count_after(const struct mm_space *s, mm_vaddr_t va, mm_vaddr_t end, bool remove,
-                            unsigned prot)
-{
-	unsigned n = 0;
-	struct mm_region prev = { 0 };
-	bool have_prev = false;
-	for (unsigned i = 0; i < s->nregions; i++) {
-		const struct mm_region *r = &s->regions[i];
-		mm_vaddr_t cut[4] = { r->start, r->start, r->end, r->end };
-		if (va > r->start && va < r->end)
-			cut[1] = va;
-		if (end > r->start && end < r->end)
-			cut[2] = end;
-		if (va >= r->end || end <= r->start)
-			cut[1] = cut[2] = r->end; /* untouched: one piece */
-		for (unsigned k = 0; k < 3; k++) {
-			if (cut[k] == cut[k + 1])
-				continue;
-			struct mm_region piece = *r;
-			piece.start = cut[k];
-			piece.end = cut[k + 1];
-			if (piece.start != r->start)
-				piece.flags &= (uint8_t)~MM_REGION_GROWS_DOWN; /* as split_at() */
-			bool inside = piece.start >= va && piece.end <= end;
-			if (inside && remove)
-				continue;
-			if (inside)
-				piece.prot = (uint8_t)prot;
-			if (!remove && have_prev && mergeable(&prev, &piece)) {
-				prev.end = piece.end;
-				continue;
-			}
-			n++;
-			prev = piece;
-			have_prev = true;
-		}
-	}
-	return n;
+	n->r.end = va;
+	mmi_region_changed(s, n);
+	mmi_region_insert(s, &upper);
 }
 
 /* ---- page helpers ----------------------------------------------------------- */
@@ -336,18 +266,16 @@ enum mm_fault_verdict mm_fault(struct mm_space *s, mm_vaddr_t va, unsigned acces
 	}
 	/* Below a stack, within its reach: grow it. The guard page is below
 	 * the limit, so it is never reached. */
-	unsigned i = index_after(s, page);
-	if (i < s->nregions && grows_down(&s->regions[i]) && page >= s->regions[i].limit) {
-		struct mm_region *st = &s->regions[i];
-		if (!allows(st->prot, access))
+	struct mm_region_node *st = mmi_region_floor(s, page);
+	st = st ? st->next : s->region_first; /* the first region above @page */
+	if (st && grows_down(&st->r) && page >= st->r.limit) {
+		if (!allows(st->r.prot, access))
 			return MM_FAULT_ACCESS;
-		mm_vaddr_t old_start = st->start;
-		st->start = page;
-		enum mm_fault_verdict v = fill_page(s, st, page, how);
-		if (v != MM_FAULT_RESOLVED) {
-			st->start = old_start;
+		enum mm_fault_verdict v = fill_page(s, &st->r, page, how);
+		if (v != MM_FAULT_RESOLVED)
 			return v;
-		}
+		st->r.start = page;
+		mmi_region_changed(s, st);
 		*how = MM_FAULT_STACK_GROW;
 		return v;
 	}
@@ -411,17 +339,17 @@ static void unmap_present(struct mm_space *s, mm_vaddr_t va, mm_vaddr_t end,
 }
 
 /* Cut [va, end) out of the regions (splitting at its ends) and drop what
- * lies inside. The caller has checked the count on the result. */
+ * lies inside. The caller has reserved splits(s, va, end) nodes. */
 static void remove_regions(struct mm_space *s, mm_vaddr_t va, mm_vaddr_t end)
 {
 	split_at(s, va);
 	split_at(s, end);
-	for (unsigned i = 0; i < s->nregions;) {
-		const struct mm_region *r = &s->regions[i];
-		if (r->start >= va && r->end <= end)
-			remove_at(s, i);
-		else
-			i++;
+	struct mm_region_node *n = mmi_region_ending_after(s, va);
+	while (n && n->r.start < end) {
+		struct mm_region_node *next = n->next;
+		MM_ASSERT(n->r.start >= va && n->r.end <= end);
+		mmi_region_remove(s, n);
+		n = next;
 	}
 }
 
@@ -431,8 +359,10 @@ int mm_munmap(struct mm_space *s, mm_vaddr_t va, uint64_t npages)
 	int err = mmi_check_user_range(s, va, npages, &end);
 	if (err)
 		return err;
-	if (count_after(s, va, end, true, 0) > MM_REGIONS_MAX)
-		return -MM_ENOMEM;
+	uint64_t added;
+	err = mmi_regions_reserve(s, splits(s, va, end), &added);
+	if (err)
+		return err;
 	remove_regions(s, va, end);
 	struct mmi_tlb_batch b = { .sys = s->sys, .needed = mm_space_is_active(s) };
 	unmap_present(s, va, end, &b);
@@ -456,13 +386,15 @@ int mm_mprotect(struct mm_space *s, mm_vaddr_t va, uint64_t npages, unsigned pro
 			return -MM_ENOENT;
 		at = r->end;
 	}
-	if (count_after(s, va, end, false, rprot) > MM_REGIONS_MAX)
-		return -MM_ENOMEM;
+	uint64_t added;
+	err = mmi_regions_reserve(s, splits(s, va, end), &added);
+	if (err)
+		return err;
 	split_at(s, va);
 	split_at(s, end);
-	for (unsigned i = 0; i < s->nregions; i++)
-		if (s->regions[i].start >= va && s->regions[i].end <= end)
-			s->regions[i].prot = (uint8_t)rprot;
+	for (struct mm_region_node *n = mmi_region_ending_after(s, va); n && n->r.start < end;
+	     n = n->next)
+		n->r.prot = (uint8_t)rprot; /* no summary depends on it */
 	struct mmi_tlb_batch b = { .sys = s->sys, .needed = mm_space_is_active(s) };
 	for (mm_vaddr_t at = va; at != end; at += PAGE) {
 		arch_pte_t *e = pte_slot(s, at, NULL);
@@ -473,7 +405,7 @@ int mm_mprotect(struct mm_space *s, mm_vaddr_t va, uint64_t npages, unsigned pro
 		mmi_tlb_add(&b, at);
 #endif
 	}
-	merge_all(s);
+	merge_range(s, va, end);
 	mmi_tlb_finish(&b);
 	return 0;
 }
@@ -481,20 +413,7 @@ int mm_mprotect(struct mm_space *s, mm_vaddr_t va, uint64_t npages, unsigned pro
 /* The highest free gap of @len bytes below every stack, or 0. */
 static mm_vaddr_t find_gap(const struct mm_space *s, uint64_t len)
 {
-	mm_vaddr_t top = ARCH_USER_END;
-	for (unsigned i = 0; i < s->nregions; i++)
-		if (grows_down(&s->regions[i]) && reach_lo(&s->regions[i]) < top)
-			top = reach_lo(&s->regions[i]);
-	for (unsigned i = s->nregions; i-- > 0;) {
-		const struct mm_region *r = &s->regions[i];
-		if (reach_lo(r) >= top)
-			continue;
-		if (r->end <= top && top - r->end >= len)
-			return top - len;
-		top = reach_lo(r);
-	}
-	/* Page 0 stays unmapped so that NULL faults. */
-	return top >= PAGE + len ? top - len : 0;
+	return mmi_region_find_gap(s, len);
 }
 
 /* Prune the empty leaf tables of [va, end) (after ensure_tables()). */
@@ -589,12 +508,11 @@ static void install_shared(struct mm_space *s, mm_vaddr_t va, mm_vaddr_t end, mm
  * a grow-down region above it that it does not itself cut? */
 static bool in_stack_reach(const struct mm_space *s, mm_vaddr_t end)
 {
-	for (unsigned i = 0; i < s->nregions; i++) {
-		const struct mm_region *r = &s->regions[i];
-		if (grows_down(r) && r->start >= end && reach_lo(r) < end)
-			return true;
-	}
-	return false;
+	/* Only the first region starting at or above @end can: reaches are
+	 * disjoint and sorted. */
+	const struct mm_region_node *n = mmi_region_floor(s, end - 1);
+	n = n ? n->next : s->region_first;
+	return n && grows_down(&n->r) && reach_lo(&n->r) < end;
 }
 
 int mm_mmap(struct mm_space *s, mm_vaddr_t addr, uint64_t npages, unsigned prot, unsigned flags,
@@ -636,29 +554,19 @@ int mm_mmap(struct mm_space *s, mm_vaddr_t addr, uint64_t npages, unsigned prot,
 		.kind = shared ? MM_REGION_SHARED : MM_REGION_MMAP,
 		.backing = shared ? MM_BACKING_SHARED : MM_BACKING_ANON,
 	};
-	/* Count on the result: what stays of the regions there, the new one,
-	 * less its merges with the pieces left on either side. */
-	unsigned n = count_after(s, at, end, true, 0) + 1;
-	const struct mm_region *l = mm_region_find(s, at - 1), *r = mm_region_find(s, end);
-	if (l) {
-		struct mm_region piece = *l;
-		piece.end = at;
-		n -= mergeable(&piece, &c);
-	}
-	if (r) {
-		struct mm_region piece = *r;
-		piece.start = end;
-		if (piece.start != r->start)
-			piece.flags &= (uint8_t)~MM_REGION_GROWS_DOWN;
-		n -= mergeable(&c, &piece);
-	}
-	if (n > MM_REGIONS_MAX)
-		return -MM_ENOMEM;
+	/* Reserve first: the nodes of the splits and of the new region, then
+	 * a shared region's tables and frames. */
+	uint64_t added;
+	int err = mmi_regions_reserve(s, splits(s, at, end) + 1, &added);
+	if (err)
+		return err;
 	mm_paddr_t chain = 0;
 	if (shared) {
-		int err = reserve_shared(s, at, end, npages, &chain);
-		if (err)
+		err = reserve_shared(s, at, end, npages, &chain);
+		if (err) {
+			mmi_regions_cancel(s, added);
 			return err;
+		}
 	}
 	/* Nothing fails from here on: replace what was there. */
 	remove_regions(s, at, end);
@@ -667,8 +575,8 @@ int mm_mmap(struct mm_space *s, mm_vaddr_t addr, uint64_t npages, unsigned prot,
 		install_shared(s, at, end, chain, rprot, &b);
 	else if (flags & MM_MAP_FIXED)
 		unmap_present(s, at, end, &b); /* only a replacement finds pages there */
-	insert_at(s, index_after(s, at), &c);
-	merge_all(s);
+	mmi_region_insert(s, &c);
+	merge_range(s, at, end);
 	mmi_tlb_finish(&b);
 	*out = at;
 	return 0;
@@ -779,19 +687,23 @@ int mm_mremap(struct mm_space *s, mm_vaddr_t old, uint64_t old_pages, uint64_t n
 		ext.start = old_end;
 		ext.end = new_end;
 		ext.flags &= (uint8_t)~MM_REGION_GROWS_DOWN;
-		if (s->nregions + 1 - mergeable(rp, &ext) > MM_REGIONS_MAX)
-			return -MM_ENOMEM;
+		uint64_t added;
+		err = mmi_regions_reserve(s, 1, &added);
+		if (err)
+			return err;
 		mm_paddr_t chain = 0;
 		if (shared) {
 			err = reserve_shared(s, old_end, new_end, new_pages - old_pages, &chain);
-			if (err)
+			if (err) {
+				mmi_regions_cancel(s, added);
 				return err;
+			}
 		}
 		struct mmi_tlb_batch b = { .sys = s->sys, .needed = mm_space_is_active(s) };
 		if (shared)
 			install_shared(s, old_end, new_end, chain, r.prot, &b);
-		insert_at(s, index_after(s, ext.start), &ext);
-		merge_all(s);
+		mmi_region_insert(s, &ext);
+		merge_range(s, ext.start, ext.end);
 		mmi_tlb_finish(&b);
 		*out = old;
 		return 0;
@@ -803,18 +715,23 @@ int mm_mremap(struct mm_space *s, mm_vaddr_t old, uint64_t old_pages, uint64_t n
 	if (!to)
 		return -MM_ENOMEM;
 	new_end = to + new_len;
-	/* The result: the old range cut out, the moved region added (a bound:
-	 * a merge of the moved region with a neighbour is not counted). */
-	if (count_after(s, old, old_end, true, 0) + 1 > MM_REGIONS_MAX)
-		return -MM_ENOMEM;
-	err = ensure_tables(s, to, to + old_len);
+	/* Reserve: the nodes (the old range cut out, the moved region), the
+	 * target's tables, a shared region's new frames. */
+	uint64_t added;
+	err = mmi_regions_reserve(s, splits(s, old, old_end) + 1, &added);
 	if (err)
 		return err;
+	err = ensure_tables(s, to, to + old_len);
+	if (err) {
+		mmi_regions_cancel(s, added);
+		return err;
+	}
 	mm_paddr_t chain = 0;
 	if (shared) {
 		err = reserve_shared(s, to + old_len, new_end, new_pages - old_pages, &chain);
 		if (err) {
 			prune_tables(s, to, to + old_len);
+			mmi_regions_cancel(s, added);
 			return err;
 		}
 	}
@@ -827,8 +744,8 @@ int mm_mremap(struct mm_space *s, mm_vaddr_t old, uint64_t old_pages, uint64_t n
 	prune_tables(s, to, to + old_len); /* tables left empty by holes */
 	if (shared)
 		install_shared(s, to + old_len, new_end, chain, r.prot, &b);
-	insert_at(s, index_after(s, to), &moved);
-	merge_all(s);
+	mmi_region_insert(s, &moved);
+	merge_range(s, to, new_end);
 	mmi_tlb_finish(&b);
 	*out = to;
 	return 0;

@@ -100,33 +100,37 @@ static void prot_str(unsigned prot, bool shared, char out[5])
 
 struct resident_ctx {
 	const struct mm_space *s;
-	uint64_t *counts; /* per region */
+	const struct mm_region *r; /* the region at or after the last leaf */
+	uint64_t i;                /* its index */
+	uint64_t *counts;          /* per region, in address order */
 };
 
+/* Leaves come in address order: move the region cursor along with them. */
 static int count_leaf(void *ctx, const struct mm_walk_entry *e)
 {
-	struct resident_ctx *r = ctx;
+	struct resident_ctx *c = ctx;
 	if (!e->leaf)
 		return 0;
-	unsigned lo = 0, hi = r->s->nregions; /* the region holding e->va, if any */
-	while (lo < hi) {
-		unsigned mid = (lo + hi) / 2;
-		if (e->va >= r->s->regions[mid].end)
-			lo = mid + 1;
-		else
-			hi = mid;
+	while (c->r && c->r->end <= e->va) {
+		c->r = mm_region_next(c->s, c->r);
+		c->i++;
 	}
-	if (lo < r->s->nregions && e->va >= r->s->regions[lo].start)
-		r->counts[lo]++;
+	if (c->r && e->va >= c->r->start)
+		c->counts[c->i]++;
 	return 0;
 }
 
-/* The resident pages of each region of @s, exactly: one walk of the tree. */
-static void resident_pages(const struct mm_space *s, uint64_t counts[MM_REGIONS_MAX])
+/* The resident pages of each region of @s, exactly, in address order: one
+ * walk of the tree. The caller frees the array. */
+static uint64_t *resident_pages(const struct mm_space *s)
 {
-	memset(counts, 0, MM_REGIONS_MAX * sizeof(counts[0]));
-	struct resident_ctx r = { s, counts };
-	mm_space_walk(s, false, count_leaf, &r);
+	uint64_t n = mm_region_count(s);
+	uint64_t *counts = calloc(n ? n : 1, sizeof(*counts));
+	if (!counts)
+		die("out of memory");
+	struct resident_ctx c = { s, mm_region_first(s), 0, counts };
+	mm_space_walk(s, false, count_leaf, &c);
+	return counts;
 }
 
 /* The file offset and name /proc/PID/maps would show for region @r of @n. */
@@ -148,12 +152,11 @@ static const char *region_name(const struct named *n, const struct mm_region *r,
 void show_maps(struct named *n)
 {
 	struct mm_space *s = n->s;
-	uint64_t res[MM_REGIONS_MAX];
-	resident_pages(s, res);
-	fprintf(M.out, "# maps of %s (%u regions, %" PRIu64 " resident pages)\n", n->name,
-	        s->nregions, s->user_pages);
-	for (unsigned i = 0; i < s->nregions; i++) {
-		const struct mm_region *r = &s->regions[i];
+	uint64_t *res = resident_pages(s);
+	fprintf(M.out, "# maps of %s (%" PRIu64 " regions, %" PRIu64 " resident pages)\n", n->name,
+	        mm_region_count(s), s->user_pages);
+	uint64_t i = 0;
+	for (const struct mm_region *r = mm_region_first(s); r; r = mm_region_next(s, r), i++) {
 		char p[5];
 		prot_str(r->prot, r->backing == MM_BACKING_SHARED, p);
 		uint64_t off;
@@ -164,6 +167,7 @@ void show_maps(struct named *n)
 		        ARCH_VA_BITS > 32 ? 12 : 8, r->start, ARCH_VA_BITS > 32 ? 12 : 8, r->end, p,
 		        off, name, kind_names[r->kind], res[i]);
 	}
+	free(res);
 }
 
 static int show_entry(void *ctx, const struct mm_walk_entry *e)
@@ -416,10 +420,9 @@ static void json_space(FILE *f, const struct named *n)
 		fputs("null", f);
 	}
 	fputs(",\n     \"regions\": [", f);
-	uint64_t res[MM_REGIONS_MAX];
-	resident_pages(s, res);
-	for (unsigned i = 0; i < s->nregions; i++) {
-		const struct mm_region *r = &s->regions[i];
+	uint64_t *res = resident_pages(s);
+	uint64_t i = 0;
+	for (const struct mm_region *r = mm_region_first(s); r; r = mm_region_next(s, r), i++) {
 		char p[5];
 		prot_str(r->prot, r->backing == MM_BACKING_SHARED, p);
 		uint64_t off;
@@ -438,6 +441,7 @@ static void json_space(FILE *f, const struct named *n)
 		        kind_names[r->kind], backing_names[r->backing],
 		        (r->flags & MM_REGION_GROWS_DOWN) ? "true" : "false", res[i]);
 	}
+	free(res);
 	fputs("]}", f);
 }
 

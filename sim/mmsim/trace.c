@@ -115,13 +115,13 @@ static void fill_gaps(struct mm_space *s)
 	/* Anonymous rwx regions over every gap, so that a trace of a real
 	 * program (heap, libraries, its own mmaps) demand-faults anywhere. */
 	mm_vaddr_t at = 0;
-	unsigned n = s->nregions;
-	struct mm_region copy[MM_REGIONS_MAX + 2];
-	memcpy(copy, s->regions, n * sizeof(copy[0]));
-	for (unsigned i = 0; i <= n; i++) {
-		mm_vaddr_t lo = i < n ? copy[i].start : ARCH_USER_END;
-		if (i < n && (copy[i].flags & MM_REGION_GROWS_DOWN))
-			lo = copy[i].limit - PAGE;
+	const struct mm_region *next = mm_region_first(s);
+	for (;;) {
+		/* The gap [at, lo) below @next (or up to the end of the user half). */
+		mm_vaddr_t lo = next ? next->start : ARCH_USER_END;
+		if (next && (next->flags & MM_REGION_GROWS_DOWN))
+			lo = next->limit - PAGE;
+		mm_vaddr_t after = next ? next->end : 0;
 		if (lo > at) {
 			struct mm_region r = { .start = at,
 				               .end = lo,
@@ -130,8 +130,11 @@ static void fill_gaps(struct mm_space *s)
 				               .backing = MM_BACKING_ANON };
 			ok_or_die(mm_region_add(s, &r), "trace: region");
 		}
-		if (i < n)
-			at = copy[i].end;
+		if (!next)
+			break;
+		/* The add may have merged @next away: find it again by address. */
+		at = after;
+		next = mm_region_next(s, mm_region_find(s, after - 1));
 	}
 }
 

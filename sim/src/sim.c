@@ -663,7 +663,7 @@ static int check_leaf_rules(void *ctx, const struct mm_walk_entry *e)
 	const struct mm_frame *f = mm_frame_get(&c->sim->sys.frames, e->pa);
 	if (f && !e->shared && f->ref_or_next > 1 && (e->prot & MM_PROT_WRITE))
 		return fail(c, "a private frame mapped more than once is writable", e->va, e->pa);
-	if (c->space->nregions == 0)
+	if (mm_region_count(c->space) == 0)
 		return 0; /* the page-table layer alone: no regions to hold pages to */
 	const struct mm_region *r = mm_region_find(c->space, e->va);
 	if (!r)
@@ -752,13 +752,21 @@ int sim_check(struct sim *sim, char *msg, size_t msg_len)
 	}
 	for (struct mm_space *s = mm_space_first(sys); s && !rc; s = mm_space_next(s)) {
 		c.space = s;
-		for (unsigned i = 0; i < s->nregions && !rc; i++) {
-			const struct mm_region *r = &s->regions[i];
+		const struct mm_region *prev = NULL;
+		uint64_t n = 0;
+		for (const struct mm_region *r = mm_region_first(s); r && !rc;
+		     prev = r, r = mm_region_next(s, r), n++) {
 			if ((r->start | r->end) & (ARCH_PAGE_SIZE - 1) || r->start >= r->end ||
-			    r->end > ARCH_USER_END || (i && r->start < s->regions[i - 1].end))
+			    r->end > ARCH_USER_END || (prev && r->start < prev->end))
 				rc = fail(&c, "regions unsorted, unaligned or overlapping",
 				          r->start, 0);
+			else if (mm_region_find(s, r->start) != r ||
+			         mm_region_find(s, r->end - 1) != r)
+				rc = fail(&c, "a region is not found by its own addresses",
+				          r->start, 0);
 		}
+		if (!rc && n != mm_region_count(s))
+			rc = fail(&c, "the region count is not the number of regions", n, 0);
 		if (!rc)
 			rc = mm_space_walk(s, false, check_leaf_rules, &c);
 	}

@@ -25,7 +25,8 @@ enum mm_frame_kind {
 	MM_FRAME_PT = 1,     /* a page table (any level, root included) */
 	MM_FRAME_USER = 2,   /* user data mapped into address spaces */
 	MM_FRAME_KERNEL = 3, /* allocated by the kernel for its own use */
-	MM_FRAME_NKINDS = 4,
+	MM_FRAME_REGION = 4, /* mm-core's region (VMA) nodes of one space */
+	MM_FRAME_NKINDS = 5,
 };
 
 /**

@@ -119,8 +119,8 @@ struct mm_region {
 	uint8_t flags;   /* MM_REGION_* */
 };
 
-/** MM_REGIONS_MAX - regions per space (the table lives in struct mm_space). */
-#define MM_REGIONS_MAX 64u
+struct mm_region_node;
+struct region_frame;
 
 /**
  * struct mm_space - one address space. The caller provides the storage (so
@@ -143,11 +143,15 @@ struct mm_space {
 	bool is_kernel;
 	struct mm_space *prev, *next; /* every space of @sys */
 	mm_vaddr_t brk_start, brk;    /* the heap of mm_brk(): first byte, current end */
-	unsigned nregions;            /* regions[0 .. nregions-1], sorted by start */
-	/* Two spare slots: an operation may split a region at both ends of its
-	 * range before it merges or removes; its result never has more than
-	 * MM_REGIONS_MAX regions (the count is checked on the result). */
-	struct mm_region regions[MM_REGIONS_MAX + 2];
+	/* Its regions: a tree in frames of kind MM_FRAME_REGION, read through
+	 * mm_region_find(), mm_region_first() and mm_region_next(). */
+	struct mm_region_node *regions;                    /* tree root */
+	struct mm_region_node *region_first, *region_last; /* address order */
+	uint64_t nregions;
+	struct region_frame *region_frames;      /* frames holding its nodes */
+	struct region_frame *region_free_frames; /* those with a free node */
+	uint64_t region_free;                    /* free nodes in them */
+	uint64_t region_pages;                   /* frames holding its nodes */
 };
 
 /**
@@ -466,9 +470,32 @@ int mm_region_add(struct mm_space *s, const struct mm_region *r);
 
 /**
  * mm_region_find() - the region holding virtual address @va, or NULL.
- * O(log n): a binary search of the sorted table.
+ * O(log n) in the number of regions. The pointer, like those of
+ * mm_region_first() and mm_region_next(), is valid until the next call that
+ * changes @s's regions (add, fault-time stack growth, mmap and friends,
+ * destroy); read the region through it, never write.
  */
 const struct mm_region *mm_region_find(const struct mm_space *s, mm_vaddr_t va);
+
+/**
+ * mm_region_first() - @s's lowest region (by start address), or NULL if it
+ * has none. O(1). See mm_region_find() for how long the pointer lives.
+ */
+const struct mm_region *mm_region_first(const struct mm_space *s);
+
+/**
+ * mm_region_next() - the region after @r in address order, or NULL after
+ * the last. @r must be a region of @s (from mm_region_first(),
+ * mm_region_next() or mm_region_find()) with no change to @s's regions
+ * since. O(1). A whole-space loop:
+ *     for (r = mm_region_first(s); r; r = mm_region_next(s, r))
+ */
+const struct mm_region *mm_region_next(const struct mm_space *s, const struct mm_region *r);
+
+/**
+ * mm_region_count() - how many regions @s has. O(1).
+ */
+uint64_t mm_region_count(const struct mm_space *s);
 
 /* Access kinds for mm_fault(). */
 enum {
