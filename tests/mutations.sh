@@ -17,7 +17,10 @@ meson setup "$work/build" "$work" >/dev/null
 mutations=(
 "protect ignores COW~mm-core/src/space.c~mmi_leaf_set_prot(s->sys, &t[arch_pte_index(va, 0)], prot);~t[arch_pte_index(va, 0)] = arch_pte_with_prot(t[arch_pte_index(va, 0)], prot);~cow~protect_writable_keeps_cow"
 "read-only keeps COW~mm-core/src/internal.h~bool cow = (prot & MM_PROT_WRITE) && shared_frame;~bool cow = ((prot & MM_PROT_WRITE) && shared_frame) || arch_pte_is_cow(e);~cow~eager_clone_of_readonly_page_stays_readonly"
-"region count before the result~mm-core/src/vm.c~if (count_after(s, va, end, true, 0) > MM_REGIONS_MAX)~if (s->nregions + 2 > MM_REGIONS_MAX)~cow~full_region_table_counts_the_result"
+"region cancel keeps frames~mm-core/src/region.c~	for (; added > 0; added--)~	for (; added > 99; added--)~regions~sweep_every_region_operation"
+"gap summary ignores subtrees~mm-core/src/region.c~		if (c[i]->max_gap > gap)~		if (0)~regions~random_operations_against_brute_force"
+"stack summary ignores subtrees~mm-core/src/region.c~		if (c[i]->stack_lo < st)~		if (0)~regions~random_operations_against_brute_force"
+"merge forgets the removed end~mm-core/src/vm.c~			n->r.end = end;\n			mmi_region_changed(s, n);~			mmi_region_changed(s, n);~cow~region_counts_follow_splits_and_merges"
 "software COW break without invlpg~mm-core/src/vm.c~	invalidate(s, va);\n	return MM_FAULT_RESOLVED;~	(void)va;\n	return MM_FAULT_RESOLVED;~cow~software_cow_break_invalidates_the_old_translation"
 "kernel unmap without TLB work~mm-core/src/space.c~.needed = sys->active != NULL, .each = true };~.needed = false, .each = true };~cow~kernel_unmap_seen_at_once_by_the_active_space"
 "shared pages not marked shared~mm-core/src/vm.c~*e = arch_pte_with_shared(arch_pte_leaf(f, prot | MM_PROT_READ), true);~*e = arch_pte_leaf(f, prot | MM_PROT_READ);~cow~clone_at_shared_private_boundary"

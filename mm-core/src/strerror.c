@@ -7,7 +7,7 @@ const char *mm_strerror(int err)
 	case 0: return "success";
 	case MM_EPERM: return "EPERM: operation not permitted on this object";
 	case MM_ENOENT: return "ENOENT: not mapped";
-	case MM_ENOMEM: return "ENOMEM: out of memory (frames, regions or address space)";
+	case MM_ENOMEM: return "ENOMEM: out of memory (frames or address space)";
 	case MM_EFAULT: return "EFAULT: range reaches outside the user half";
 	case MM_EBUSY: return "EBUSY: in use (the active address space)";
 	case MM_EEXIST: return "EEXIST: already mapped";

@@ -690,7 +690,7 @@ int sim_check(struct sim *sim, char *msg, size_t msg_len)
 	int rc = 0;
 	const size_t half = sizeof(arch_pte_t) * ARCH_KERNEL_FIRST_SLOT;
 	const uint8_t *ktmpl = sim_phys(sim, sys->kernel.root, ARCH_PAGE_SIZE);
-	uint64_t user_tables = 0, spaces = 0;
+	uint64_t user_tables = 0, spaces = 0, region_frames = 0;
 	for (struct mm_space *s = mm_space_first(sys); s && !rc; s = mm_space_next(s)) {
 		spaces++;
 		c.space = s;
@@ -724,6 +724,7 @@ int sim_check(struct sim *sim, char *msg, size_t msg_len)
 			rc = fail(&c, what, 0, s->root);
 		}
 		user_tables += c.tables + 1;
+		region_frames += s->region_pages;
 	}
 	if (!rc && spaces != sys->nspaces)
 		rc = fail(&c, "the space list and nspaces disagree", 0, 0);
@@ -731,10 +732,17 @@ int sim_check(struct sim *sim, char *msg, size_t msg_len)
 		c.space = &sys->kernel;
 		rc = fail(&c, "page-table frames in use differ from the tables present", 0, 0);
 	}
+	if (!rc && region_frames != mm_frames_in_use(fa, MM_FRAME_REGION)) {
+		c.space = &sys->kernel;
+		rc = fail(&c, "region-node frames in use differ from the spaces' counts", 0, 0);
+	}
 	for (uint32_t i = 0; !rc && i < mm_frames_total(fa); i++) {
 		const struct mm_frame *f = &fa->meta[i];
 		c.space = &sys->kernel;
-		if (f->kind == MM_FRAME_USER && f->ref_or_next != c.mapcount[i])
+		if (f->kind == MM_FRAME_REGION && c.mapcount[i])
+			rc = fail(&c, "a frame of region nodes is mapped", 0,
+			          mm_frames_paddr(fa, i));
+		else if (f->kind == MM_FRAME_USER && f->ref_or_next != c.mapcount[i])
 			rc = fail(&c,
 			          "a user frame's reference count differs from the PTEs mapping it",
 			          0, mm_frames_paddr(fa, i));

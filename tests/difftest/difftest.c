@@ -89,7 +89,6 @@ static struct config {
 	bool on[C_NCLASSES];
 	bool print;
 	bool minimise;
-	bool region_cap;
 	bool verbose;
 	bool plant;
 	unsigned wrapped_seeds; /* seeds to run when MMSIM_WRAPPER is set (Valgrind) */
@@ -113,7 +112,6 @@ static struct config {
 	            [DT_FORK] = 8,
 	            [DT_EXIT] = 5 },
 	.minimise = true,
-	.region_cap = true,
 	.wrapped_seeds = 6,
 	.hole_error = "ENOENT",
 	.keep_dir = ".",
@@ -861,8 +859,7 @@ static void usage(FILE *f)
 	        "       difftest --print --seed N [options]\n"
 	        "options:\n"
 	        "  --ops N            operations per sequence (%u)\n"
-	        "  --pages N          window size in pages, around 0x%" PRIx64 " (%u; at most 64\n"
-	        "                     while mm-core has its 64-region table, see --no-region-cap)\n"
+	        "  --pages N          window size in pages, around 0x%" PRIx64 " (%u)\n"
 	        "  --procs N          live processes at most (%u)\n"
 	        "  --eager-pct N      percentage of forks that are eager clones (%u)\n"
 	        "  --shared-pct N     percentage of mmaps that are MAP_SHARED (%u)\n"
@@ -872,7 +869,6 @@ static void usage(FILE *f)
 	        "                     read write fork exit)\n"
 	        "  --enable C, --disable C   an operation class (see below)\n"
 	        "  --hole-error NAME  mm_mprotect()'s error over a hole, as mmsim names it (%s)\n"
-	        "  --no-region-cap    allow windows over 64 pages (once regions are unbounded)\n"
 	        "  --no-minimise      do not minimise a failing sequence\n"
 	        "  --keep DIR         where failing scripts go (%s)\n"
 	        "  --wrapped-seeds N  seeds to run when MMSIM_WRAPPER is set, as under\n"
@@ -922,7 +918,6 @@ static void parse_args(int argc, char **argv)
 		O_ENABLE,
 		O_DISABLE,
 		O_HOLE,
-		O_NOCAP,
 		O_NOMIN,
 		O_KEEP,
 		O_WRAPPED,
@@ -946,7 +941,6 @@ static void parse_args(int argc, char **argv)
 		{ "enable", required_argument, NULL, O_ENABLE },
 		{ "disable", required_argument, NULL, O_DISABLE },
 		{ "hole-error", required_argument, NULL, O_HOLE },
-		{ "no-region-cap", no_argument, NULL, O_NOCAP },
 		{ "no-minimise", no_argument, NULL, O_NOMIN },
 		{ "keep", required_argument, NULL, O_KEEP },
 		{ "wrapped-seeds", required_argument, NULL, O_WRAPPED },
@@ -996,7 +990,6 @@ static void parse_args(int argc, char **argv)
 		case O_ENABLE: set_class(optarg, true); break;
 		case O_DISABLE: set_class(optarg, false); break;
 		case O_HOLE: cfg.hole_error = optarg; break;
-		case O_NOCAP: cfg.region_cap = false; break;
 		case O_NOMIN: cfg.minimise = false; break;
 		case O_KEEP: cfg.keep_dir = optarg; break;
 		case O_WRAPPED: cfg.wrapped_seeds = (unsigned)parse_num(optarg, "count"); break;
@@ -1029,9 +1022,6 @@ static void parse_args(int argc, char **argv)
 		fatal("--arch and --mmsim are required (or --print)");
 	if (cfg.pages < 2 || cfg.pages > DT_WINDOW_PAGES || (cfg.pages & 1))
 		fatal("--pages: an even number from 2 to %u", DT_WINDOW_PAGES);
-	if (cfg.region_cap && cfg.pages > 64)
-		fatal("--pages over 64 could need more than mm-core's 64 regions "
-		      "(--no-region-cap)");
 	if (cfg.nops < 1 || cfg.nops > MAX_OPS)
 		fatal("--ops: 1 to %u", MAX_OPS);
 	if (cfg.max_procs < 1 || cfg.max_procs > 60)

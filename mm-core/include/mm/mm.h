@@ -131,7 +131,11 @@ struct region_frame;
  * @user_pages:  present leaf PTEs in its user half, in 4 KiB pages.
  * @table_pages: page-table frames it owns, root included.
  * @is_kernel:   the system's kernel space (no user half, never destroyed).
- * @regions:     its regions (VMAs), sorted, non-overlapping; see
+ * @regions:     its regions (VMAs), non-overlapping, as many as frames
+ *               allow: an AVL tree by start address, threaded in address
+ *               order, its nodes in frames of kind MM_FRAME_REGION
+ *               (@region_pages of them). Read them with mm_region_find(),
+ *               mm_region_first(), mm_region_next(), mm_region_count(); see
  *               mm_region_add(). The page-table layer (mm_map() and
  *               friends) works without them; faults and mmap use them.
  */
@@ -309,7 +313,8 @@ enum mm_clone_mode {
  * flushed once. MM_CLONE_EAGER changes nothing in the parent.
  *
  * Return: 0; -MM_EPERM if @parent is the kernel space; -MM_EINVAL for a bad
- * @mode; -MM_ENOMEM; -MM_EOVERFLOW if a frame's reference count is full.
+ * @mode; -MM_ENOMEM (no frames for the child's tables, pages or region
+ * nodes); -MM_EOVERFLOW if a frame's reference count is full.
  * On error everything allocated for the child is freed and @parent is
  * exactly as it was.
  */
@@ -317,7 +322,8 @@ int mm_space_clone(struct mm_space *parent, struct mm_space *child, enum mm_clon
 
 /**
  * mm_space_destroy() - free every frame of @space: each user frame it holds
- * the last reference to, every user page table, and the root.
+ * the last reference to, every user page table, its region nodes' frames,
+ * and the root.
  * Afterwards the free-frame count is back to where it was before the space
  * was created (for frames not shared with another space).
  *
@@ -462,8 +468,8 @@ int mm_space_walk(const struct mm_space *space, bool kernel_half, mm_walk_fn fn,
  * page [limit - 4 KiB, end), must not overlap any region or reach.
  *
  * Return: 0; -MM_EINVAL (bad region); -MM_EFAULT (outside the user half);
- * -MM_EEXIST (overlap); -MM_ENOMEM (the result, after merging, would hold
- * more than MM_REGIONS_MAX regions);
+ * -MM_EEXIST (overlap); -MM_ENOMEM (no frame for the region's node; see
+ * "Regions" in docs/ARCHITECTURE.md);
  * -MM_EPERM (kernel space). Nothing changes on error.
  */
 int mm_region_add(struct mm_space *s, const struct mm_region *r);
@@ -582,8 +588,8 @@ enum {
  * Return: 0; -MM_EINVAL (bad arguments, or both fixed flags);
  * -MM_EFAULT (a fixed range outside the user half); -MM_EEXIST (a
  * MM_MAP_FIXED_NOREPLACE range taken, or a stack's reach); -MM_ENOMEM (no
- * gap; more than MM_REGIONS_MAX regions as a result; no frames for a
- * shared region). Nothing changes on error.
+ * gap; no frame for a region node, a shared region's pages or their
+ * tables). Nothing changes on error.
  */
 int mm_mmap(struct mm_space *s, mm_vaddr_t addr, uint64_t npages, unsigned prot, unsigned flags,
             mm_vaddr_t *out);
@@ -594,8 +600,8 @@ int mm_mmap(struct mm_space *s, mm_vaddr_t addr, uint64_t npages, unsigned prot,
  * dropped, tables freed when emptied). Holes in the range are fine.
  * TLB: each unmapped page of an active space is invalidated (batched).
  * Return: 0; -MM_EINVAL, -MM_EFAULT, -MM_EPERM as for mm_map(); -MM_ENOMEM
- * if the result would hold more than MM_REGIONS_MAX regions (a split of a
- * region in two; nothing changes).
+ * if splitting a region in two needs a frame for its node and there is
+ * none (nothing changes).
  */
 int mm_munmap(struct mm_space *s, mm_vaddr_t va, uint64_t npages);
 
@@ -610,8 +616,8 @@ int mm_munmap(struct mm_space *s, mm_vaddr_t va, uint64_t npages);
  * @protnone); a later mprotect with READ restores them, contents intact.
  * TLB: every present page in an active space is invalidated (batched).
  * Return: 0; -MM_EINVAL (bad @prot or range); -MM_EFAULT; -MM_ENOENT if a
- * page of the range is in no region; -MM_ENOMEM if the result (after
- * splits and merges) would hold more than MM_REGIONS_MAX regions.
+ * page of the range is in no region; -MM_ENOMEM if a split needs a frame for
+ * a region node and there is none.
  * Nothing changes on error.
  */
 int mm_mprotect(struct mm_space *s, mm_vaddr_t va, uint64_t npages, unsigned prot);
@@ -656,7 +662,7 @@ enum {
  * Return: 0; -MM_EINVAL (bad arguments, @new_pages 0, unknown flags, a
  * stack or file-backed region); -MM_EFAULT (the old range is not inside
  * one region); -MM_ENOMEM (no room in place without MM_MREMAP_MAYMOVE, no
- * gap, no frames, or more than MM_REGIONS_MAX regions as a result).
+ * gap, or no frames: for pages, tables or region nodes).
  * All-or-nothing: nothing changes on error.
  */
 int mm_mremap(struct mm_space *s, mm_vaddr_t old, uint64_t old_pages, uint64_t new_pages,
@@ -671,8 +677,8 @@ int mm_mremap(struct mm_space *s, mm_vaddr_t old, uint64_t old_pages, uint64_t n
  *
  * Return: 0; 0 with the current end for @new_brk 0 (a query, as brk(0));
  * -MM_EINVAL (no heap, or @new_brk below its start or in the kernel half);
- * -MM_ENOMEM (the heap would run into another region, or the region table
- * is full). Nothing changes on error.
+ * -MM_ENOMEM (the heap would run into another region, or no frame for a
+ * region node). Nothing changes on error.
  */
 int mm_brk(struct mm_space *s, mm_vaddr_t new_brk, mm_vaddr_t *out);
 
