@@ -4,8 +4,8 @@
 # in $LIB_FUZZING_ENGINE, binaries and seed corpora in $OUT.
 cd "$SRC/mmkit"
 for isa in i386 x86_64; do
-  $CC $CFLAGS -std=gnu11 -Imm-core/include -Iarch/$isa/include -Iarch/x86/sim -Isim/include \
-    fuzz/fuzz.c mm-core/src/*.c sim/src/sim.c arch/x86/sim/mmu_x86.c \
+  $CC $CFLAGS -std=gnu11 -Imm-core/include -Iarch/$isa/include -Iarch/x86/sim -Isim/include -Isim/mmsim \
+    fuzz/fuzz.c sim/mmsim/scenario.c mm-core/src/*.c sim/src/sim.c arch/x86/sim/mmu_x86.c \
     $LIB_FUZZING_ENGINE -o "$OUT/mmkit_fuzz_$isa"
   (cd tests/fuzz/corpus && zip -q -r "$OUT/mmkit_fuzz_${isa}_seed_corpus.zip" .)
 done

@@ -2,14 +2,15 @@
 # Build the libFuzzer target with clang, whatever the project's compiler:
 # mm-core and the harness with coverage (what the fuzzer should explore),
 # the simulator and its MMU model without (they are the judge: tracing
-# their check loops would only slow the fuzzer down); ASan and UBSan on all.
+# their check loops would only slow the fuzzer down), nor the scenario
+# printer (scripts are printed by the replay only); ASan and UBSan on all.
 # usage: build-libfuzzer.sh CLANG OUT ISA SOURCE_ROOT [EXTRA_CFLAGS...]
 set -euo pipefail
 clang=$1 out=$2 isa=$3 src=$4
 shift 4
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-inc=(-I"$src/mm-core/include" -I"$src/arch/$isa/include" -I"$src/arch/x86/sim" -I"$src/sim/include")
+inc=(-I"$src/mm-core/include" -I"$src/arch/$isa/include" -I"$src/arch/x86/sim" -I"$src/sim/include" -I"$src/sim/mmsim")
 common=(-O1 -g -std=gnu11 -fsanitize=address,undefined -fno-sanitize-recover=undefined "$@")
 objs=()
 for f in "$src"/mm-core/src/*.c "$src/fuzz/fuzz.c"; do
@@ -17,7 +18,7 @@ for f in "$src"/mm-core/src/*.c "$src/fuzz/fuzz.c"; do
   "$clang" "${common[@]}" -fsanitize=fuzzer-no-link "${inc[@]}" -c "$f" -o "$o"
   objs+=("$o")
 done
-for f in "$src/sim/src/sim.c" "$src/arch/x86/sim/mmu_x86.c"; do
+for f in "$src/sim/src/sim.c" "$src/arch/x86/sim/mmu_x86.c" "$src/sim/mmsim/scenario.c"; do
   o="$work/$(basename "$f" .c).o"
   "$clang" "${common[@]}" "${inc[@]}" -c "$f" -o "$o"
   objs+=("$o")

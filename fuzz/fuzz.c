@@ -18,6 +18,7 @@
  * shrinks, grows or moves, and brk moves the end of a heap.
  */
 #include "fuzz.h"
+#include "scenario.h"
 
 #include <mm/exec.h>
 
@@ -116,8 +117,22 @@ __attribute__((noreturn, format(printf, 1, 2))) static void diverge(const char *
 	abort();
 }
 
-static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void say(const char *fmt, ...)
+/* The scripts name the spaces so. */
+static const char *const snames[NS] = { "s0", "s1", "s2", "s3" };
+
+/* @op as a line of the script, written by the scenario language's own
+ * printer (sim/mmsim/scenario.c), so that what the fuzzer prints is what
+ * mmsim reads. */
+static void say_op(struct op op)
+{
+	if (F.script && scenario_print(F.script, &op))
+		diverge("operation %d cannot be written as a script line", (int)op.kind);
+}
+#define SAY(...) say_op((struct op){ __VA_ARGS__ })
+
+/* A comment line of the script. */
+static void comment(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void comment(const char *fmt, ...)
 {
 	if (!F.script)
 		return;
@@ -479,30 +494,15 @@ static unsigned next(struct in *in)
 
 static const unsigned prots[4] = { MM_PROT_READ, MM_PROT_READ | MM_PROT_WRITE,
 	                           MM_PROT_READ | MM_PROT_EXEC, MM_PROT_READ | MM_PROT_WRITE };
-static const char *const prot_names[4] = { "r", "rw", "r-x", "rw" };
 /* Regions (mmap, mprotect): the fourth is PROT_NONE. */
 static const unsigned rprots[4] = { MM_PROT_READ, MM_PROT_READ | MM_PROT_WRITE,
 	                            MM_PROT_READ | MM_PROT_EXEC, PNONE };
-static const char *const rprot_names[4] = { "r", "rw", "r-x", "---" };
-
-static const char *errname(int e)
-{
-	switch (-e) {
-	case MM_EEXIST: return "EEXIST";
-	case MM_ENOENT: return "ENOENT";
-	case MM_EINVAL: return "EINVAL";
-	case MM_EFAULT: return "EFAULT";
-	case MM_EBUSY: return "EBUSY";
-	case MM_EPERM: return "EPERM";
-	default: return "ENOMEM";
-	}
-}
 
 /* Print "expect-error NAME" before an operation the model expects to fail. */
 static void say_want(int want)
 {
 	if (want)
-		say("expect-error %s\n", errname(want));
+		SAY(.kind = OP_EXPECT_ERROR, .err = want);
 }
 
 static bool injected(int rc)
@@ -550,8 +550,8 @@ static void op_mmap(int s, unsigned p, unsigned n, unsigned pi, bool shared, boo
 	mark_bounds(&t, p, n);
 	model_merge(&t);
 	say_want(want);
-	say("mmap s%d %#" PRIx64 " %u %s%s%s\n", s, va_of(p), n, rprot_names[pi],
-	    shared ? " shared" : "", fixed ? " fixed" : "");
+	SAY(.kind = OP_MMAP, .space = snames[s], .va = va_of(p), .pages = n,
+	    .prot = rprots[pi] & ~(unsigned)MM_PROT_USER, .shared = shared, .fixed = fixed);
 	mm_vaddr_t got;
 	int rc = mm_mmap(F.s[s], va_of(p), n, prot & ~(unsigned)MM_PROT_USER,
 	                 (fixed ? MM_MAP_FIXED : MM_MAP_FIXED_NOREPLACE) |
@@ -585,7 +585,7 @@ static void op_munmap(int s, unsigned p, unsigned n, bool inject)
 	mark_bounds(&t, p, n);
 	int want = 0;
 	say_want(want);
-	say("munmap s%d %#" PRIx64 " %u\n", s, va_of(p), n);
+	SAY(.kind = OP_MUNMAP, .space = snames[s], .va = va_of(p), .pages = n);
 	int rc = mm_munmap(F.s[s], va_of(p), n);
 	if (!judge("munmap", s, rc, want, inject))
 		return;
@@ -613,7 +613,8 @@ static void op_mprotect(int s, unsigned p, unsigned n, unsigned pi, bool inject)
 	mark_bounds(&t, p, n);
 	model_merge(&t);
 	say_want(want);
-	say("mprotect s%d %#" PRIx64 " %u %s\n", s, va_of(p), n, rprot_names[pi]);
+	SAY(.kind = OP_MPROTECT, .space = snames[s], .va = va_of(p), .pages = n,
+	    .prot = rprots[pi] & ~(unsigned)MM_PROT_USER);
 	int rc = mm_mprotect(F.s[s], va_of(p), n, rprots[pi] & ~(unsigned)MM_PROT_USER);
 	if (!judge("mprotect", s, rc, want, inject))
 		return;
@@ -634,7 +635,7 @@ static void op_map(int s, unsigned p, unsigned n, unsigned pi, bool inject)
 		if (m->frame[q] >= 0)
 			want = -MM_EEXIST;
 	say_want(want);
-	say("map s%d %#" PRIx64 " %u %s\n", s, va_of(p), n, prot_names[pi]);
+	SAY(.kind = OP_MAP, .space = snames[s], .va = va_of(p), .pages = n, .prot = prots[pi]);
 	int rc = mm_map(F.s[s], va_of(p), n, prots[pi] | MM_PROT_USER);
 	if (!judge("map", s, rc, want, inject))
 		return;
@@ -654,7 +655,7 @@ static void op_unmap(int s, unsigned p, unsigned n, bool inject)
 		if (m->frame[q] < 0)
 			want = -MM_ENOENT;
 	say_want(want);
-	say("unmap s%d %#" PRIx64 " %u\n", s, va_of(p), n);
+	SAY(.kind = OP_UNMAP, .space = snames[s], .va = va_of(p), .pages = n);
 	int rc = mm_unmap(F.s[s], va_of(p), n);
 	if (!judge("unmap", s, rc, want, inject))
 		return;
@@ -678,7 +679,7 @@ static void op_protect(int s, unsigned p, unsigned n, unsigned pi, bool inject)
 			want = -MM_ENOENT;
 	}
 	say_want(want);
-	say("protect s%d %#" PRIx64 " %u %s\n", s, va_of(p), n, prot_names[pi]);
+	SAY(.kind = OP_PROTECT, .space = snames[s], .va = va_of(p), .pages = n, .prot = prots[pi]);
 	int rc = mm_protect(F.s[s], va_of(p), n, prot | MM_PROT_USER);
 	if (!judge("protect", s, rc, want, inject))
 		return;
@@ -696,7 +697,8 @@ static void op_pad(int s, unsigned k)
 		return;
 	while (model_regions(m) + k < PAD_MAX && m->npad < PAD_MAX) {
 		mm_vaddr_t va = PAD_VA(m->npad), got;
-		say("mmap s%d %#" PRIx64 " 1 r\n", s, va);
+		SAY(.kind = OP_MMAP, .space = snames[s], .va = va, .pages = 1,
+		    .prot = MM_PROT_READ);
 		int rc = mm_mmap(F.s[s], va, 1, MM_PROT_READ, MM_MAP_FIXED_NOREPLACE, &got);
 		if (rc)
 			diverge("padding mmap returned %d (%s) at %u regions", rc, mm_strerror(rc),
@@ -712,16 +714,16 @@ static void op_clone(int src, int dst, bool cow, bool inject)
 		return;
 	if (F.m[dst].live) { /* the slot is taken: its process exits first */
 		if (F.active == dst) {
-			say("switch kernel\n");
+			SAY(.kind = OP_SWITCH);
 			activate(-1);
 		}
-		say("destroy s%d\n", dst);
+		SAY(.kind = OP_DESTROY, .space = snames[dst]);
 		if (mm_space_destroy(F.s[dst]))
 			diverge("destroy refused");
 		model_drop(&F.m[dst]);
 		check_all();
 	}
-	say("fork s%d s%d %s\n", src, dst, cow ? "cow" : "eager");
+	SAY(.kind = OP_FORK, .space = snames[src], .space2 = snames[dst], .eager = !cow);
 	int rc = mm_space_clone(F.s[src], F.s[dst], cow ? MM_CLONE_COW : MM_CLONE_EAGER);
 	if (!judge("clone", src, rc, 0, inject))
 		return;
@@ -771,7 +773,7 @@ static void model_touch(struct mspace *m, unsigned p, bool write)
 static void switch_to(int s)
 {
 	if (F.active != s) {
-		say("switch s%d\n", s);
+		SAY(.kind = OP_SWITCH, .space = snames[s]);
 		activate(s);
 	}
 }
@@ -792,19 +794,23 @@ static void op_access(int s, unsigned p, bool write, uint64_t val, bool inject)
 		diverge("%s space %d page %u: verdict %d, the model expects %d",
 		        write ? "write" : "read", s, p, got, want);
 	if (want != MM_FAULT_RESOLVED) {
-		say("fault %s %#" PRIx64 " %s\n", write ? "write" : "read", va_of(p),
-		    want == MM_FAULT_SEGV ? "segv" : "access");
+		/* scenario_verdicts[]: segv, access, gp, oom */
+		SAY(.kind = OP_FAULT, .access = write ? OP_ACCESS_WRITE : OP_ACCESS_READ,
+		    .va = va_of(p),
+		    .verdict = want == MM_FAULT_SEGV  ? 0
+		               : want == MM_FAULT_OOM ? 3
+		                                      : 1);
 		return;
 	}
 	model_touch(m, p, write);
 	if (write) {
 		F.f[m->frame[p]].val = val;
-		say("write %#" PRIx64 " %#" PRIx64 "\n", va_of(p), val);
+		SAY(.kind = OP_WRITE, .va = va_of(p), .value = val, .has_value = true);
 	} else {
 		if (v != F.f[m->frame[p]].val)
 			diverge("read space %d page %u: %#" PRIx64 ", the model %#" PRIx64, s, p, v,
 			        F.f[m->frame[p]].val);
-		say("read %#" PRIx64 " %#" PRIx64 "\n", va_of(p), v);
+		SAY(.kind = OP_READ, .va = va_of(p), .value = v, .has_value = true);
 	}
 }
 
@@ -821,8 +827,10 @@ static void op_softfault(int s, unsigned p, bool write, bool poke, uint64_t val,
 {
 	struct mspace *m = &F.m[s];
 	enum mm_fault_verdict want = model_verdict(m, p, write);
-	say("softfault s%d %s %#" PRIx64 " %s\n", s, write ? "write" : "read", va_of(p),
-	    verdict_names[want]);
+	/* scenario_soft_verdicts[] is in the order of enum mm_fault_verdict. */
+	SAY(.kind = OP_SOFTFAULT, .space = snames[s],
+	    .access = write ? OP_ACCESS_WRITE : OP_ACCESS_READ, .va = va_of(p),
+	    .verdict = (int)want);
 	enum mm_fault_verdict got =
 	        mm_fault(F.s[s], va_of(p), write ? MM_ACCESS_WRITE : MM_ACCESS_READ, NULL);
 	if (got == MM_FAULT_OOM && inject)
@@ -835,7 +843,7 @@ static void op_softfault(int s, unsigned p, bool write, bool poke, uint64_t val,
 	model_touch(m, p, write);
 	if (!write || !poke || F.active != s)
 		return;
-	say("kwrite %#" PRIx64 " %#" PRIx64 "\n", va_of(p), val);
+	SAY(.kind = OP_KWRITE, .va = va_of(p), .value = val, .has_value = true);
 	struct sim_fault f = { 0 };
 	if (sim_write(F.sim, va_of(p), &val, 8, 0, &f))
 		diverge("space %d page %u: the kernel's write faults (error code %#x) after "
@@ -852,7 +860,7 @@ static void op_populate(int s, unsigned p, unsigned n, bool write, bool inject)
 	if (!in_group(p, n))
 		return;
 	unsigned acc = write ? MM_ACCESS_WRITE : MM_ACCESS_READ;
-	const char *how = write ? "write" : "read";
+	int how = write ? OP_ACCESS_WRITE : OP_ACCESS_READ;
 	unsigned stop = p + n;
 	for (unsigned q = p; q < p + n && stop == p + n; q++)
 		if (model_verdict(m, q, write) != MM_FAULT_RESOLVED)
@@ -864,7 +872,8 @@ static void op_populate(int s, unsigned p, unsigned n, bool write, bool inject)
 		for (unsigned q = p; q <= stop && q < p + n; q++) {
 			int w = q == stop ? -MM_EFAULT : 0;
 			say_want(w);
-			say("populate s%d %#" PRIx64 " 1 %s\n", s, va_of(q), how);
+			SAY(.kind = OP_POPULATE, .space = snames[s], .va = va_of(q), .pages = 1,
+			    .access = how);
 			int rc = mm_populate(F.s[s], va_of(q), 1, acc);
 			if (!judge("populate", s, rc, w, true))
 				return;
@@ -873,7 +882,7 @@ static void op_populate(int s, unsigned p, unsigned n, bool write, bool inject)
 		return;
 	}
 	say_want(want);
-	say("populate s%d %#" PRIx64 " %u %s\n", s, va_of(p), n, how);
+	SAY(.kind = OP_POPULATE, .space = snames[s], .va = va_of(p), .pages = n, .access = how);
 	int rc = mm_populate(F.s[s], va_of(p), n, acc);
 	if (rc != want)
 		diverge("populate space %d pages %u-%u: %d (%s), the model expects %d", s, p,
@@ -887,12 +896,13 @@ static void op_kmap(unsigned k, uint64_t val, bool inject)
 {
 	struct kslot *ks = &F.k[k];
 	if (ks->mapped) {
-		say("expect-error EEXIST\nkmap %#" PRIx64 " rw\n", (uint64_t)kva(k));
+		SAY(.kind = OP_EXPECT_ERROR, .err = -MM_EEXIST);
+		SAY(.kind = OP_KMAP, .va = kva(k), .prot = MM_PROT_READ | MM_PROT_WRITE);
 		int rc = mm_kernel_map(F.sys, kva(k), ks->pa, 1, MM_PROT_READ | MM_PROT_WRITE);
 		judge("kernel map", -1, rc, -MM_EEXIST, inject);
 		return;
 	}
-	say("kmap %#" PRIx64 " rw\n", (uint64_t)kva(k));
+	SAY(.kind = OP_KMAP, .va = kva(k), .prot = MM_PROT_READ | MM_PROT_WRITE);
 	mm_paddr_t pa;
 	int rc = mm_sys_frame_alloc(F.sys, MM_FRAME_KERNEL, true, &pa);
 	if (!judge("kernel frame", -1, rc, 0, inject))
@@ -903,7 +913,7 @@ static void op_kmap(unsigned k, uint64_t val, bool inject)
 		return;
 	}
 	*ks = (struct kslot){ true, pa, val };
-	say("kwrite %#" PRIx64 " %#" PRIx64 "\n", (uint64_t)kva(k), val);
+	SAY(.kind = OP_KWRITE, .va = kva(k), .value = val, .has_value = true);
 	struct sim_fault f = { 0 };
 	if (sim_write(F.sim, kva(k), &val, 8, 0, &f))
 		diverge("kernel page %u: the write after mm_kernel_map faults (error code %#x)", k,
@@ -919,14 +929,14 @@ static void op_kunmap(unsigned k, unsigned n)
 		if (!F.k[j].mapped)
 			want = -MM_ENOENT;
 	say_want(want);
-	say("kunmap %#" PRIx64 " %u\n", (uint64_t)kva(k), n);
+	SAY(.kind = OP_KUNMAP, .va = kva(k), .pages = n);
 	int rc = mm_kernel_unmap(F.sys, kva(k), n);
 	if (!judge("kernel unmap", -1, rc, want, false))
 		return;
 	/* At once, in the active space, before anything writes CR3; and before
 	 * the frames go, so that a stale translation reads a frame in use. */
 	for (unsigned j = k; j < k + n; j++) {
-		say("kread %#" PRIx64 " fault\n", (uint64_t)kva(j));
+		SAY(.kind = OP_KREAD, .va = kva(j), .want_fault = true);
 		uint64_t v;
 		struct sim_fault f;
 		if (!sim_read(F.sim, kva(j), &v, sizeof(v), 0, &f))
@@ -961,7 +971,7 @@ static void op_exec(int s, bool inject)
 		free(fresh);
 		return;
 	}
-	say("exec s%d fuzz-%s.elf\n", s, ARCH_NAME);
+	SAY(.kind = OP_EXEC, .space = snames[s], .word = "fuzz-" ARCH_NAME ".elf");
 	if (F.m[s].live) {
 		if (F.active == s)
 			mm_space_activate(fresh);
@@ -999,7 +1009,7 @@ static void op_madvise(int s, unsigned p, unsigned n)
 		if (!m->rprot[q])
 			want = -MM_ENOENT;
 	say_want(want);
-	say("madvise s%d %#" PRIx64 " %u dontneed\n", s, va_of(p), n);
+	SAY(.kind = OP_MADVISE, .space = snames[s], .va = va_of(p), .pages = n);
 	int rc = mm_madvise(F.s[s], va_of(p), n, MM_MADV_DONTNEED);
 	if (!judge("madvise", s, rc, want, false))
 		return;
@@ -1035,8 +1045,9 @@ static void op_mremap(int s, unsigned p, unsigned n, unsigned nn, bool maymove, 
 		if (!m->rprot[STACK_SLOT])
 			return;
 		mm_vaddr_t va = ARCH_USER_STACK_TOP - PAGE, got;
-		say("expect-error EINVAL\nmremap s%d %#" PRIx64 " 1 %u%s\n", s, (uint64_t)va, nn,
-		    maymove ? " maymove" : "");
+		SAY(.kind = OP_EXPECT_ERROR, .err = -MM_EINVAL);
+		SAY(.kind = OP_MREMAP, .space = snames[s], .va = va, .pages = 1, .value = nn,
+		    .maymove = maymove);
 		int rc = mm_mremap(F.s[s], va, 1, nn, maymove ? MM_MREMAP_MAYMOVE : 0, &got);
 		judge("mremap of the stack", s, rc, -MM_EINVAL, false);
 		return;
@@ -1077,7 +1088,8 @@ static void op_mremap(int s, unsigned p, unsigned n, unsigned nn, bool maymove, 
 		}
 	}
 	say_want(want);
-	say("mremap s%d %#" PRIx64 " %u %u%s\n", s, va_of(p), n, nn, maymove ? " maymove" : "");
+	SAY(.kind = OP_MREMAP, .space = snames[s], .va = va_of(p), .pages = n, .value = nn,
+	    .maymove = maymove);
 	mm_vaddr_t got = 0;
 	int rc = mm_mremap(F.s[s], va_of(p), n, nn, maymove ? MM_MREMAP_MAYMOVE : 0, &got);
 	if (!judge("mremap", s, rc, want, inject))
@@ -1103,7 +1115,7 @@ static void op_mremap(int s, unsigned p, unsigned n, unsigned nn, bool maymove, 
 	if (got % PAGE || (got < va_of(WIN - 1) + PAGE && got + nn * PAGE > BASE))
 		diverge("mremap in space %d moved to %#" PRIx64 ", in the window", s,
 		        (uint64_t)got);
-	say("# moved to %#" PRIx64 "\n", (uint64_t)got);
+	comment("# moved to %#" PRIx64 "\n", (uint64_t)got);
 	/* The contents moved with the mapping: page by page at the new address. */
 	for (unsigned q = 0; q < nn; q++) {
 		struct mm_mapping mp;
@@ -1132,7 +1144,7 @@ static void op_mremap(int s, unsigned p, unsigned n, unsigned nn, bool maymove, 
 	if (sim_check(F.sim, msg, sizeof(msg)))
 		diverge("invariant after mremap moved: %s", msg);
 	/* Out of the window again: the moved region goes. */
-	say("munmap s%d %#" PRIx64 " %u\n", s, (uint64_t)got, nn);
+	SAY(.kind = OP_MUNMAP, .space = snames[s], .va = got, .pages = nn);
 	rc = mm_munmap(F.s[s], got, nn);
 	if (rc)
 		diverge("munmap of the moved region returned %d (%s)", rc, mm_strerror(rc));
@@ -1156,7 +1168,7 @@ static void op_brk(int s, unsigned p, unsigned c, bool inject)
 	if (!m->heap) {
 		if (p % 32 > 24)
 			return;
-		say("brk s%d start %#" PRIx64 "\n", s, va_of(p));
+		SAY(.kind = OP_BRK, .space = snames[s], .start = true, .va = va_of(p));
 		F.s[s]->brk_start = F.s[s]->brk = va_of(p);
 		m->heap = true, m->hpage = (uint8_t)p, m->hlen = 0;
 		return;
@@ -1184,7 +1196,7 @@ static void op_brk(int s, unsigned p, unsigned c, bool inject)
 		mark_bounds(&t, newp, oldp - newp);
 	}
 	say_want(want);
-	say("brk s%d %#" PRIx64 "\n", s, (uint64_t)nb);
+	SAY(.kind = OP_BRK, .space = snames[s], .va = nb);
 	mm_vaddr_t got;
 	int rc = mm_brk(F.s[s], nb, &got);
 	if (!judge("brk", s, rc, want, inject))
@@ -1241,18 +1253,18 @@ static void setup(void)
  * scripts can follow one another in one mmsim run. */
 static void teardown(void)
 {
-	say("switch kernel\n");
+	SAY(.kind = OP_SWITCH);
 	activate(-1);
 	for (unsigned k = 0; k < KS; k++)
 		if (F.k[k].mapped) {
-			say("kunmap %#" PRIx64 " 1\n", (uint64_t)kva(k));
+			SAY(.kind = OP_KUNMAP, .va = kva(k), .pages = 1);
 			if (mm_kernel_unmap(F.sys, kva(k), 1))
 				diverge("teardown: kernel unmap refused");
 			mm_sys_frame_put(F.sys, F.k[k].pa);
 		}
 	for (int i = 0; i < NS; i++) {
 		if (F.m[i].live)
-			say("destroy s%d\n", i);
+			SAY(.kind = OP_DESTROY, .space = snames[i]);
 		if (F.m[i].live && mm_space_destroy(F.s[i]))
 			diverge("teardown: destroy refused");
 		free(F.s[i]);
@@ -1267,7 +1279,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	setup();
 	struct in in = { data, size };
-	say("arch %s\n", ARCH_NAME);
+	SAY(.kind = OP_ARCH, .word = ARCH_NAME);
 	while (in.n && F.ops < 128) {
 		unsigned op = decode_op(next(&in), NOPS + 1), a = next(&in), b = next(&in),
 		         c = next(&in);
@@ -1275,7 +1287,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		F.ops++;
 		if (op == NOPS) { /* the next operation's allocation number k fails */
 			unsigned k = a % 16;
-			say("fail-next %u\n", k);
+			SAY(.kind = OP_FAIL_NEXT, .fail_at = k);
 			mm_frames_fail_after(&F.sys->frames, k);
 			inject = true;
 			op = decode_op(next(&in), NOPS), a = next(&in), b = next(&in),
@@ -1289,7 +1301,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		switch (op) {
 		case 0: /* create */
 			if (!F.m[s].live) {
-				say("create s%d\n", s);
+				SAY(.kind = OP_CREATE, .space = snames[s]);
 				int rc = mm_space_create(F.sys, F.s[s]);
 				if (judge("create", s, rc, 0, inject))
 					F.m[s].live = true;
@@ -1297,20 +1309,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			break;
 		case 1: /* destroy */
 			if (F.active == s) {
-				say("switch kernel\n");
+				SAY(.kind = OP_SWITCH);
 				activate(-1);
 			}
-			say("destroy s%d\n", s);
+			SAY(.kind = OP_DESTROY, .space = snames[s]);
 			if (mm_space_destroy(F.s[s]))
 				diverge("destroy refused");
 			model_drop(&F.m[s]);
 			break;
 		case 2: /* switch (a CR3 write: the TLB is flushed) */
 			if ((c & 0xc0) == 0xc0) {
-				say("switch kernel\n");
+				SAY(.kind = OP_SWITCH);
 				activate(-1);
 			} else {
-				say("switch s%d\n", s);
+				SAY(.kind = OP_SWITCH, .space = snames[s]);
 				activate(s);
 			}
 			break;
@@ -1340,8 +1352,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 		mm_frames_fail_after(&F.sys->frames, -1);
 		if (inject)
-			say("fail-next off\n");
-		say("check\n");
+			SAY(.kind = OP_FAIL_NEXT, .fail_at = -1);
+		SAY(.kind = OP_CHECK);
 		/* Every operation: the stale-TLB counter, the frame count, and the
 		 * spaces it named and the active one page by page; every space
 		 * every 16 operations; every invariant every 8 and at the end. */

@@ -117,8 +117,18 @@ const char *verdict_name(const struct sim_fault *f);
 
 /* ---- output.c ---- */
 
-/** show_maps() - the regions of @n in the style of /proc/PID/maps, on M.out. */
+/**
+ * show_maps() - the regions of @n in the style of /proc/PID/maps, with
+ * smaps' Rss, Shared and Private, on M.out.
+ */
 void show_maps(struct named *n);
+
+/**
+ * show_mem() - the present pages of @n (user and kernel halves) as runs of
+ * contiguous virtual pages with the same permissions, as QEMU's `info mem`,
+ * on M.out.
+ */
+void show_mem(struct named *n);
 
 /** show_tables() - the page-table tree of @n, on M.out. */
 void show_tables(struct named *n);

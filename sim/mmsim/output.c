@@ -98,11 +98,18 @@ static void prot_str(unsigned prot, bool shared, char out[5])
 	out[4] = 0;
 }
 
+/* What one region holds in frames, as smaps counts it: @rss resident pages,
+ * @shared of them shared (their frame mapped more than once, or the region
+ * SHARED-backed); the rest are private. */
+struct region_use {
+	uint64_t rss, shared;
+};
+
 struct resident_ctx {
 	const struct mm_space *s;
 	const struct mm_region *r; /* the region at or after the last leaf */
 	uint64_t i;                /* its index */
-	uint64_t *counts;          /* per region, in address order */
+	struct region_use *use;    /* per region, in address order */
 };
 
 /* Leaves come in address order: move the region cursor along with them. */
@@ -115,22 +122,26 @@ static int count_leaf(void *ctx, const struct mm_walk_entry *e)
 		c->r = mm_region_next(c->s, c->r);
 		c->i++;
 	}
-	if (c->r && e->va >= c->r->start)
-		c->counts[c->i]++;
+	if (c->r && e->va >= c->r->start) {
+		const struct mm_frame *f = mm_frame_get(&M.sys->frames, e->pa);
+		c->use[c->i].rss++;
+		if (c->r->backing == MM_BACKING_SHARED || e->shared || (f && f->ref_or_next > 1))
+			c->use[c->i].shared++;
+	}
 	return 0;
 }
 
-/* The resident pages of each region of @s, exactly, in address order: one
- * walk of the tree. The caller frees the array. */
-static uint64_t *resident_pages(const struct mm_space *s)
+/* The resident, shared and private pages of each region of @s, exactly, in
+ * address order: one walk of the tree. The caller frees the array. */
+static struct region_use *resident_pages(const struct mm_space *s)
 {
 	uint64_t n = mm_region_count(s);
-	uint64_t *counts = calloc(n ? n : 1, sizeof(*counts));
-	if (!counts)
+	struct region_use *use = calloc(n ? n : 1, sizeof(*use));
+	if (!use)
 		die("out of memory");
-	struct resident_ctx c = { s, mm_region_first(s), 0, counts };
+	struct resident_ctx c = { s, mm_region_first(s), 0, use };
 	mm_space_walk(s, false, count_leaf, &c);
-	return counts;
+	return use;
 }
 
 /* The file offset and name /proc/PID/maps would show for region @r of @n. */
@@ -148,11 +159,11 @@ static const char *region_name(const struct named *n, const struct mm_region *r,
 	return "";
 }
 
-/* /proc/PID/maps style, plus the kind and the resident pages. */
+/* /proc/PID/maps style, plus the kind and smaps' Rss, Shared and Private. */
 void show_maps(struct named *n)
 {
 	struct mm_space *s = n->s;
-	uint64_t *res = resident_pages(s);
+	struct region_use *use = resident_pages(s);
 	fprintf(M.out, "# maps of %s (%" PRIu64 " regions, %" PRIu64 " resident pages)\n", n->name,
 	        mm_region_count(s), s->user_pages);
 	uint64_t i = 0;
@@ -162,12 +173,15 @@ void show_maps(struct named *n)
 		uint64_t off;
 		const char *name = region_name(n, r, &off);
 		fprintf(M.out,
-		        "%0*" PRIx64 "-%0*" PRIx64 " %s %08" PRIx64 " 00:00 0 %-24s # %s, %" PRIu64
-		        " resident\n",
+		        "%0*" PRIx64 "-%0*" PRIx64 " %s %08" PRIx64
+		        " 00:00 0 %-24s # %s, Rss %" PRIu64 " kB, Shared %" PRIu64
+		        " kB, Private %" PRIu64 " kB\n",
 		        ARCH_VA_BITS > 32 ? 12 : 8, r->start, ARCH_VA_BITS > 32 ? 12 : 8, r->end, p,
-		        off, name, kind_names[r->kind], res[i]);
+		        off, name, kind_names[r->kind], use[i].rss * (PAGE / 1024),
+		        use[i].shared * (PAGE / 1024),
+		        (use[i].rss - use[i].shared) * (PAGE / 1024));
 	}
-	free(res);
+	free(use);
 }
 
 static int show_entry(void *ctx, const struct mm_walk_entry *e)
@@ -200,6 +214,54 @@ void show_tables(struct named *n)
 	        "# page tables of %s: root 0x%" PRIx64 ", %" PRIu64 " table frames (user half)\n",
 	        n->name, n->s->root, n->s->table_pages);
 	mm_space_walk(n->s, false, show_entry, n->s);
+}
+
+/* The run of pages show_mem() is collecting: [start, end) with @perms. */
+struct mem_ctx {
+	bool open;
+	mm_vaddr_t start, end;
+	unsigned perms;
+	uint64_t runs;
+};
+
+static void mem_flush(struct mem_ctx *c)
+{
+	int w = ARCH_VA_BITS > 32 ? 16 : 8;
+	if (!c->open)
+		return;
+	fprintf(M.out, "%0*" PRIx64 "-%0*" PRIx64 " %0*" PRIx64 " %c%c%c%c\n", w, c->start, w,
+	        c->end, w, c->end - c->start, (c->perms & MM_PROT_USER) ? 'u' : '-', 'r',
+	        (c->perms & MM_PROT_WRITE) ? 'w' : '-', (c->perms & MM_PROT_EXEC) ? 'x' : '-');
+	c->runs++;
+	c->open = false;
+}
+
+/* Leaves come in address order: extend the run, or close it and open one. */
+static int mem_leaf(void *ctx, const struct mm_walk_entry *e)
+{
+	struct mem_ctx *c = ctx;
+	if (!e->leaf || e->protnone)
+		return 0;
+	unsigned perms = e->prot & (MM_PROT_USER | MM_PROT_WRITE | MM_PROT_EXEC);
+	mm_vaddr_t size = PAGE << (e->level * ARCH_INDEX_BITS);
+	if (c->open && c->end == e->va && c->perms == perms) {
+		c->end += size;
+		return 0;
+	}
+	mem_flush(c);
+	*c = (struct mem_ctx){ true, e->va, e->va + size, perms, c->runs };
+	return 0;
+}
+
+/* QEMU's `info mem`: the present pages of @n, both halves, as runs of
+ * contiguous virtual pages with the same effective permissions. */
+void show_mem(struct named *n)
+{
+	fprintf(M.out, "# mem of %s: present pages by run (u user, w writable, x executable)\n",
+	        n->name);
+	struct mem_ctx c = { 0 };
+	mm_space_walk(n->s, true, mem_leaf, &c);
+	mem_flush(&c);
 }
 
 struct dot_ctx {
@@ -420,7 +482,7 @@ static void json_space(FILE *f, const struct named *n)
 		fputs("null", f);
 	}
 	fputs(",\n     \"regions\": [", f);
-	uint64_t *res = resident_pages(s);
+	struct region_use *use = resident_pages(s);
 	uint64_t i = 0;
 	for (const struct mm_region *r = mm_region_first(s); r; r = mm_region_next(s, r), i++) {
 		char p[5];
@@ -437,11 +499,14 @@ static void json_space(FILE *f, const struct named *n)
 		json_str(f, name);
 		fprintf(f,
 		        ", \"kind\": \"%s\", \"backing\": \"%s\", \"grows_down\": %s, "
-		        "\"resident_pages\": %" PRIu64 "}",
+		        "\"resident_pages\": %" PRIu64 ", \"rss\": %" PRIu64
+		        ", \"shared\": %" PRIu64 ", \"private\": %" PRIu64 "}",
 		        kind_names[r->kind], backing_names[r->backing],
-		        (r->flags & MM_REGION_GROWS_DOWN) ? "true" : "false", res[i]);
+		        (r->flags & MM_REGION_GROWS_DOWN) ? "true" : "false", use[i].rss,
+		        use[i].rss * (PAGE / 1024), use[i].shared * (PAGE / 1024),
+		        (use[i].rss - use[i].shared) * (PAGE / 1024));
 	}
-	free(res);
+	free(use);
 	fputs("]}", f);
 }
 

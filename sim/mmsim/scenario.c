@@ -48,7 +48,7 @@ static const struct op_spec {
 	[OP_CHECK] = { "check", 0, 0, "check" },
 	[OP_MARK] = { "mark", 0, 0, "mark" },
 	[OP_CONSERVED] = { "conserved", 0, 0, "conserved" },
-	[OP_SHOW] = { "show", 1, 2, "show maps [SPACE] | show tables [SPACE] | show stats" },
+	[OP_SHOW] = { "show", 1, 2, "show maps|mem|tables [SPACE] | show stats" },
 	[OP_DOT] = { "dot", 1, 1, "dot FILE" },
 	[OP_ECHO] = { "echo", 0, 31, "echo TEXT" },
 };
@@ -56,7 +56,7 @@ static const struct op_spec {
 const char *const scenario_verdicts[4] = { "segv", "access", "gp", "oom" };
 const char *const scenario_soft_verdicts[4] = { "resolved", "segv", "access", "oom" };
 static const char *const accesses[] = { "read", "write", "exec" };
-static const char *const shows[] = { "maps", "tables", "stats" };
+static const char *const shows[] = { "maps", "tables", "stats", "mem" };
 
 void scenario_usage(FILE *f)
 {
@@ -345,7 +345,7 @@ int scenario_parse(char *line, struct op *op, char *err, size_t errlen)
 	case OP_MARK:
 	case OP_CONSERVED: break;
 	case OP_SHOW:
-		op->show = lookup(tok[1], shows, 3);
+		op->show = lookup(tok[1], shows, 4);
 		if (op->show < 0 || (op->show == OP_SHOW_STATS && tok[2]))
 			return fail(&e, "show: usage: %s", spec->usage);
 		op->space = tok[2];
@@ -500,7 +500,7 @@ int scenario_print(FILE *f, const struct op *op)
 	case OP_MARK:
 	case OP_CONSERVED: break;
 	case OP_SHOW:
-		ok = ok && op->show >= 0 && op->show < 3;
+		ok = ok && op->show >= 0 && op->show < 4;
 		if (ok)
 			ADD(" %s", shows[op->show]);
 		if (op->space && op->show != OP_SHOW_STATS)

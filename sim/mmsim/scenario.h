@@ -52,7 +52,7 @@ enum op_kind {
 	OP_CHECK,        /* check */
 	OP_MARK,         /* mark */
 	OP_CONSERVED,    /* conserved */
-	OP_SHOW,         /* show maps|tables [SPACE], show stats */
+	OP_SHOW,         /* show maps|mem|tables [SPACE], show stats */
 	OP_DOT,          /* dot FILE */
 	OP_ECHO,         /* echo TEXT */
 	OP_NKINDS,
@@ -62,7 +62,7 @@ enum op_kind {
 enum op_access { OP_ACCESS_READ, OP_ACCESS_WRITE, OP_ACCESS_EXEC };
 
 /** enum op_show - what `show` shows. */
-enum op_show { OP_SHOW_MAPS, OP_SHOW_TABLES, OP_SHOW_STATS };
+enum op_show { OP_SHOW_MAPS, OP_SHOW_TABLES, OP_SHOW_STATS, OP_SHOW_MEM };
 
 /**
  * struct op - one operation. Only the fields its kind uses are meaningful.

@@ -365,7 +365,12 @@ static void run_op(const struct op *op)
 			struct named *s = &M.spaces[i];
 			if (!s->s || (op->space && strcmp(op->space, s->name)))
 				continue;
-			op->show == OP_SHOW_MAPS ? show_maps(s) : show_tables(s);
+			if (op->show == OP_SHOW_MAPS)
+				show_maps(s);
+			else if (op->show == OP_SHOW_MEM)
+				show_mem(s);
+			else
+				show_tables(s);
 		}
 		break;
 	case OP_DOT: write_dot(op->word); break;

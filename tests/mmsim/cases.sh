@@ -240,6 +240,60 @@ printf 'create a\nswitch a\nexpect-error EBUSY\ndestroy a\nshow maps a\nswitch k
 expect_ok "expect-error EBUSY: destroy of the active space refused" "$mmsim" --arch "$arch" run busy.mmsim
 grep -q "# maps of a" out.txt && ok "the space that refused destruction is still there" || bad "busy: $(cat out.txt)"
 
+# ---- show maps (smaps' Rss, Shared, Private) and show mem (QEMU's info mem) ----
+cat > smaps.mmsim <<'END'
+create a
+mmap a 0x10000 4 rw
+mmap a 0x20000 2 r-x
+mmap a 0x30000 2 rw shared
+mmap a 0x400000 1024 rw
+populate a 0x400000 1024 write
+switch a
+write 0x10000 1
+write 0x11000 2
+write 0x13000 3
+read 0x20000
+fork a b
+write 0x10000 4
+write 0x400000 5
+show maps a
+show mem a
+END
+# The same on both ISAs but for the widths; i386 has no NX, so every
+# present page is executable there.
+if [ "$arch" = x86_64 ]; then w=12 m=16 x=-; else w=8 m=8 x=x; fi
+hex() { printf "%0${1}x" "$2"; }
+{
+  echo "# maps of a (4 regions, 1030 resident pages)"
+  for r in "0x10000 0x14000 rw-p mmap 12 8 4" "0x20000 0x22000 r-xp mmap 4 4 0" \
+           "0x30000 0x32000 rw-s shared 8 8 0" "0x400000 0x800000 rw-p mmap 4096 4092 4"; do
+    set -- $r
+    printf '%s-%s %s 00000000 00:00 0 %-24s # %s, Rss %s kB, Shared %s kB, Private %s kB\n' \
+      "$(hex $w "$1")" "$(hex $w "$2")" "$3" "" "$4" "$5" "$6" "$7"
+  done
+  echo "# mem of a: present pages by run (u user, w writable, x executable)"
+  for r in "0x10000 0x11000 urw$x" "0x11000 0x12000 ur-$x" "0x13000 0x14000 ur-$x" \
+           "0x20000 0x21000 ur-x" "0x30000 0x32000 urw$x" "0x400000 0x401000 urw$x" \
+           "0x401000 0x800000 ur-$x"; do
+    set -- $r
+    echo "$(hex $m "$1")-$(hex $m "$2") $(hex $m $(($2 - $1))) $3"
+  done
+} > smaps.want
+expect_ok "show maps and show mem after a fork" "$mmsim" --arch "$arch" run --mem 64 smaps.mmsim
+# The kernel half's direct map (64 MiB from 1 MiB) closes show mem.
+sed -n '/^# maps of a/,$p' out.txt | grep -v -- "-rw$x\$" > smaps.got
+if diff smaps.want smaps.got > smaps.diff; then ok "show maps: Rss, Shared, Private of each region, exactly; show mem: the runs"
+else bad "show maps / show mem: $(head -c 1500 smaps.diff)"; fi
+if [ "$arch" = x86_64 ]; then kdm="ffff800000100000-ffff800004100000 0000000004000000 -rw-"
+else kdm="c0100000-c4100000 04000000 -rwx"; fi
+[ "$(tail -n 1 out.txt)" = "$kdm" ] && ok "show mem: the kernel half's direct map, one run" \
+  || bad "show mem's kernel run: $(tail -n 1 out.txt)"
+expect_json "run --json: smaps counts" ok "$mmsim" --arch "$arch" run --json --mem 64 smaps.mmsim
+json_assert "run --json: rss, shared and private of each region, in kB" \
+  '[(r["rss"], r["shared"], r["private"]) for r in [s for s in d["spaces"] if s["name"] == "a"][0]["regions"]] == [(12, 8, 4), (4, 4, 0), (8, 8, 0), (4096, 4092, 4)]'
+printf 'create a\nshow mem a\nshow mem\nshow mem b\n' > memb.mmsim
+expect_err "show mem of a space that does not exist" "memb.mmsim:4: no address space named 'b'" "$mmsim" --arch "$arch" run memb.mmsim
+
 # ---- exec: an image lives as long as its spaces, and no longer ------------------
 if [ "$arch" = x86_64 ] && [ -r /bin/true ]; then
   printf 'exec a /bin/true\nfork a b\nexec a /bin/true\nshow maps b\ndestroy b\nexec c /bin/true\ndestroy c\nexec c /bin/true\ncheck\n' > images.mmsim

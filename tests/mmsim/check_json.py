@@ -69,7 +69,7 @@ def check_space(sp, where):
     for i, r in enumerate(sp["regions"]):
         w = f"{where}.regions[{i}]"
         keys(r, ["start", "end", "perms", "offset", "path", "kind", "backing", "grows_down",
-                 "resident_pages"], w)
+                 "resident_pages", "rss", "shared", "private"], w)
         start, end = addr(r, "start", w), addr(r, "end", w)
         need(last_end <= start < end, f"{w}: not sorted, empty or overlapping")
         need(start % 4096 == 0 and end % 4096 == 0, f"{w}: not page aligned")
@@ -84,6 +84,13 @@ def check_space(sp, where):
         need(is_count(r["resident_pages"]) and r["resident_pages"] <= (end - start) // 4096,
              f"{w}.resident_pages")
         resident += r["resident_pages"]
+        # smaps: Rss = Shared + Private, in kB, the resident pages counted.
+        for k in ("rss", "shared", "private"):
+            need(is_count(r[k]) and r[k] % 4 == 0, f"{w}.{k}: a count of kB, whole pages")
+        need(r["rss"] == r["resident_pages"] * 4, f"{w}.rss: not resident_pages * 4 kB")
+        need(r["shared"] + r["private"] == r["rss"], f"{w}: shared + private != rss")
+        if r["backing"] == "shared":
+            need(r["private"] == 0, f"{w}: a shared-backed region with private pages")
     need(resident <= sp["resident_pages"], f"{where}: regions hold more pages than the space")
 
 
