@@ -170,7 +170,7 @@ void mmi_regions_free_all(struct mm_space *s)
 		frame_del(s, f);
 	}
 	MM_ASSERT(s->region_pages == 0 && s->region_free == 0);
-	s->regions = s->region_first = s->region_last = NULL;
+	s->regions = s->region_first = s->region_last = s->region_hint = NULL;
 	s->nregions = 0;
 }
 
@@ -368,6 +368,8 @@ struct mm_region_node *mmi_region_insert(struct mm_space *s, const struct mm_reg
 void mmi_region_remove(struct mm_space *s, struct mm_region_node *n)
 {
 	struct mm_region_node *next = n->next;
+	if (s->region_hint == n)
+		s->region_hint = n->prev;
 	s->regions = remove_node(s->regions, n->r.start);
 	if (n->prev)
 		n->prev->next = next;
@@ -432,7 +434,27 @@ int mmi_regions_clone(struct mm_space *child, const struct mm_space *parent)
 
 const struct mm_region *mm_region_find(const struct mm_space *s, mm_vaddr_t va)
 {
-	const struct mm_region_node *n = mmi_region_floor(s, va);
+	/* The hint first (NetBSD's uvm_map keeps one too): the last region
+	 * found answers for itself, the gap after it, and its successor, so a
+	 * stream of faults moving through memory costs O(1) per lookup. The
+	 * hint is a cache, not state: writing it through a const space is
+	 * what a lookup may do (struct mm_space says so). */
+	struct mm_space *w = (struct mm_space *)(uintptr_t)s;
+	struct mm_region_node *h = s->region_hint;
+	if (h && va >= h->r.start) {
+		if (va < h->r.end)
+			return &h->r;
+		struct mm_region_node *next = h->next;
+		if (!next || va < next->r.start)
+			return NULL;
+		if (va < next->r.end) {
+			w->region_hint = next;
+			return &next->r;
+		}
+	}
+	struct mm_region_node *n = mmi_region_floor(s, va);
+	if (n)
+		w->region_hint = n;
 	return n && va < n->r.end ? &n->r : NULL;
 }
 

@@ -152,6 +152,7 @@ struct mm_space {
 	struct mm_region_node *regions;                    /* tree root */
 	struct mm_region_node *region_first, *region_last; /* address order */
 	uint64_t nregions;
+	struct mm_region_node *region_hint;      /* lookup cache: see mm_region_find() */
 	struct region_frame *region_frames;      /* frames holding its nodes */
 	struct region_frame *region_free_frames; /* those with a free node */
 	uint64_t region_free;                    /* free nodes in them */
@@ -476,7 +477,10 @@ int mm_region_add(struct mm_space *s, const struct mm_region *r);
 
 /**
  * mm_region_find() - the region holding virtual address @va, or NULL.
- * O(log n) in the number of regions. The pointer, like those of
+ * O(log n) in the number of regions; O(1) when @va is in the region found
+ * last, the gap after it or its successor (a hint kept in @s: the one
+ * field a lookup writes, so concurrent lookups of one space need the
+ * space's lock, as every other call does). The pointer, like those of
  * mm_region_first() and mm_region_next(), is valid until the next call that
  * changes @s's regions (add, fault-time stack growth, mmap and friends,
  * destroy); read the region through it, never write.
