@@ -212,18 +212,24 @@ class Checker:
 
     def space(self, ptr):
         s = self.val("*(struct mm_space *)%d" % ptr)
-        n = int(s["nregions"])
         regs = []
-        for i in range(n):
-            r = s["regions"][i]
+        node = s["region_first"]  # the region tree's nodes, in address order
+        while int(node) != 0:
+            r = node.dereference()["r"]
             regs.append((int(r["start"]), int(r["end"]), int(r["prot"]), int(r["backing"])))
+            node = node.dereference()["next"]
+        if len(regs) != int(s["nregions"]):
+            raise RuntimeError("the region list holds %d regions, nregions says %d"
+                               % (len(regs), int(s["nregions"])))
         return {"ptr": ptr, "root": int(s["root"]), "user_pages": int(s["user_pages"]),
-                "table_pages": int(s["table_pages"]), "regions": regs}
+                "table_pages": int(s["table_pages"]), "region_pages": int(s["region_pages"]),
+                "regions": regs}
 
     def frames(self):
         f = self.val("kmm()->frames")
         return {"nfree": int(f["nfree"]), "user": int(f["in_use"][2]),
-                "pt": int(f["in_use"][1]), "nspaces": int(self.val("kmm()->nspaces"))}
+                "pt": int(f["in_use"][1]), "region": int(f["in_use"][4]),
+                "nspaces": int(self.val("kmm()->nspaces"))}
 
     def refs(self, pa):
         f = self.val("kmm()->frames")
@@ -417,12 +423,15 @@ class Checker:
         ret = int(gdb.parse_and_eval("$"))
         f1 = self.frames()
         self.check(ret == 0, label + ": mm_space_destroy returned %d" % ret)
-        self.check(f1["nfree"] - f0["nfree"] == sp["table_pages"] + freed,
-                   label + ": %d frames freed, expected %d table + %d user frames"
-                   % (f1["nfree"] - f0["nfree"], sp["table_pages"], freed))
-        self.check(f0["user"] - f1["user"] == freed and f0["pt"] - f1["pt"] == sp["table_pages"],
-                   label + ": in-use counters: user %d -> %d, page tables %d -> %d"
-                   % (f0["user"], f1["user"], f0["pt"], f1["pt"]))
+        self.check(f1["nfree"] - f0["nfree"] == sp["table_pages"] + sp["region_pages"] + freed,
+                   label + ": %d frames freed, expected %d table + %d region-node + %d user"
+                   " frames" % (f1["nfree"] - f0["nfree"], sp["table_pages"],
+                                sp["region_pages"], freed))
+        self.check(f0["user"] - f1["user"] == freed and f0["pt"] - f1["pt"] == sp["table_pages"]
+                   and f0["region"] - f1["region"] == sp["region_pages"],
+                   label + ": in-use counters: user %d -> %d, page tables %d -> %d, region"
+                   " nodes %d -> %d" % (f0["user"], f1["user"], f0["pt"], f1["pt"],
+                                        f0["region"], f1["region"]))
         self.check(f1["nspaces"] == f0["nspaces"] - 1, label + ": still listed")
         if kind == "exit":
             mem = self.info_mem()
