@@ -690,7 +690,7 @@ static void op_protect(int s, unsigned p, unsigned n, unsigned pi, bool inject)
 /* Padding: single-page regions outside the window until space @s has
  * PAD_MAX - @k regions, so that the window's regions sit among many in
  * the region tree (rebalancing, gap search). */
-static void op_pad(int s, unsigned k)
+static void op_pad(int s, unsigned k, bool inject)
 {
 	struct mspace *m = &F.m[s];
 	if (has_loose_pages(m))
@@ -700,6 +700,8 @@ static void op_pad(int s, unsigned k)
 		SAY(.kind = OP_MMAP, .space = snames[s], .va = va, .pages = 1,
 		    .prot = MM_PROT_READ);
 		int rc = mm_mmap(F.s[s], va, 1, MM_PROT_READ, MM_MAP_FIXED_NOREPLACE, &got);
+		if (inject && injected(rc))
+			return; /* a frame for region nodes was refused: nothing changed */
 		if (rc)
 			diverge("padding mmap returned %d (%s) at %u regions", rc, mm_strerror(rc),
 			        model_regions(m));
@@ -1340,7 +1342,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		case 14: op_softfault(s, p, (c >> 5) & 1, (c >> 6) & 1, val, inject); break;
 		case 15: op_kmap(b % KS, val | UINT64_C(0x4b) << 40, inject); break;
 		case 16: op_kunmap(b % KS, 1 + c % 4); break;
-		case 17: op_pad(s, c % 8); break;
+		case 17: op_pad(s, c % 8, inject); break;
 		case NOPS + 1: op_madvise(s, p, n); break;
 		case NOPS + 2:
 			op_mremap(s, p, n, 1 + (c >> 3) % 8, (a >> 4) & 1, (b >> 6) == 3, inject);
