@@ -50,6 +50,17 @@ static inline void teardown(void)
 	sim_destroy(sim);
 }
 
+/* Replace the fixture's machine with one of @mem_bytes of RAM. */
+static inline void big_machine(uint64_t mem_bytes)
+{
+	sim_destroy(sim);
+	struct sim_config cfg = sim_config_default();
+	cfg.mem_bytes = mem_bytes;
+	cfg.quiet = true;
+	ck_assert_int_eq(sim_create(&cfg, &sim), 0);
+	sys = sim_sys(sim);
+}
+
 /* The @i-th region of @s in address order (O(i)); NULL past the last. */
 static inline const struct mm_region *region_at(const struct mm_space *s, uint64_t i)
 {

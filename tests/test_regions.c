@@ -7,17 +7,6 @@
  */
 #include "helpers.h"
 
-/* A machine large enough for 100,000 regions' nodes. */
-static void big_machine(void)
-{
-	sim_destroy(sim);
-	struct sim_config cfg = sim_config_default();
-	cfg.mem_bytes = 64u << 20;
-	cfg.quiet = true;
-	ck_assert_int_eq(sim_create(&cfg, &sim), 0);
-	sys = sim_sys(sim);
-}
-
 static void mmap_fixed(struct mm_space *s, mm_vaddr_t va, uint64_t n, unsigned prot)
 {
 	mm_vaddr_t got = 0;
@@ -32,7 +21,7 @@ static void mmap_fixed(struct mm_space *s, mm_vaddr_t va, uint64_t n, unsigned p
 START_TEST(hundred_thousand_regions)
 {
 	static struct mm_space s;
-	big_machine();
+	big_machine(64u << 20); /* 100,000 regions' nodes: 12 MiB */
 	uint32_t free0 = free_frames(sim);
 	ck_assert_int_eq(mm_space_create(sys, &s), 0);
 	/* One page each, a hole after each: nothing merges. */

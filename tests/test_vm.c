@@ -227,13 +227,7 @@ END_TEST
 START_TEST(fork_of_10000_pages_gives_every_frame_back)
 {
 	static struct mm_space p, c;
-	/* 10,000 pages and their tables: a 64 MiB machine. */
-	sim_destroy(sim);
-	struct sim_config cfg = sim_config_default();
-	cfg.mem_bytes = 64u << 20;
-	cfg.quiet = true;
-	ck_assert_int_eq(sim_create(&cfg, &sim), 0);
-	sys = sim_sys(sim);
+	big_machine(64u << 20); /* 10,000 pages and their tables */
 	uint32_t free0 = free_frames(sim);
 	ck_assert_int_eq(mm_space_create(sys, &p), 0);
 	mm_vaddr_t va;
