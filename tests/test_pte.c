@@ -27,7 +27,7 @@ START_TEST(leaf_round_trip)
 			ck_assert(arch_pa_is_valid(pa));
 			arch_pte_t e = arch_pte_leaf(pa, prot);
 			ck_assert(arch_pte_is_present(e));
-			ck_assert(!arch_pte_is_huge(e, 0));
+			ck_assert(arch_pte_is_leaf(e, 0));
 			ck_assert_uint_eq(arch_pte_paddr(e), pa);
 			ck_assert_uint_eq(arch_pte_prot(e), arch_prot_effective(prot));
 			ck_assert(!arch_pte_is_cow(e));
@@ -96,7 +96,7 @@ START_TEST(table_round_trip)
 			for (int user = 0; user < 2; user++) {
 				arch_pte_t e = arch_pte_table(pa, user);
 				ck_assert(arch_pte_is_present(e));
-				ck_assert(!arch_pte_is_huge(e, level));
+				ck_assert(!arch_pte_is_leaf(e, level));
 				ck_assert_uint_eq(arch_pte_paddr(e), pa);
 			}
 		}

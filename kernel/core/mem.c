@@ -125,15 +125,19 @@ static mm_paddr_t hook_read_root(void *ctx)
 	return read_cr3() & ~(uintptr_t)(ARCH_PAGE_SIZE - 1);
 }
 
-static void hook_invalidate_page(void *ctx, mm_vaddr_t va)
+/* No PCID yet: every space's @asid is 0 and invlpg drops the page's
+ * entries whatever their PCID or G bit (SDM Vol. 3A §4.10.4.1). */
+static void hook_invalidate_page(void *ctx, uint32_t asid, mm_vaddr_t va)
 {
 	(void)ctx;
+	(void)asid;
 	invlpg((uintptr_t)va);
 }
 
-static void hook_flush_all(void *ctx)
+static void hook_flush_all(void *ctx, uint32_t asid)
 {
 	(void)ctx;
+	(void)asid;
 	write_cr3(read_cr3());
 }
 

@@ -21,10 +21,11 @@
  */
 struct mmi_tlb_batch {
 	const struct mm_sys *sys;
-	bool needed; /* the space is active, or the kernel half changed */
-	bool full;   /* too many pages: flush everything instead */
-	bool each;   /* invalidate every page at once, never by a flush: the
-	              * kernel half's global entries survive flush_all */
+	uint32_t asid; /* the space's, or MM_ASID_ALL for the kernel half */
+	bool needed;   /* the space is active, or the kernel half changed */
+	bool full;     /* too many pages: flush everything instead */
+	bool each;     /* invalidate every page at once, never by a flush: the
+	                * kernel half's global entries survive flush_all */
 	unsigned n;
 	mm_vaddr_t va[MM_TLB_BATCH_PAGES];
 };
@@ -79,7 +80,17 @@ void mmi_put_if_managed(struct mm_sys *sys, mm_paddr_t pa);
 arch_pte_t *mmi_table_at(const struct mm_sys *sys, mm_paddr_t pa);
 struct mm_frame *mmi_table_meta(const struct mm_sys *sys, mm_paddr_t pa);
 mm_vaddr_t mmi_chunk_end(mm_vaddr_t va, mm_vaddr_t end);
+/* The batch for a change to @s: TLB work only if @s is active. */
+static inline struct mmi_tlb_batch mmi_tlb_batch_of(const struct mm_space *s)
+{
+	return (struct mmi_tlb_batch){ .sys = s->sys,
+		                       .asid = s->asid,
+		                       .needed = s->sys->active == s };
+}
 void mmi_tlb_add(struct mmi_tlb_batch *b, mm_vaddr_t va);
+/* A page of @b's space went from not valid to valid: invalidate it too if
+ * the ISA may cache entries that are not valid (arch_tlb_caches_invalid()). */
+void mmi_tlb_add_new(struct mmi_tlb_batch *b, mm_vaddr_t va);
 void mmi_tlb_finish(struct mmi_tlb_batch *b);
 int mmi_leaf_table(struct mm_sys *sys, mm_paddr_t root, mm_vaddr_t va, bool alloc, bool user,
                    uint64_t *ntables, mm_paddr_t *leaf_pa, unsigned *missing);

@@ -85,7 +85,7 @@ void mmi_put_if_managed(struct mm_sys *sys, mm_paddr_t pa)
 void mmi_tlb_add(struct mmi_tlb_batch *b, mm_vaddr_t va)
 {
 	if (b->needed && b->each) {
-		b->sys->ops->invalidate_page(b->sys->mach, va);
+		b->sys->ops->invalidate_page(b->sys->mach, b->asid, va);
 		return;
 	}
 	if (!b->needed || b->full)
@@ -102,11 +102,17 @@ void mmi_tlb_finish(struct mmi_tlb_batch *b)
 	if (!b->needed)
 		return;
 	if (b->full) {
-		b->sys->ops->flush_all(b->sys->mach);
+		b->sys->ops->flush_all(b->sys->mach, b->asid);
 		return;
 	}
 	for (unsigned i = 0; i < b->n; i++)
-		b->sys->ops->invalidate_page(b->sys->mach, b->va[i]);
+		b->sys->ops->invalidate_page(b->sys->mach, b->asid, b->va[i]);
+}
+
+void mmi_tlb_add_new(struct mmi_tlb_batch *b, mm_vaddr_t va)
+{
+	if (arch_tlb_caches_invalid())
+		mmi_tlb_add(b, va);
 }
 
 /* ---- the walker ---------------------------------------------------------- */
@@ -138,11 +144,11 @@ int mmi_leaf_table(struct mm_sys *sys, mm_paddr_t root, mm_vaddr_t va, bool allo
 			int err = mm_sys_frame_alloc(sys, MM_FRAME_PT, true, &npa);
 			if (err)
 				return err;
-			t[i] = arch_pte_table(npa, user);
+			arch_pte_store(&t[i], arch_pte_table(npa, user));
 			mmi_table_meta(sys, pa)->pt_used++;
 			(*ntables)++;
 		}
-		MM_ASSERT(!arch_pte_is_huge(t[i], level));
+		MM_ASSERT(!arch_pte_is_leaf(t[i], level));
 		pa = arch_pte_paddr(t[i]);
 	}
 	*leaf_pa = pa;
@@ -171,7 +177,7 @@ void mmi_prune(struct mm_sys *sys, mm_paddr_t root, mm_vaddr_t va, unsigned stop
 		if (mmi_table_meta(sys, path[level])->pt_used != 0)
 			break;
 		arch_pte_t *parent = mmi_table_at(sys, path[level + 1]);
-		parent[arch_pte_index(va, level + 1)] = 0;
+		arch_pte_store(&parent[arch_pte_index(va, level + 1)], 0);
 		mmi_table_meta(sys, path[level + 1])->pt_used--;
 		mm_sys_frame_put(sys, path[level]);
 		(*ntables)--;
@@ -275,7 +281,8 @@ int mmi_map_range(struct mm_sys *sys, mm_paddr_t root, mm_vaddr_t va, mm_vaddr_t
 			}
 			unsigned i = arch_pte_index(va, 0);
 			MM_ASSERT(!mmi_leaf_used(t[i]));
-			t[i] = arch_pte_with_shared(arch_pte_leaf(pa, prot), src->shared);
+			arch_pte_store(&t[i],
+			               arch_pte_with_shared(arch_pte_leaf(pa, prot), src->shared));
 			lt_meta->pt_used++;
 			(*npages_out)++;
 		}
@@ -315,7 +322,7 @@ void mmi_unmap_range(struct mm_sys *sys, mm_paddr_t root, mm_vaddr_t va, mm_vadd
 			unsigned i = arch_pte_index(va, 0);
 			arch_pte_t e = t[i];
 			MM_ASSERT(mmi_leaf_used(e));
-			t[i] = 0;
+			arch_pte_store(&t[i], 0);
 			lt_meta->pt_used--;
 			mmi_tlb_add(b, va);
 			mm_paddr_t pa = arch_pte_paddr(e);
@@ -325,6 +332,17 @@ void mmi_unmap_range(struct mm_sys *sys, mm_paddr_t root, mm_vaddr_t va, mm_vadd
 		if (lt_meta->pt_used == 0)
 			mmi_prune(sys, root, cstart, stop, ntables);
 	}
+}
+
+/* Pages [va, end) were just made valid: the TLB work an ISA that caches
+ * entries that are not valid needs (none on x86). */
+static void tlb_new_range(struct mmi_tlb_batch b, mm_vaddr_t va, mm_vaddr_t end)
+{
+	if (!arch_tlb_caches_invalid())
+		return;
+	for (; va != end; va += ARCH_PAGE_SIZE)
+		mmi_tlb_add(&b, va);
+	mmi_tlb_finish(&b);
 }
 
 int mm_map(struct mm_space *s, mm_vaddr_t va, uint64_t npages, unsigned prot)
@@ -338,8 +356,11 @@ int mm_map(struct mm_space *s, mm_vaddr_t va, uint64_t npages, unsigned prot)
 	if (mmi_count_mapped(s->sys, s->root, va, end) != 0)
 		return -MM_EEXIST;
 	struct mmi_map_src src = { .anon = true };
-	return mmi_map_range(s->sys, s->root, va, end, &src, prot, true, &s->table_pages,
-	                     &s->user_pages);
+	err = mmi_map_range(s->sys, s->root, va, end, &src, prot, true, &s->table_pages,
+	                    &s->user_pages);
+	if (!err)
+		tlb_new_range(mmi_tlb_batch_of(s), va, end);
+	return err;
 }
 
 int mm_map_phys(struct mm_space *s, mm_vaddr_t va, mm_paddr_t pa, uint64_t npages, unsigned prot)
@@ -361,8 +382,11 @@ int mm_map_phys(struct mm_space *s, mm_vaddr_t va, mm_paddr_t pa, uint64_t npage
 	if (mmi_count_mapped(s->sys, s->root, va, end) != 0)
 		return -MM_EEXIST;
 	struct mmi_map_src src = { .anon = false, .pa = pa, .take_ref = true, .shared = true };
-	return mmi_map_range(s->sys, s->root, va, end, &src, prot, true, &s->table_pages,
-	                     &s->user_pages);
+	err = mmi_map_range(s->sys, s->root, va, end, &src, prot, true, &s->table_pages,
+	                    &s->user_pages);
+	if (!err)
+		tlb_new_range(mmi_tlb_batch_of(s), va, end);
+	return err;
 }
 
 int mm_unmap(struct mm_space *s, mm_vaddr_t va, uint64_t npages)
@@ -373,7 +397,7 @@ int mm_unmap(struct mm_space *s, mm_vaddr_t va, uint64_t npages)
 		return err;
 	if (mmi_count_mapped(s->sys, s->root, va, end) != npages)
 		return -MM_ENOENT;
-	struct mmi_tlb_batch b = { .sys = s->sys, .needed = mm_space_is_active(s) };
+	struct mmi_tlb_batch b = mmi_tlb_batch_of(s);
 	mmi_unmap_range(s->sys, s->root, va, end, true, &s->table_pages, &b);
 	s->user_pages -= npages;
 	mmi_tlb_finish(&b);
@@ -390,7 +414,7 @@ int mm_protect(struct mm_space *s, mm_vaddr_t va, uint64_t npages, unsigned prot
 		return -MM_EINVAL;
 	if (mmi_count_mapped(s->sys, s->root, va, end) != npages)
 		return -MM_ENOENT;
-	struct mmi_tlb_batch b = { .sys = s->sys, .needed = mm_space_is_active(s) };
+	struct mmi_tlb_batch b = mmi_tlb_batch_of(s);
 	while (va != end) {
 		mm_vaddr_t cend = mmi_chunk_end(va, end);
 		mm_paddr_t lt;
@@ -422,8 +446,14 @@ int mm_kernel_map(struct mm_sys *sys, mm_vaddr_t va, mm_paddr_t pa, uint64_t npa
 		return -MM_EEXIST;
 	struct mmi_map_src src = { .anon = false, .pa = pa, .take_ref = false };
 	uint64_t mapped = 0;
-	return mmi_map_range(sys, sys->kernel.root, va, end, &src, prot, false, &sys->kernel_tables,
-	                     &mapped);
+	err = mmi_map_range(sys, sys->kernel.root, va, end, &src, prot, false, &sys->kernel_tables,
+	                    &mapped);
+	if (!err)
+		tlb_new_range((struct mmi_tlb_batch){ .sys = sys,
+		                                      .asid = MM_ASID_ALL,
+		                                      .needed = sys->active != NULL },
+		              va, end);
+	return err;
 }
 
 int mm_kernel_unmap(struct mm_sys *sys, mm_vaddr_t va, uint64_t npages)
@@ -434,7 +464,9 @@ int mm_kernel_unmap(struct mm_sys *sys, mm_vaddr_t va, uint64_t npages)
 		return err;
 	if (mmi_count_mapped(sys, sys->kernel.root, va, end) != npages)
 		return -MM_ENOENT;
-	struct mmi_tlb_batch b = { .sys = sys, .needed = sys->active != NULL, .each = true };
+	struct mmi_tlb_batch b = {
+		.sys = sys, .asid = MM_ASID_ALL, .needed = sys->active != NULL, .each = true
+	};
 #ifdef MM_PLANT_KERNEL_UNMAP_NO_INVLPG /* test-only planted bug */
 	b.needed = false;
 #endif
@@ -447,12 +479,13 @@ void mmi_leaf_set_prot(struct mm_sys *sys, arch_pte_t *e, unsigned prot)
 {
 	if (!(prot & MM_PROT_READ)) {
 		if (!arch_pte_is_protnone(*e))
-			*e = arch_pte_to_protnone(*e);
+			arch_pte_store(e, arch_pte_to_protnone(*e));
 		return;
 	}
 	if (arch_pte_is_protnone(*e))
-		*e = arch_pte_from_protnone(*e, prot);
-	*e = mmi_pte_with_logical_prot(*e, prot, mm_frame_get(&sys->frames, arch_pte_paddr(*e)));
+		arch_pte_store(e, arch_pte_from_protnone(*e, prot));
+	arch_pte_store(e, mmi_pte_with_logical_prot(
+	                          *e, prot, mm_frame_get(&sys->frames, arch_pte_paddr(*e))));
 }
 
 /* ---- query and walk ------------------------------------------------------ */
@@ -496,7 +529,7 @@ static int walk_table(const struct mm_sys *sys, mm_paddr_t pa, unsigned level, m
 			continue;
 		mm_vaddr_t va =
 		        arch_va_canonical(base + ((mm_vaddr_t)i << arch_level_shift(level)));
-		bool leaf = level == 0 || arch_pte_is_huge(e, level);
+		bool leaf = arch_pte_is_leaf(e, level);
 		struct mm_walk_entry w = {
 			.va = va,
 			.level = level,
@@ -567,12 +600,12 @@ int mm_space_create(struct mm_sys *sys, struct mm_space *s)
 	const arch_pte_t *kt = mmi_table_at(sys, sys->kernel.root);
 	arch_pte_t *t = mmi_table_at(sys, root);
 	for (unsigned i = ARCH_KERNEL_FIRST_SLOT; i < ARCH_ENTRIES; i++)
-		t[i] = kt[i];
+		arch_pte_store(&t[i], kt[i]);
 #ifdef MM_PLANT_COPY_USER_ENTRIES /* test-only planted bug: seed 002's */
 	if (sys->active && !sys->active->is_kernel) {
 		const arch_pte_t *at = mmi_table_at(sys, sys->active->root);
 		for (unsigned i = 0; i < ARCH_KERNEL_FIRST_SLOT; i++)
-			t[i] = at[i];
+			arch_pte_store(&t[i], at[i]);
 	}
 #endif
 	mmi_table_meta(sys, root)->pt_used = (uint16_t)(ARCH_ENTRIES - ARCH_KERNEL_FIRST_SLOT);
@@ -604,7 +637,7 @@ static void free_subtree(struct mm_sys *sys, struct mm_space *s, mm_paddr_t pa, 
 			else
 				sys->kernel_tables--;
 		}
-		t[i] = 0;
+		arch_pte_store(&t[i], 0);
 	}
 }
 
@@ -653,7 +686,7 @@ static int clone_leaf(struct mm_sys *sys, struct clone_ctx *c, arch_pte_t src, a
 		int err = clone_leaf(
 		        sys, c, arch_pte_from_protnone(src, MM_PROT_READ | MM_PROT_USER), &twin);
 		if (!err)
-			*dst = arch_pte_to_protnone(twin);
+			arch_pte_store(dst, arch_pte_to_protnone(twin));
 		return err;
 	}
 	mm_paddr_t pa = arch_pte_paddr(src);
@@ -662,14 +695,15 @@ static int clone_leaf(struct mm_sys *sys, struct clone_ctx *c, arch_pte_t src, a
 	if (!f || arch_pte_is_shared(src)) {
 		int err = f ? mm_frame_ref_meta(f) : 0;
 		if (!err)
-			*dst = arch_pte_with_shared(arch_pte_leaf(pa, arch_pte_prot(src)), true);
+			arch_pte_store(dst, arch_pte_with_shared(
+			                            arch_pte_leaf(pa, arch_pte_prot(src)), true));
 		return err;
 	}
 	if (c->mode == MM_CLONE_COW) {
 		int err = mm_frame_ref_meta(f); /* now > 1: COW if logically writable */
 		if (err)
 			return err;
-		*dst = mmi_pte_with_logical_prot(arch_pte_leaf(pa, prot), prot, f);
+		arch_pte_store(dst, mmi_pte_with_logical_prot(arch_pte_leaf(pa, prot), prot, f));
 		return 0;
 	}
 	mm_paddr_t copy;
@@ -678,7 +712,7 @@ static int clone_leaf(struct mm_sys *sys, struct clone_ctx *c, arch_pte_t src, a
 		return err;
 	__builtin_memcpy(sys->ops->phys_to_virt(sys->mach, copy),
 	                 sys->ops->phys_to_virt(sys->mach, pa), ARCH_PAGE_SIZE);
-	*dst = arch_pte_leaf(copy, prot);
+	arch_pte_store(dst, arch_pte_leaf(copy, prot));
 	return 0;
 }
 
@@ -708,7 +742,7 @@ static int clone_table(struct mm_sys *sys, struct clone_ctx *c, mm_paddr_t src_p
 		err = mm_sys_frame_alloc(sys, MM_FRAME_PT, true, &t);
 		if (err)
 			return err;
-		dst[i] = arch_pte_table(t, true);
+		arch_pte_store(&dst[i], arch_pte_table(t, true));
 		dst_meta->pt_used++;
 		c->child->table_pages++;
 		err = clone_table(sys, c, arch_pte_paddr(e), t, level - 1, va, 0, ARCH_ENTRIES);
@@ -738,9 +772,11 @@ static void cow_protect(struct mm_sys *sys, mm_paddr_t ppa, mm_paddr_t cpa, unsi
 			continue;
 		}
 		if (arch_pte_is_cow(ct[i]) && !arch_pte_is_cow(e))
-			pt[i] = arch_pte_with_cow(
-			        arch_pte_with_prot(e, arch_pte_prot(e) & ~(unsigned)MM_PROT_WRITE),
-			        true);
+			arch_pte_store(&pt[i], arch_pte_with_cow(
+			                               arch_pte_with_prot(
+			                                       e, arch_pte_prot(e) &
+			                                                  ~(unsigned)MM_PROT_WRITE),
+			                               true));
 	}
 }
 
@@ -772,7 +808,8 @@ int mm_space_clone(struct mm_space *parent, struct mm_space *child, enum mm_clon
 #endif
 #ifndef MM_PLANT_COW_NO_FLUSH /* test-only planted bug */
 		if (mm_space_is_active(parent))
-			sys->ops->flush_all(sys->mach); /* write permissions were revoked */
+			sys->ops->flush_all(sys->mach,
+			                    parent->asid); /* write permissions were revoked */
 #endif
 	}
 	return 0;
@@ -809,7 +846,7 @@ int mm_sys_init(struct mm_sys *sys, const struct mm_mach_ops *ops, void *mach,
 			mm_sys_frame_put(sys, k->root);
 			return err;
 		}
-		root[i] = arch_pte_table(t, false);
+		arch_pte_store(&root[i], arch_pte_table(t, false));
 		sys->kernel_tables++;
 	}
 	mmi_table_meta(sys, k->root)->pt_used = (uint16_t)(ARCH_ENTRIES - ARCH_KERNEL_FIRST_SLOT);

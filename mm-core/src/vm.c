@@ -158,7 +158,7 @@ static arch_pte_t *pte_slot(struct mm_space *s, mm_vaddr_t va, mm_paddr_t *table
 static void invalidate(struct mm_space *s, mm_vaddr_t va)
 {
 	if (mm_space_is_active(s))
-		s->sys->ops->invalidate_page(s->sys->mach, va);
+		s->sys->ops->invalidate_page(s->sys->mach, s->asid, va);
 }
 
 static bool allows(unsigned prot, unsigned access)
@@ -179,6 +179,8 @@ static enum mm_fault_verdict fill_page(struct mm_space *s, const struct mm_regio
 	if (err)
 		return MM_FAULT_OOM;
 	s->user_pages++;
+	if (arch_tlb_caches_invalid())
+		invalidate(s, va); /* the ISA may have cached the entry not valid */
 	*how = MM_FAULT_DEMAND_ZERO;
 	if (r->backing == MM_BACKING_FILE && va + PAGE > r->file_va &&
 	    va < r->file_va + r->file_len) {
@@ -206,14 +208,14 @@ static enum mm_fault_verdict break_cow(struct mm_space *s, arch_pte_t *e, mm_vad
 	MM_ASSERT(prot & MM_PROT_WRITE);
 #ifdef MM_PLANT_COW_REUSE_SHARED /* test-only planted bug: take over a frame others map */
 	if (f->ref_or_next > 1) {
-		*e = arch_pte_with_cow(arch_pte_with_prot(*e, prot), false);
+		arch_pte_store(e, arch_pte_with_cow(arch_pte_with_prot(*e, prot), false));
 		*how = MM_FAULT_COW_REUSE;
 		invalidate(s, va);
 		return MM_FAULT_RESOLVED;
 	}
 #endif
 	if (f->ref_or_next == 1) {
-		*e = mmi_pte_with_logical_prot(*e, prot, f);
+		arch_pte_store(e, mmi_pte_with_logical_prot(*e, prot, f));
 		*how = MM_FAULT_COW_REUSE;
 	} else {
 		mm_paddr_t copy;
@@ -221,7 +223,7 @@ static enum mm_fault_verdict break_cow(struct mm_space *s, arch_pte_t *e, mm_vad
 			return MM_FAULT_OOM;
 		__builtin_memcpy(sys->ops->phys_to_virt(sys->mach, copy),
 		                 sys->ops->phys_to_virt(sys->mach, old), PAGE);
-		*e = arch_pte_leaf(copy, prot);
+		arch_pte_store(e, arch_pte_leaf(copy, prot));
 #ifndef MM_PLANT_COW_KEEPS_REF /* test-only planted bug */
 		mm_sys_frame_put(sys, old);
 #endif
@@ -323,7 +325,7 @@ static void unmap_present(struct mm_space *s, mm_vaddr_t va, mm_vaddr_t end,
 			if (!mmi_leaf_used(*e))
 				continue;
 			mm_paddr_t pa = arch_pte_paddr(*e);
-			*e = 0;
+			arch_pte_store(e, 0);
 			meta->pt_used--;
 			s->user_pages--;
 			mmi_tlb_add(b, va);
@@ -364,7 +366,7 @@ int mm_munmap(struct mm_space *s, mm_vaddr_t va, uint64_t npages)
 	if (err)
 		return err;
 	remove_regions(s, va, end);
-	struct mmi_tlb_batch b = { .sys = s->sys, .needed = mm_space_is_active(s) };
+	struct mmi_tlb_batch b = mmi_tlb_batch_of(s);
 	unmap_present(s, va, end, &b);
 	mmi_tlb_finish(&b);
 	return 0;
@@ -395,7 +397,7 @@ int mm_mprotect(struct mm_space *s, mm_vaddr_t va, uint64_t npages, unsigned pro
 	for (struct mm_region_node *n = mmi_region_ending_after(s, va); n && n->r.start < end;
 	     n = n->next)
 		n->r.prot = (uint8_t)rprot; /* no summary depends on it */
-	struct mmi_tlb_batch b = { .sys = s->sys, .needed = mm_space_is_active(s) };
+	struct mmi_tlb_batch b = mmi_tlb_batch_of(s);
 	for (mm_vaddr_t at = va; at != end; at += PAGE) {
 		arch_pte_t *e = pte_slot(s, at, NULL);
 		if (!e || !mmi_leaf_used(*e))
@@ -493,14 +495,16 @@ static void install_shared(struct mm_space *s, mm_vaddr_t va, mm_vaddr_t end, mm
 		} else {
 			meta->pt_used++;
 			s->user_pages++;
+			mmi_tlb_add_new(b, va);
 		}
 		mm_paddr_t f = chain;
 		uint64_t *link = sys->ops->phys_to_virt(sys->mach, f);
 		chain = *link;
 		*link = 0; /* the frame reads as zero again */
-		*e = arch_pte_with_shared(arch_pte_leaf(f, prot | MM_PROT_READ), true);
+		arch_pte_store(e,
+		               arch_pte_with_shared(arch_pte_leaf(f, prot | MM_PROT_READ), true));
 		if (!(prot & MM_PROT_READ))
-			*e = arch_pte_to_protnone(*e);
+			arch_pte_store(e, arch_pte_to_protnone(*e));
 	}
 }
 
@@ -570,7 +574,7 @@ int mm_mmap(struct mm_space *s, mm_vaddr_t addr, uint64_t npages, unsigned prot,
 	}
 	/* Nothing fails from here on: replace what was there. */
 	remove_regions(s, at, end);
-	struct mmi_tlb_batch b = { .sys = s->sys, .needed = mm_space_is_active(s) };
+	struct mmi_tlb_batch b = mmi_tlb_batch_of(s);
 	if (shared)
 		install_shared(s, at, end, chain, rprot, &b);
 	else if (flags & MM_MAP_FIXED)
@@ -604,7 +608,7 @@ int mm_madvise(struct mm_space *s, mm_vaddr_t va, uint64_t npages, unsigned advi
 		return -MM_EINVAL;
 	if (!all_in_regions(s, va, end))
 		return -MM_ENOENT;
-	struct mmi_tlb_batch b = { .sys = s->sys, .needed = mm_space_is_active(s) };
+	struct mmi_tlb_batch b = mmi_tlb_batch_of(s);
 	for (mm_vaddr_t at = va; at < end;) {
 		const struct mm_region *r = mm_region_find(s, at);
 		mm_vaddr_t stop = r->end < end ? r->end : end;
@@ -641,9 +645,10 @@ static void move_leaves(struct mm_space *s, mm_vaddr_t from, mm_vaddr_t to, uint
 		MM_ASSERT(err == 0);
 		arch_pte_t *d = &mmi_table_at(sys, lt_new)[arch_pte_index(to + off, 0)];
 		MM_ASSERT(!mmi_leaf_used(*d));
-		*d = *e;
+		arch_pte_store(d, *e);
 		mmi_table_meta(sys, lt_new)->pt_used++;
-		*e = 0;
+		mmi_tlb_add_new(b, to + off);
+		arch_pte_store(e, 0);
 		mmi_tlb_add(b, from + off);
 		if (--mmi_table_meta(sys, lt_old)->pt_used == 0)
 			mmi_prune(sys, s->root, from + off, ROOT_LEVEL, &s->table_pages);
@@ -699,7 +704,7 @@ int mm_mremap(struct mm_space *s, mm_vaddr_t old, uint64_t old_pages, uint64_t n
 				return err;
 			}
 		}
-		struct mmi_tlb_batch b = { .sys = s->sys, .needed = mm_space_is_active(s) };
+		struct mmi_tlb_batch b = mmi_tlb_batch_of(s);
 		if (shared)
 			install_shared(s, old_end, new_end, chain, r.prot, &b);
 		mmi_region_insert(s, &ext);
@@ -739,7 +744,7 @@ int mm_mremap(struct mm_space *s, mm_vaddr_t old, uint64_t old_pages, uint64_t n
 	moved.start = to;
 	moved.end = new_end;
 	remove_regions(s, old, old_end);
-	struct mmi_tlb_batch b = { .sys = s->sys, .needed = mm_space_is_active(s) };
+	struct mmi_tlb_batch b = mmi_tlb_batch_of(s);
 	move_leaves(s, old, to, old_len, &b);
 	prune_tables(s, to, to + old_len); /* tables left empty by holes */
 	if (shared)

@@ -274,9 +274,10 @@ static mm_paddr_t hook_read_root(void *ctx)
 	return ((struct sim *)ctx)->regs.cr3;
 }
 
-static void hook_invalidate_page(void *ctx, mm_vaddr_t va)
+static void hook_invalidate_page(void *ctx, uint32_t asid, mm_vaddr_t va)
 {
 	struct sim *sim = ctx;
+	(void)asid; /* the x86 model has no PCIDs: invlpg drops every entry of the page */
 	if (sim->drop_invlpg) {
 		sim->drop_invlpg--;
 		sim->st.dropped_invlpg++;
@@ -286,9 +287,10 @@ static void hook_invalidate_page(void *ctx, mm_vaddr_t va)
 	tlb_invalidate(sim, va);
 }
 
-static void hook_flush_all(void *ctx)
+static void hook_flush_all(void *ctx, uint32_t asid)
 {
 	struct sim *sim = ctx;
+	(void)asid;
 	sim->st.flushes++;
 	tlb_flush_nonglobal(sim); /* as the kernel's CR3 reload: globals stay */
 }

@@ -38,19 +38,27 @@
 /**
  * struct mm_mach_ops - the machine hooks, implemented by each platform.
  *
- * The kernel implements them with its direct map, mov cr3 and invlpg; the
- * simulator with its arena, a CR3 variable and its software TLB.
+ * The kernel implements them with its direct map and its ISA's root
+ * register and TLB instructions (x86: CR3 and invlpg; RISC-V: satp and
+ * sfence.vma); the simulator with its arena, a root variable and its
+ * software TLB. Address-space identifiers: @asid is the space's
+ * mm_space.asid (0 on a platform that uses none, as x86 without PCID), or
+ * MM_ASID_ALL for a change in the kernel half.
  *
  * @phys_to_virt:    a pointer through which the 4 KiB frame at @pa (page
  *                   aligned, a managed frame or table) can be read and
  *                   written. Required.
- * @activate:        load @root (physical address of a root table) into the
- *                   MMU, i.e. write CR3; this flushes non-global TLB
- *                   entries (SDM Vol. 3A §4.10.4.1). Required.
- * @read_root:       the root the MMU uses now (read CR3). Required.
- * @invalidate_page: drop any TLB entry for the page holding @va (invlpg,
- *                   SDM Vol. 3A §4.10.4.1). Required.
- * @flush_all:       drop every non-global TLB entry. Required.
+ * @activate:        make @root (physical address of a root table) the one
+ *                   the MMU walks (x86: write CR3, which also drops
+ *                   non-global TLB entries, SDM Vol. 3A §4.10.4.1).
+ *                   Required.
+ * @read_root:       the root the MMU walks now. Required.
+ * @invalidate_page: drop any cached translation of the page holding @va
+ *                   in address space @asid; with MM_ASID_ALL, in every
+ *                   space, global entries included (x86: invlpg; RISC-V:
+ *                   sfence.vma va, asid or va, x0). Required.
+ * @flush_all:       drop every non-global cached translation of @asid
+ *                   (x86 without PCID: reload CR3). Required.
  * @frame_allocated: optional; called after a frame leaves the free list,
  *                   before mm-core touches it (the simulator unpoisons it).
  * @frame_freed:     optional; called after a frame returns to the free list
@@ -60,11 +68,15 @@ struct mm_mach_ops {
 	void *(*phys_to_virt)(void *ctx, mm_paddr_t pa);
 	void (*activate)(void *ctx, mm_paddr_t root);
 	mm_paddr_t (*read_root)(void *ctx);
-	void (*invalidate_page)(void *ctx, mm_vaddr_t va);
-	void (*flush_all)(void *ctx);
+	void (*invalidate_page)(void *ctx, uint32_t asid, mm_vaddr_t va);
+	void (*flush_all)(void *ctx, uint32_t asid);
 	void (*frame_allocated)(void *ctx, mm_paddr_t pa);
 	void (*frame_freed)(void *ctx, mm_paddr_t pa);
 };
+
+/** MM_ASID_ALL - the @asid of an invalidation that concerns every address
+ * space and global entries: a change in the kernel half. */
+#define MM_ASID_ALL UINT32_MAX
 
 /**
  * mm_panic() - stop on a broken invariant. Provided by each platform: the
@@ -127,7 +139,10 @@ struct region_frame;
  * mm-core never allocates memory other than frames) and must not touch the
  * fields, except to read them.
  * @sys:         the system it belongs to.
- * @root:        physical address of its root table (what CR3 holds).
+ * @root:        physical address of its root table (what the MMU's root
+ *               register holds: x86 CR3, RISC-V satp).
+ * @asid:        its address-space identifier, passed to the TLB hooks; 0
+ *               until the platform assigns identifiers (PCID, ASID).
  * @user_pages:  present leaf PTEs in its user half, in 4 KiB pages.
  * @table_pages: page-table frames it owns, root included.
  * @is_kernel:   the system's kernel space (no user half, never destroyed).
@@ -145,6 +160,7 @@ struct mm_space {
 	uint64_t user_pages;
 	uint64_t table_pages;
 	bool is_kernel;
+	uint32_t asid;
 	struct mm_space *prev, *next; /* every space of @sys */
 	mm_vaddr_t brk_start, brk;    /* the heap of mm_brk(): first byte, current end */
 	/* Its regions: a tree in frames of kind MM_FRAME_REGION, read through

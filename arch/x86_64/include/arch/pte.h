@@ -140,10 +140,38 @@ static inline bool arch_pte_is_present(arch_pte_t e)
 	return (e & X86_64_PTE_P) != 0;
 }
 
-/** arch_pte_is_huge() - does the entry at @level map a large page (PS)? */
-static inline bool arch_pte_is_huge(arch_pte_t e, unsigned level)
+/**
+ * arch_pte_is_leaf() - does the present entry @e at @level map memory
+ * rather than point at a table? Every entry at level 0; above it, those
+ * with PS set (a large page, SDM Vol. 3A §4.5 Tables 4-15 to 4-17).
+ */
+static inline bool arch_pte_is_leaf(arch_pte_t e, unsigned level)
 {
-	return level > 0 && (e & X86_64_PTE_PS);
+	return level == 0 || (e & X86_64_PTE_PS);
+}
+
+/**
+ * arch_pte_store() - write entry @e into the table slot @slot: the one way
+ * mm-core writes an entry. One aligned store the MMU sees whole (SDM Vol.
+ * 3A §8.1.1 "Guaranteed Atomic Operations": aligned accesses of up to
+ * 64 bits); volatile, so
+ * the compiler neither splits nor elides it. Ordering with the TLB is the
+ * invalidation hooks' job.
+ */
+static inline void arch_pte_store(arch_pte_t *slot, arch_pte_t e)
+{
+	*(volatile arch_pte_t *)slot = e;
+}
+
+/**
+ * arch_tlb_caches_invalid() - may the TLB or paging-structure caches hold
+ * an entry that is not valid, so that making an entry valid needs an
+ * invalidation too? x86: no, "the processor does not cache a translation
+ * for a page number unless the present flag is 1" (SDM Vol. 3A §4.10.2.3).
+ */
+static inline bool arch_tlb_caches_invalid(void)
+{
+	return false;
 }
 
 /** arch_pte_paddr() - physical address of the frame or table @e points at. */
