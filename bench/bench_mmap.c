@@ -82,7 +82,7 @@ static double linux_pass(unsigned *failures)
 		bad += rc != 0;
 	}
 	double t = (now_ns() - t0) / CALLS;
-	munmap((void *)(uintptr_t)BASE, WINDOW * 4096);
+	munmap((void *)(uintptr_t)BASE, (size_t)WINDOW * 4096);
 	*failures = bad;
 	return t;
 }
@@ -108,15 +108,18 @@ static double mm_pass(struct mm_space *s, unsigned *failures)
 	return t;
 }
 
-/* ns per mm_region_find() over a space holding @n one-page regions. */
+/* ns per mm_region_find() over a space holding @n one-page regions (n >= 1:
+ * the lookups cycle over 2n pages). */
 static double lookup_cost(struct sim *sim, unsigned n)
 {
 	static struct mm_space s;
+	if (n == 0)
+		exit(2);
 	if (mm_space_create(sim_sys(sim), &s))
 		exit(1);
 	for (unsigned i = 0; i < n; i++) {
 		mm_vaddr_t got;
-		if (mm_mmap(&s, BASE + i * 2 * ARCH_PAGE_SIZE, 1, MM_PROT_READ,
+		if (mm_mmap(&s, BASE + (uint64_t)i * 2 * ARCH_PAGE_SIZE, 1, MM_PROT_READ,
 		            MM_MAP_FIXED_NOREPLACE, &got))
 			exit(1);
 	}
