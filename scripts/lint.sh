@@ -34,7 +34,7 @@ fi
 # host code and of the kernels, each once per distinct build of it (ISA,
 # hosted or freestanding), zero findings. A suppression is a
 # NOLINT(check) with its reason, where the finding is wrong. One clang-tidy
-# per file, $(nproc) at a time: about 2.5 minutes on 2 cores.
+# per file, $(nproc) at a time: 1.5 to 2.5 minutes on 2 shared cores.
 # MMKIT_TIDY=0 skips it (for a quick local check; the test command runs it).
 if [ "${MMKIT_TIDY:-1}" != 0 ] && [ -f "$builddir/compile_commands.json" ]; then
   echo "== clang-tidy"

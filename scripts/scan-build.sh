@@ -4,7 +4,7 @@
 # examples and the benchmarks, each ISA. Not the kernels: their GCC-only
 # flag stops scan-build's compiler wrapper (clang-tidy's clang-analyzer-*
 # checks in scripts/lint.sh cover them). Exits 1 on any report; the HTML
-# reports go to OUTDIR. About 1.5 minutes on 2 cores; not part of
+# reports go to OUTDIR. About 2.5 minutes on 2 cores; not part of
 # scripts/test.sh (clang-tidy there runs the same analyzer checks).
 #
 # usage: scripts/scan-build.sh [BUILDDIR [OUTDIR]]   (default: build-scan, BUILDDIR/reports)
