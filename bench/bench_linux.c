@@ -251,8 +251,7 @@ static void translation(struct fig *hit, struct fig *miss)
 			sim_access(sim, va + (uint64_t)(i & 1) * PAGE + 8, SIM_USER, &pa, NULL);
 		double t1 = now_ns();
 		for (int i = 0; i < per; i++) /* 16 Ki pages round-robin: always a miss */
-			sim_access(sim, va + (uint64_t)((unsigned)i * 97u % n) * PAGE, SIM_USER,
-			           &pa, NULL);
+			sim_access(sim, va + (uint64_t)i * 97u % n * PAGE, SIM_USER, &pa, NULL);
 		double t2 = now_ns();
 		vh[k] = (t1 - t0) / per;
 		vmi[k] = (t2 - t1) / per;
@@ -343,7 +342,7 @@ static void svg(const char *path, const struct row *rows, int nrows)
 
 int main(int argc, char **argv)
 {
-	uint64_t max_pages = 256 * 1024;
+	uint64_t max_pages = UINT64_C(256) * 1024;
 	const char *svg_path = "bench-linux-" ARCH_NAME ".svg";
 	for (int i = 1; i + 1 < argc; i += 2) {
 		if (!strcmp(argv[i], "--reps"))

@@ -82,7 +82,7 @@ static double linux_pass(unsigned *failures)
 		bad += rc != 0;
 	}
 	double t = (now_ns() - t0) / CALLS;
-	munmap((void *)(uintptr_t)BASE, WINDOW * 4096);
+	munmap((void *)(uintptr_t)BASE, (size_t)WINDOW * 4096);
 	*failures = bad;
 	return t;
 }
@@ -108,12 +108,14 @@ static double mm_pass(struct mm_space *s, unsigned *failures)
 	return t;
 }
 
-/* ns per mm_region_find() over a space holding @n one-page regions, a
- * hole after each: at addresses in a pseudo-random order (@random), or in
+/* ns per mm_region_find() over a space holding @n one-page regions (n >= 1),
+ * a hole after each: at addresses in a pseudo-random order (@random), or in
  * address order, as a stream of faults sweeping through memory would. */
 static double lookup_cost(struct sim *sim, unsigned n, bool random)
 {
 	static struct mm_space s;
+	if (n == 0)
+		exit(2);
 	if (mm_space_create(sim_sys(sim), &s))
 		exit(1);
 	for (unsigned i = 0; i < n; i++) {

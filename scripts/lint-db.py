@@ -12,9 +12,11 @@ Reads BUILDDIR/compile_commands.json and writes OUTDIR/compile_commands.json:
   quotes of such a define are escaped once more, as cppcheck (not clang)
   wants them;
 - C files only (not the kernels' assembly);
-- one entry per distinct (file, flags): fuzz/ builds mm-core and the
-  simulator a second time with the same flags (its plant_args are empty
-  outside -Dplant), which would only double the run time.
+- one entry per distinct (file, flags), where the include paths count
+  only as the ISA they choose (arch/<isa>/include): fuzz/ builds mm-core
+  and the simulator a second time with the same flags but more include
+  paths (its plant_args are empty outside -Dplant), which would only add
+  a third to the run time of clang-tidy.
 """
 import json
 import os
@@ -50,10 +52,13 @@ def main():
             if for_cppcheck and a.startswith("-D") and '"' in a:
                 a = a.replace('"', '\\"')
             kept.append(a)
-        # Include paths name the target's private directory (foo.p): drop
-        # them from the key, they hold only generated files we do not have.
+        # Include paths: only the ISA's (arch/<isa>/include) is part of the
+        # key. The others are the target's private directory (foo.p, only
+        # generated files we do not have) and directories that add headers
+        # the file does not include (the fuzz harness's, the simulator's).
         key = (os.path.normpath(os.path.join(e["directory"], e["file"])),
-               tuple(a for a in kept if not re.match(r"-I.*\.p$", a)))
+               tuple(a for a in kept
+                     if not a.startswith("-I") or re.search(r"arch/[^/]+/include$", a)))
         if key in seen:
             continue
         seen.add(key)

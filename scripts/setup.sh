@@ -19,7 +19,7 @@ builddir=${1:-build}
 pkgs=(build-essential meson ninja-build pkg-config check libsubunit-dev
       valgrind clang-format gcc-multilib qemu-system-x86 grub-pc-bin
       grub-common xorriso zlib1g-dev graphviz clang libclang-rt-14-dev gdb
-      cppcheck clang-tidy python3 groff-base)
+      cppcheck clang-tidy clang-tools python3 groff-base)
 
 missing=()
 for p in "${pkgs[@]}"; do

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Quick start, command 2: install what is missing, check the code's format
-# (scripts/lint.sh), build with warnings as errors, run every test suite,
+# and run cppcheck and clang-tidy (scripts/lint.sh), build with warnings as
+# errors, run every test suite,
 # then every host suite again under ASan+UBSan (build-san/) and under
 # Valgrind memcheck (0 errors and 0 definite leaks required).
 set -euo pipefail

@@ -11,7 +11,7 @@
 
 #include <stdio.h>
 
-#define W         (4u * ARCH_ELF_CLASS)
+#define W         ((size_t)(ARCH_ELF_CLASS == 1 ? 4 : 8))
 #define EHSIZE    (ARCH_ELF_CLASS == 1 ? 52u : 64u)
 #define PHSIZE    (ARCH_ELF_CLASS == 1 ? 32u : 56u)
 #define STACK_TOP (ARCH_USER_END - 16 * PAGE)
@@ -53,7 +53,7 @@ static size_t make_elf(uint8_t *f, size_t cap, unsigned type, const struct seg *
 	wr(t + 4, n, 2);
 	size_t end = EHSIZE + n * PHSIZE;
 	for (unsigned i = 0; i < n; i++) {
-		uint8_t *p = f + EHSIZE + i * PHSIZE;
+		uint8_t *p = f + EHSIZE + (size_t)i * PHSIZE;
 		wr(p, 1, 4); /* PT_LOAD */
 		if (ARCH_ELF_CLASS == 1) {
 			wr(p + 4, s[i].offset, 4), wr(p + 8, s[i].vaddr, 4),
@@ -71,7 +71,7 @@ static size_t make_elf(uint8_t *f, size_t cap, unsigned type, const struct seg *
 		/* Fill the segment's file bytes with a pattern. */
 		for (uint64_t b = 0; b < s[i].filesz && s[i].offset + b < cap; b++)
 			if (s[i].offset + b >= end)
-				f[s[i].offset + b] = (uint8_t)(i * 16 + b);
+				f[s[i].offset + b] = (uint8_t)(i * UINT64_C(16) + b);
 		if (s[i].offset + s[i].filesz > end)
 			end = s[i].offset + s[i].filesz;
 	}

@@ -28,7 +28,7 @@ START_TEST(metadata_is_8_bytes_per_frame)
 {
 	ck_assert_uint_eq(sizeof(struct mm_frame), 8);
 	struct mm_phys_range r[] = { { PAGE, 100 }, { 1000 * PAGE, 28 } };
-	ck_assert_uint_eq(mm_frames_meta_bytes(r, 2), 128 * 8);
+	ck_assert_uint_eq(mm_frames_meta_bytes(r, 2), (size_t)128 * 8);
 }
 END_TEST
 

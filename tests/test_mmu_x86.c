@@ -19,7 +19,7 @@
 #define PS 0x80ull
 #define XD (1ull << 63)
 
-#define MEM (64 * 4096)
+#define MEM ((size_t)64 * 4096)
 static _Alignas(4096) uint8_t mem[MEM];
 
 static void *phys(void *ctx, uint64_t pa)

@@ -12,7 +12,7 @@ static mm_paddr_t sample_pa(unsigned i)
 		return UINT64_C(1) << (ARCH_PAGE_SHIFT + i);
 	if (i == ARCH_PA_BITS - ARCH_PAGE_SHIFT)
 		return ((UINT64_C(1) << ARCH_PA_BITS) - 1) & ~(PAGE - 1); /* highest frame */
-	return PAGE * (i * 7919u);                                        /* assorted */
+	return PAGE * i * 7919u;                                          /* assorted */
 }
 #define NSAMPLES (ARCH_PA_BITS - ARCH_PAGE_SHIFT + 40)
 

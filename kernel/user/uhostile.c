@@ -281,15 +281,17 @@ static int kernel_jump(void)
 }
 static int stack_in_reach(void)
 {
-	return *(volatile char *)(uintptr_t)(ARCH_USER_STACK_TOP - (STACK_REACH_PAGES - 4) * PAGE);
+	return *(volatile char *)(uintptr_t)(ARCH_USER_STACK_TOP -
+	                                     (uint64_t)(STACK_REACH_PAGES - 4) * PAGE);
 }
 static int stack_guard(void)
 {
-	return *(volatile char *)(uintptr_t)(ARCH_USER_STACK_TOP - STACK_REACH_PAGES * PAGE - 8);
+	return *(volatile char *)(uintptr_t)(ARCH_USER_STACK_TOP -
+	                                     (uint64_t)STACK_REACH_PAGES * PAGE - 8);
 }
 static int stack_far_below(void)
 {
-	return *(volatile char *)(uintptr_t)(ARCH_USER_STACK_TOP - 4096 * PAGE);
+	return *(volatile char *)(uintptr_t)(ARCH_USER_STACK_TOP - (uint64_t)4096 * PAGE);
 }
 #ifdef ATTACK_NONCANONICAL
 static int noncanonical_read(void)

@@ -12,7 +12,7 @@
 #include "internal.h"
 
 #define PAGE ARCH_PAGE_SIZE
-#define WORD (4u * ARCH_ELF_CLASS) /* 4 or 8 bytes: the ABI's word */
+#define WORD ((size_t)(ARCH_ELF_CLASS == 1 ? 4 : 8)) /* 4 or 8 bytes: the ABI's word */
 
 enum { ET_EXEC = 2, ET_DYN = 3, PT_LOAD = 1, PT_INTERP = 3, PT_PHDR = 6 };
 enum { PF_X = 1, PF_W = 2, PF_R = 4 };

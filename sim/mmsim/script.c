@@ -405,19 +405,23 @@ static void run_checked(char *line)
 
 int cmd_run(const char *path)
 {
-	FILE *f = strcmp(path, "-") ? fopen(path, "r") : stdin;
+	const bool opened = strcmp(path, "-") != 0; /* else standard input */
+	FILE *f = opened ? fopen(path, "r") : stdin;
 	if (!f)
 		die("cannot open '%s': %s", path, strerror(errno));
 	M.where = path;
 	char buf[4096];
 	while (fgets(buf, sizeof(buf), f)) {
 		M.line++;
-		if (!strchr(buf, '\n') && !feof(f))
+		if (!strchr(buf, '\n') && !feof(f)) {
+			if (opened)
+				fclose(f);
 			die("line too long");
+		}
 		run_checked(buf);
 	}
 	int err = ferror(f) ? errno : 0;
-	if (f != stdin)
+	if (opened)
 		fclose(f);
 	M.line = 0;
 	if (err)

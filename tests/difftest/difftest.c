@@ -713,7 +713,10 @@ static int run_mmsim(const struct buf *script, char *msg, size_t msglen)
 {
 	char *argv[64];
 	int argc = 0;
-	char *wrap = getenv("MMSIM_WRAPPER") ? strdup(getenv("MMSIM_WRAPPER")) : NULL;
+	if (!cfg.mmsim) /* main() asks for --mmsim unless --print */
+		fatal("no mmsim to run (--mmsim)");
+	const char *wrapper = getenv("MMSIM_WRAPPER");
+	char *wrap = wrapper ? strdup(wrapper) : NULL;
 	for (char *t = wrap ? strtok(wrap, " \t") : NULL; t && argc < 50; t = strtok(NULL, " \t"))
 		argv[argc++] = t;
 	argv[argc++] = (char *)cfg.mmsim;
