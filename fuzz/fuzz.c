@@ -244,11 +244,11 @@ static void wr(uint8_t *p, uint64_t v, unsigned n)
 
 static void make_elf(void)
 {
-	const unsigned W = 4u * ARCH_ELF_CLASS, eh = ARCH_ELF_CLASS == 1 ? 52 : 64,
-	               ph = ARCH_ELF_CLASS == 1 ? 32 : 56;
+	const size_t W = (size_t)4 * ARCH_ELF_CLASS, eh = ARCH_ELF_CLASS == 1 ? 52 : 64,
+	             ph = ARCH_ELF_CLASS == 1 ? 32 : 56;
 	uint8_t *f = F.elf;
 	memset(f, 0, sizeof(F.elf));
-	memcpy(f, "\177ELF", 4);
+	memcpy(f, "\177ELF", 4); /* NOLINT(bugprone-not-null-terminated-result): magic bytes */
 	f[4] = ARCH_ELF_CLASS, f[5] = 1, f[6] = 1;
 	wr(f + 16, 2, 2), wr(f + 18, ARCH_ELF_MACHINE, 2), wr(f + 20, 1, 4);
 	wr(f + 24, va_of(40), W), wr(f + 24 + W, eh, W);
@@ -1241,11 +1241,12 @@ static void setup(void)
 	memset(F.k, 0, sizeof(F.k));
 	mf_count = 0;
 	for (int i = 0; i < NS; i++) {
-		F.s[i] = calloc(1, sizeof(struct mm_space));
 		memset(&F.m[i], 0, sizeof(F.m[i]));
 		for (int p = 0; p <= WIN; p++)
 			F.m[i].frame[p] = -1;
 	}
+	for (int i = 0; i < NS; i++)
+		F.s[i] = calloc(1, sizeof(struct mm_space));
 	activate(-1);
 	sim_tlb_flush(F.sim);
 	F.ops = 0;

@@ -159,9 +159,9 @@ static void fill_regions(struct mm_space *s, mm_vaddr_t base)
 {
 	for (unsigned i = 0; i < NREG; i++) {
 		mm_vaddr_t got;
-		ck_assert_int_eq(
-		        mm_mmap(s, base + i * 3 * PAGE, 2, (i % 2) ? RW : RO, MM_MAP_FIXED, &got),
-		        0);
+		ck_assert_int_eq(mm_mmap(s, base + (uint64_t)i * 3 * PAGE, 2, (i % 2) ? RW : RO,
+		                         MM_MAP_FIXED, &got),
+		                 0);
 	}
 	ck_assert_uint_eq(mm_region_count(s), NREG);
 }

@@ -283,7 +283,7 @@ START_TEST(map_fixed_refusals)
 	/* Replacing a whole region keeps the count; a region that merges
 	 * with neither side adds one. */
 	for (unsigned i = 0; i < 64; i++)
-		mmap_at(&s, A + 0x200000 + i * 2 * PAGE, 1, (i % 2) ? RW : RO, 0);
+		mmap_at(&s, A + 0x200000 + (uint64_t)i * 2 * PAGE, 1, (i % 2) ? RW : RO, 0);
 	uint64_t n = mm_region_count(&s);
 	ck_assert_int_eq(mm_mmap(&s, A + 0x200000 + 10 * PAGE, 1, RW, MM_MAP_FIXED, &got), 0);
 	ck_assert_uint_eq(mm_region_count(&s), n);

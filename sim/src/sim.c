@@ -610,6 +610,8 @@ static unsigned count_present(struct sim *sim, mm_paddr_t pa)
 {
 	const arch_pte_t *t = sim_phys(sim, pa, ARCH_PAGE_SIZE);
 	unsigned n = 0;
+	if (!t) /* outside memory: no entries to count */
+		return 0;
 	for (unsigned i = 0; i < ARCH_ENTRIES; i++)
 		n += arch_pte_is_present(t[i]) ||
 		     arch_pte_is_protnone(t[i]); /* PROT_NONE leaves hold frames */
