@@ -23,7 +23,7 @@ mutations=(
 "merge forgets the removed end~mm-core/src/vm.c~			n->r.end = end;\n			mmi_region_changed(s, n);~			mmi_region_changed(s, n);~cow~region_counts_follow_splits_and_merges"
 "software COW break without invlpg~mm-core/src/vm.c~	invalidate(s, va);\n	return MM_FAULT_RESOLVED;~	(void)va;\n	return MM_FAULT_RESOLVED;~cow~software_cow_break_invalidates_the_old_translation"
 "kernel unmap without TLB work~mm-core/src/space.c~.needed = sys->active != NULL, .each = true~.needed = false, .each = true~cow~kernel_unmap_seen_at_once_by_the_active_space"
-"shared pages not marked shared~mm-core/src/vm.c~arch_pte_store(e, arch_pte_with_shared(arch_pte_leaf(f, prot | MM_PROT_READ), true));~arch_pte_store(e, arch_pte_leaf(f, prot | MM_PROT_READ));~cow~clone_at_shared_private_boundary"
+"shared pages not marked shared~mm-core/src/vm.c~arch_pte_with_shared(arch_pte_leaf(f, prot | MM_PROT_READ), true));~arch_pte_leaf(f, prot | MM_PROT_READ));~cow~clone_at_shared_private_boundary"
 "demand-zero frames not zeroed~mm-core/src/space.c~err = mm_sys_frame_alloc(sys, MM_FRAME_USER, true, &pa);~err = mm_sys_frame_alloc(sys, MM_FRAME_USER, false, &pa);~cow~demand_zero_frames_are_zero"
 "munmap keeps a reference~mm-core/src/vm.c~			mmi_tlb_add(b, va);\n			mmi_put_if_managed(sys, pa);~			mmi_tlb_add(b, va);\n			(void)pa;~cow~munmap_part_of_shared_mapping_drops_each_reference_once"
 "exec copies past p_filesz~mm-core/src/vm.c~		mm_vaddr_t hi = r->file_va + r->file_len;~		mm_vaddr_t hi = va + PAGE;~exec~exec_zero_fills_after_the_file_bytes"
