@@ -261,7 +261,7 @@ START_TEST(sweep_every_region_operation)
 	for (unsigned k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++) {
 		struct rop o = { &s, NULL, kinds[k], far };
 		if (kinds[k] == R_MMAP || kinds[k] == R_MMAP_SHARED || kinds[k] == R_ADD)
-			o.va = UINT64_C(0x38000000) + k * 16 * PAGE;
+			o.va = UINT64_C(0x38000000) + (uint64_t)k * 16 * PAGE;
 		exhaust_nodes(&s, &next);
 		int failures = sweep(run_rop, NULL, &o);
 		ck_assert_msg(failures >= 1, "operation %d never needed a frame", kinds[k]);
