@@ -3,9 +3,11 @@
 # $CC and $CFLAGS from the environment (sanitizers, coverage), the engine
 # in $LIB_FUZZING_ENGINE, binaries and seed corpora in $OUT.
 cd "$SRC/mmkit"
-for isa in i386 x86_64; do
-  $CC $CFLAGS -std=gnu11 -Imm-core/include -Iarch/$isa/include -Iarch/x86/sim -Isim/include -Isim/mmsim \
-    fuzz/fuzz.c sim/mmsim/scenario.c mm-core/src/*.c sim/src/sim.c arch/x86/sim/mmu_x86.c \
+for isa in $(sed -n "s/^isas = \[\(.*\)\]/\1/p" meson.build | tr -d "',"); do
+  model_src=$(sed -n 's/^src://p' arch/$isa/sim/model)
+  model_inc=$(sed -n 's/^inc://p' arch/$isa/sim/model | sed 's/\([^ ]*\)/-I\1/g')
+  $CC $CFLAGS -std=gnu11 -Imm-core/include -Iarch/$isa/include $model_inc -Isim/include -Isim/src \
+    -Isim/mmsim fuzz/fuzz.c sim/mmsim/scenario.c mm-core/src/*.c sim/src/sim.c $model_src \
     $LIB_FUZZING_ENGINE -o "$OUT/mmkit_fuzz_$isa"
   (cd tests/fuzz/corpus && zip -q -r "$OUT/mmkit_fuzz_${isa}_seed_corpus.zip" .)
 done

@@ -10,7 +10,11 @@ clang=$1 out=$2 isa=$3 src=$4
 shift 4
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-inc=(-I"$src/mm-core/include" -I"$src/arch/$isa/include" -I"$src/arch/x86/sim" -I"$src/sim/include" -I"$src/sim/mmsim")
+# The ISA's MMU model: arch/<isa>/sim/model names its sources and folders.
+model_src=() model_inc=()
+for f in $(sed -n 's/^src://p' "$src/arch/$isa/sim/model"); do model_src+=("$src/$f"); done
+for d in $(sed -n 's/^inc://p' "$src/arch/$isa/sim/model"); do model_inc+=(-I"$src/$d"); done
+inc=(-I"$src/mm-core/include" -I"$src/arch/$isa/include" "${model_inc[@]}" -I"$src/sim/include" -I"$src/sim/src" -I"$src/sim/mmsim")
 common=(-O1 -g -std=gnu11 -fsanitize=address,undefined -fno-sanitize-recover=undefined "$@")
 objs=()
 for f in "$src"/mm-core/src/*.c "$src/fuzz/fuzz.c"; do
@@ -18,7 +22,7 @@ for f in "$src"/mm-core/src/*.c "$src/fuzz/fuzz.c"; do
   "$clang" "${common[@]}" -fsanitize=fuzzer-no-link "${inc[@]}" -c "$f" -o "$o"
   objs+=("$o")
 done
-for f in "$src/sim/src/sim.c" "$src/arch/x86/sim/mmu_x86.c" "$src/sim/mmsim/scenario.c"; do
+for f in "$src/sim/src/sim.c" "${model_src[@]}" "$src/sim/mmsim/scenario.c"; do
   o="$work/$(basename "$f" .c).o"
   "$clang" "${common[@]}" "${inc[@]}" -c "$f" -o "$o"
   objs+=("$o")

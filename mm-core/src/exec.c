@@ -6,7 +6,7 @@
  */
 #include <mm/exec.h>
 
-#include <arch/layout.h>
+#include <arch/abi.h>
 
 #include "assert.h"
 #include "internal.h"

@@ -7,7 +7,7 @@
 #include <arch/layout.h>
 #include <arch/pte.h>
 
-#include "mmu_x86.h"
+#include "sim_mmu_api.h"
 
 #include <inttypes.h>
 #include <stdlib.h>
@@ -31,10 +31,11 @@
 #endif
 
 struct tlb_entry {
-	uint64_t vpn; /* virtual page number (va >> 12) */
-	uint64_t pa;  /* physical address of the page */
-	bool valid, writable, user, executable, dirty;
-	bool global; /* G with CR4.PGE: survives CR3 writes and flush_all */
+	uint64_t vpn;  /* virtual page number (va >> 12) */
+	uint64_t pa;   /* physical address of the page */
+	uint32_t asid; /* the address space it was filled in */
+	bool valid, readable, writable, user, executable, dirty;
+	bool global; /* survives root switches and flush_all (x86 G with CR4.PGE) */
 	uint8_t ok;  /* access kinds (SIM_WRITE|USER|FETCH, 0-7) served without a walk */
 };
 
@@ -43,7 +44,7 @@ struct sim {
 	uint8_t *arena;
 	struct mm_frame *meta;
 	struct mm_sys sys;
-	struct mmu_x86_regs regs;
+	struct sim_mmu mmu; /* the ISA's model state: root, control bits */
 	struct tlb_entry *tlb;
 	unsigned tlb_sets;
 	uint8_t *tlb_next; /* per set: next way to replace */
@@ -135,29 +136,39 @@ static struct tlb_entry *tlb_lookup(struct sim *sim, uint64_t vpn)
 	if (!sim->tlb)
 		return NULL;
 	struct tlb_entry *set = tlb_set(sim, vpn);
+	const uint32_t asid = sim_mmu_asid(&sim->mmu);
 	for (unsigned w = 0; w < sim->cfg.tlb_ways; w++)
-		if (set[w].valid && set[w].vpn == vpn)
+		if (set[w].valid && set[w].vpn == vpn && (set[w].global || set[w].asid == asid))
 			return &set[w];
 	return NULL;
 }
 
-/* Which access kinds the TLB entry @e serves without a walk (SDM §4.6;
- * a write through a clean entry walks to set D, §4.8). */
+/* The rights of a TLB entry, as the model's rule reads them. */
+static struct sim_walk rights_of(const struct tlb_entry *e)
+{
+	return (struct sim_walk){ .ok = true,
+		                  .readable = e->readable,
+		                  .writable = e->writable,
+		                  .executable = e->executable,
+		                  .user = e->user,
+		                  .global = e->global,
+		                  .dirty = e->dirty };
+}
+
+/* Which access kinds the TLB entry @e serves without a walk (the model's
+ * rights rule; a write through a clean entry walks to set D: x86 SDM
+ * §4.8). */
 static uint8_t entry_ok(const struct sim *sim, const struct tlb_entry *e)
 {
 	uint8_t ok = 0;
-	for (unsigned f = 0; f < 8; f++) {
-		unsigned acc = ((f & SIM_WRITE) ? MMU_ACC_WRITE : 0) |
-		               ((f & SIM_USER) ? MMU_ACC_USER : 0) |
-		               ((f & SIM_FETCH) ? MMU_ACC_FETCH : 0);
-		if (mmu_x86_rights_allow(&sim->regs, e->writable, e->user, e->executable, acc) &&
-		    (!(f & SIM_WRITE) || e->dirty))
+	struct sim_walk w = rights_of(e);
+	for (unsigned f = 0; f < 8; f++)
+		if (sim_mmu_allows(&sim->mmu, &w, f) && (!(f & SIM_WRITE) || e->dirty))
 			ok |= (uint8_t)(1u << f);
-	}
 	return ok;
 }
 
-static void tlb_fill(struct sim *sim, uint64_t vpn, const struct mmu_x86_result *r)
+static void tlb_fill(struct sim *sim, uint64_t vpn, const struct sim_walk *r)
 {
 	last_clear(sim);
 	if (!sim->tlb)
@@ -172,7 +183,9 @@ static void tlb_fill(struct sim *sim, uint64_t vpn, const struct mmu_x86_result 
 	*e = (struct tlb_entry){
 		.vpn = vpn,
 		.pa = r->pa & ~(uint64_t)(ARCH_PAGE_SIZE - 1),
+		.asid = sim_mmu_asid(&sim->mmu),
 		.valid = true,
+		.readable = r->readable,
 		.writable = r->writable,
 		.user = r->user,
 		.executable = r->executable,
@@ -199,12 +212,21 @@ static void tlb_flush_nonglobal(struct sim *sim)
 			sim->tlb[i].valid = false;
 }
 
-static void tlb_invalidate(struct sim *sim, mm_vaddr_t va)
+/* Drop the entries of the page holding @va in address space @asid, global
+ * ones spared; with MM_ASID_ALL, every entry of the page (RISC-V
+ * sfence.vma va, asid / va, x0; x86 invlpg, whose spaces are all 0 and
+ * whose kernel-half invalidations name MM_ASID_ALL). */
+static void tlb_invalidate(struct sim *sim, uint32_t asid, mm_vaddr_t va)
 {
 	last_clear(sim);
-	struct tlb_entry *e = tlb_lookup(sim, va >> ARCH_PAGE_SHIFT);
-	if (e)
-		e->valid = false;
+	if (!sim->tlb)
+		return;
+	const uint64_t vpn = va >> ARCH_PAGE_SHIFT;
+	struct tlb_entry *set = tlb_set(sim, vpn);
+	for (unsigned w = 0; w < sim->cfg.tlb_ways; w++)
+		if (set[w].valid && set[w].vpn == vpn &&
+		    (asid == MM_ASID_ALL || (!set[w].global && set[w].asid == asid)))
+			set[w].valid = false;
 }
 
 /*
@@ -215,11 +237,11 @@ static void tlb_invalidate(struct sim *sim, mm_vaddr_t va)
 static bool tlb_entry_is_stale(struct sim *sim, const struct tlb_entry *e, char *why,
                                size_t why_len)
 {
-	struct mmu_x86_result r;
+	struct sim_walk r;
 	uint64_t va = e->vpn << ARCH_PAGE_SHIFT;
-	/* Ask for the weakest access the entry allows: a supervisor read. */
-	if (!mmu_x86_translate(&sim->regs, mmu_phys, sim, va, 0, 0, &r)) {
-		snprintf(why, why_len, "tables: not mapped (error code %#x)", r.error_code);
+	if (!sim_mmu_probe(&sim->mmu, mmu_phys, sim, va, &r)) {
+		snprintf(why, why_len, "tables: not mapped (%s %#x)", sim_mmu_code_name(),
+		         r.hw_code);
 		return true;
 	}
 	const char *bad = NULL;
@@ -227,6 +249,8 @@ static bool tlb_entry_is_stale(struct sim *sim, const struct tlb_entry *e, char 
 		bad = "another frame";
 	else if (e->writable && !r.writable)
 		bad = "read-only";
+	else if (e->readable && !r.readable)
+		bad = "not readable";
 	else if (e->user && !r.user)
 		bad = "supervisor-only";
 	else if (e->executable && !r.executable)
@@ -264,27 +288,28 @@ static void *hook_phys_to_virt(void *ctx, mm_paddr_t pa)
 static void hook_activate(void *ctx, mm_paddr_t root)
 {
 	struct sim *sim = ctx;
-	sim->regs.cr3 = root;
+	sim_mmu_set_root(&sim->mmu, root, 0);
 	sim->st.cr3_writes++;
-	tlb_flush_nonglobal(sim); /* global entries stay (§4.10.4.1) */
+	/* As a kernel's switch does (x86: the CR3 write itself, SDM Vol. 3A
+	 * §4.10.4.1; with ASIDs it would not): global entries stay. */
+	tlb_flush_nonglobal(sim);
 }
 
 static mm_paddr_t hook_read_root(void *ctx)
 {
-	return ((struct sim *)ctx)->regs.cr3;
+	return sim_mmu_root(&((struct sim *)ctx)->mmu);
 }
 
 static void hook_invalidate_page(void *ctx, uint32_t asid, mm_vaddr_t va)
 {
 	struct sim *sim = ctx;
-	(void)asid; /* the x86 model has no PCIDs: invlpg drops every entry of the page */
 	if (sim->drop_invlpg) {
 		sim->drop_invlpg--;
 		sim->st.dropped_invlpg++;
 		return;
 	}
 	sim->st.invlpg++;
-	tlb_invalidate(sim, va);
+	tlb_invalidate(sim, asid, va);
 }
 
 static void hook_flush_all(void *ctx, uint32_t asid)
@@ -362,14 +387,7 @@ int sim_create(const struct sim_config *cfg, struct sim **out)
 	poison(sim->arena, cfg->mem_bytes); /* every frame starts free */
 
 	last_clear(sim);
-	sim->regs = (struct mmu_x86_regs){
-		.mode = ARCH_SIM_MMU_MODE,
-		.cr0_wp = true,
-		.cr4_pse = true,
-		.cr4_pge = true,
-		.efer_nxe = true,
-		.maxphyaddr = ARCH_SIM_MAXPHYADDR,
-	};
+	sim_mmu_reset(&sim->mmu);
 	int err =
 	        mm_sys_init(&sim->sys, &sim_ops, sim, ranges, cfg->nranges, sim->meta, meta_bytes);
 	if (err) {
@@ -427,7 +445,7 @@ const struct sim_stats *sim_stats(const struct sim *sim)
 
 mm_paddr_t sim_cr3(const struct sim *sim)
 {
-	return sim->regs.cr3;
+	return sim_mmu_root(&sim->mmu);
 }
 
 void sim_drop_invalidations(struct sim *sim, unsigned n)
@@ -436,12 +454,6 @@ void sim_drop_invalidations(struct sim *sim, unsigned n)
 }
 
 /* ---- accesses ------------------------------------------------------------ */
-
-static unsigned mmu_acc(unsigned flags)
-{
-	return ((flags & SIM_WRITE) ? MMU_ACC_WRITE : 0) | ((flags & SIM_USER) ? MMU_ACC_USER : 0) |
-	       ((flags & SIM_FETCH) ? MMU_ACC_FETCH : 0);
-}
 
 static int access_once(struct sim *sim, mm_vaddr_t va, unsigned flags, mm_paddr_t *pa,
                        struct sim_fault *fault);
@@ -486,7 +498,7 @@ int sim_access(struct sim *sim, mm_vaddr_t va, unsigned flags, mm_paddr_t *pa,
 static int access_once(struct sim *sim, mm_vaddr_t va, unsigned flags, mm_paddr_t *pa,
                        struct sim_fault *fault)
 {
-	const unsigned acc = mmu_acc(flags);
+	const unsigned acc = flags & (SIM_WRITE | SIM_USER | SIM_FETCH);
 	const uint64_t vpn = va >> ARCH_PAGE_SHIFT;
 	const uint64_t off = va & (ARCH_PAGE_SIZE - 1);
 	sim->st.accesses++;
@@ -512,19 +524,21 @@ static int access_once(struct sim *sim, mm_vaddr_t va, unsigned flags, mm_paddr_
 		 * through a clean entry makes the processor walk to set D.
 		 * Either way: drop the entry and walk.
 		 */
-		if (!mmu_x86_rights_allow(&sim->regs, e->writable, e->user, e->executable, acc))
+		struct sim_walk rights = rights_of(e);
+		if (!sim_mmu_allows(&sim->mmu, &rights, acc))
 			sim->st.spurious++;
 		e->valid = false;
 	}
 	sim->st.tlb_misses++;
 	sim->st.walks++;
-	struct mmu_x86_result r;
-	if (!mmu_x86_translate(&sim->regs, mmu_phys, sim, va, acc, MMU_WALK_SET_AD, &r)) {
-		sim->st.page_faults += !r.bus_error;
+	struct sim_walk r;
+	if (!sim_mmu_translate(&sim->mmu, mmu_phys, sim, va, acc, true, &r)) {
+		sim->st.page_faults += r.page_fault;
 		if (fault)
-			*fault = (struct sim_fault){ .page_fault = !r.bus_error,
+			*fault = (struct sim_fault){ .page_fault = r.page_fault,
 				                     .va = va,
-				                     .error_code = r.error_code };
+				                     .error_code = r.fault,
+				                     .hw_code = r.hw_code };
 		return -MM_EFAULT;
 	}
 	tlb_fill(sim, vpn, &r);
@@ -535,12 +549,13 @@ static int access_once(struct sim *sim, mm_vaddr_t va, unsigned flags, mm_paddr_
 int sim_peek(struct sim *sim, mm_paddr_t root, mm_vaddr_t va, unsigned flags, mm_paddr_t *pa,
              uint32_t *error_code)
 {
-	struct mmu_x86_regs regs = sim->regs;
-	regs.cr3 = root;
-	struct mmu_x86_result r;
-	if (!mmu_x86_translate(&regs, mmu_phys, sim, va, mmu_acc(flags), 0, &r)) {
+	struct sim_mmu m = sim->mmu;
+	sim_mmu_set_root(&m, root, sim_mmu_asid(&sim->mmu));
+	struct sim_walk r;
+	if (!sim_mmu_translate(&m, mmu_phys, sim, va, flags & (SIM_WRITE | SIM_USER | SIM_FETCH),
+	                       false, &r)) {
 		if (error_code)
-			*error_code = r.error_code;
+			*error_code = r.fault;
 		return -MM_EFAULT;
 	}
 	*pa = r.pa;
@@ -756,7 +771,9 @@ int sim_check(struct sim *sim, char *msg, size_t msg_len)
 	}
 	for (unsigned i = 0; !rc && sim->tlb && i < sim->cfg.tlb_entries; i++) {
 		char why[96];
-		if (sim->tlb[i].valid && tlb_entry_is_stale(sim, &sim->tlb[i], why, sizeof(why))) {
+		const struct tlb_entry *e = &sim->tlb[i];
+		if (e->valid && (e->global || e->asid == sim_mmu_asid(&sim->mmu)) &&
+		    tlb_entry_is_stale(sim, e, why, sizeof(why))) {
 			c.space = sys->active ? sys->active : &sys->kernel;
 			rc = fail(&c, "stale TLB entry", sim->tlb[i].vpn << ARCH_PAGE_SHIFT,
 			          sim->tlb[i].pa);

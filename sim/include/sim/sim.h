@@ -96,19 +96,23 @@ enum {
 
 /** struct sim_fault - why an access did not complete. */
 struct sim_fault {
-	bool page_fault;               /* #PF: see error_code; else #GP (non-canonical) */
-	mm_vaddr_t va;                 /* the faulting linear address (CR2) */
-	uint32_t error_code;           /* SDM Vol. 3A §4.7 bits (MMU_PF_* / SIM_PF_*) */
+	bool page_fault;               /* a page fault; else another exception (x86 #GP for
+	                                * a non-canonical address) or a bus error */
+	mm_vaddr_t va;                 /* the faulting virtual address (x86 CR2, RISC-V stval) */
+	uint32_t error_code;           /* the neutral report: SIM_PF_* bits */
+	uint32_t hw_code;              /* the ISA's own: x86 #PF error code, RISC-V scause */
 	enum mm_fault_verdict verdict; /* with SIM_DEMAND: mm_fault()'s answer */
 };
 
-/* Page-fault error-code bits (SDM Vol. 3A §4.7), for callers. */
+/* The neutral page-fault report, for every ISA (the bits are those of the
+ * x86 #PF error code, SDM Vol. 3A §4.7; each ISA's model maps its own
+ * report to them). */
 enum {
-	SIM_PF_P = 1u << 0,
-	SIM_PF_WR = 1u << 1,
-	SIM_PF_US = 1u << 2,
-	SIM_PF_RSVD = 1u << 3,
-	SIM_PF_ID = 1u << 4,
+	SIM_PF_P = 1u << 0,    /* a protection violation; else not present / not valid */
+	SIM_PF_WR = 1u << 1,   /* the access was a write */
+	SIM_PF_US = 1u << 2,   /* the access was in user mode */
+	SIM_PF_RSVD = 1u << 3, /* a reserved bit was set in an entry */
+	SIM_PF_ID = 1u << 4,   /* the access was an instruction fetch */
 };
 
 /**

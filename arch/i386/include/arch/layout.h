@@ -1,11 +1,14 @@
 /*
  * arch/i386 virtual layout of an mmkit kernel (and of the simulator's
- * model of one). Physical memory is direct-mapped at ARCH_DIRECT_MAP_BASE
- * (the kernel image lives there too, at 0xC0100000), up to
- * ARCH_DIRECT_MAP_MAX bytes: frames above it are not handed to mm-core.
+ * model of one): what the kernels and the simulator need, not mm-core
+ * (which reads <arch/pte.h> and <arch/abi.h>). Physical memory is direct-mapped at
+ * ARCH_DIRECT_MAP_BASE (the kernel image lives there too, at 0xC0100000), up to ARCH_DIRECT_MAP_MAX
+ * bytes: frames above it are not handed to mm-core.
  */
 #ifndef ARCH_I386_LAYOUT_H
 #define ARCH_I386_LAYOUT_H
+
+#include <arch/abi.h>
 
 #define ARCH_DIRECT_MAP_BASE UINT64_C(0xC0000000)
 #define ARCH_DIRECT_MAP_MAX  UINT64_C(0x38000000) /* 896 MiB */
@@ -14,13 +17,5 @@
 /* What the boot page tables map (4 MiB PSE pages), at 0 and at the
  * direct-map base, until mm-core's kernel space takes over. */
 #define ARCH_BOOT_MAP_BYTES UINT64_C(0x40000000)
-/* User processes: initial stack top (grows down), and the ELF class. */
-#define ARCH_USER_STACK_TOP UINT64_C(0xBFFFF000)
-#define ARCH_ELF_CLASS      1 /* ELFCLASS32 */
-#define ARCH_ELF_MACHINE    3 /* EM_386 */
-/* Where a position-independent executable (ET_DYN) is loaded, as Linux does. */
-#define ARCH_ELF_DYN_BASE   UINT64_C(0x56555000)
-#define ARCH_SIM_MMU_MODE   MMU_X86_PAGING_32
-#define ARCH_SIM_MAXPHYADDR 32u
 
 #endif

@@ -1,0 +1,102 @@
+/*
+ * The simulator's MMU interface (sim/src/mmu.h) over the x86 model
+ * (mmu_x86.c), for i386 (32-bit paging) and x86_64 (4-level paging): the
+ * mode comes from the ISA's <sim_arch.h>. The neutral fault bits are the
+ * #PF error code's own (SDM Vol. 3A §4.7), so @fault and @hw_code agree.
+ */
+#include <sim_mmu_api.h>
+
+#include <sim/sim.h>
+
+#include <sim_arch.h>
+
+_Static_assert((unsigned)SIM_PF_P == (unsigned)MMU_PF_P &&
+                       (unsigned)SIM_PF_WR == (unsigned)MMU_PF_WR &&
+                       (unsigned)SIM_PF_US == (unsigned)MMU_PF_US &&
+                       (unsigned)SIM_PF_RSVD == (unsigned)MMU_PF_RSVD &&
+                       (unsigned)SIM_PF_ID == (unsigned)MMU_PF_ID,
+               "the neutral fault bits are the x86 error code's");
+
+static unsigned acc_of(unsigned flags)
+{
+	return ((flags & SIM_WRITE) ? MMU_ACC_WRITE : 0) | ((flags & SIM_USER) ? MMU_ACC_USER : 0) |
+	       ((flags & SIM_FETCH) ? MMU_ACC_FETCH : 0);
+}
+
+void sim_mmu_reset(struct sim_mmu *m)
+{
+	/* What the kernels enable: WP, PSE, PGE and NXE (SDM Vol. 3A §2.5). */
+	m->regs = (struct mmu_x86_regs){
+		.mode = ARCH_SIM_MMU_MODE,
+		.cr0_wp = true,
+		.cr4_pse = true,
+		.cr4_pge = true,
+		.efer_nxe = true,
+		.maxphyaddr = ARCH_SIM_MAXPHYADDR,
+	};
+}
+
+void sim_mmu_set_root(struct sim_mmu *m, uint64_t root, uint32_t asid)
+{
+	(void)asid; /* no PCIDs in the model (CR4.PCIDE=0) */
+	m->regs.cr3 = root;
+}
+
+uint64_t sim_mmu_root(const struct sim_mmu *m)
+{
+	return m->regs.cr3;
+}
+
+uint32_t sim_mmu_asid(const struct sim_mmu *m)
+{
+	(void)m;
+	return 0;
+}
+
+static void from_result(const struct mmu_x86_result *r, bool ok, struct sim_walk *w)
+{
+	*w = (struct sim_walk){
+		.ok = ok,
+		/* A non-canonical address (#GP) is reported as a bus error. */
+		.page_fault = !ok && !r->bus_error,
+		.bus_error = !ok && r->bus_error,
+		.fault = ok ? 0 : r->error_code,
+		.hw_code = ok ? 0 : r->error_code,
+		.pa = r->pa,
+		.page_base_va = r->page_base_va,
+		.page_size = r->page_size,
+		.readable = ok, /* every present x86 page is readable (§4.6) */
+		.writable = r->writable,
+		.executable = r->executable,
+		.user = r->user,
+		.global = r->global,
+		.dirty = r->dirty,
+	};
+}
+
+bool sim_mmu_translate(const struct sim_mmu *m, sim_mmu_phys_fn phys, void *ctx, uint64_t va,
+                       unsigned flags, bool set_ad, struct sim_walk *w)
+{
+	struct mmu_x86_result r;
+	bool ok = mmu_x86_translate(&m->regs, phys, ctx, va, acc_of(flags),
+	                            set_ad ? MMU_WALK_SET_AD : 0, &r);
+	from_result(&r, ok, w);
+	return ok;
+}
+
+bool sim_mmu_probe(const struct sim_mmu *m, sim_mmu_phys_fn phys, void *ctx, uint64_t va,
+                   struct sim_walk *w)
+{
+	/* A supervisor read: with SMAP off it is allowed on every present page. */
+	return sim_mmu_translate(m, phys, ctx, va, 0, false, w);
+}
+
+bool sim_mmu_allows(const struct sim_mmu *m, const struct sim_walk *w, unsigned flags)
+{
+	return mmu_x86_rights_allow(&m->regs, w->writable, w->user, w->executable, acc_of(flags));
+}
+
+const char *sim_mmu_code_name(void)
+{
+	return "error code";
+}

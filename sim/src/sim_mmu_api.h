@@ -1,0 +1,86 @@
+/*
+ * The simulator's one view of an MMU model. Each ISA implements these
+ * functions in arch/<isa>/sim/ over its own model, written from its own
+ * manual (x86: arch/x86/sim/mmu_x86.c from the Intel SDM); the ISA's
+ * struct sim_mmu comes from <sim_mmu.h> on its include path. sim.c names
+ * no ISA: it sees walks, rights and fault reports in the terms below.
+ */
+#ifndef SIM_MMU_H
+#define SIM_MMU_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <sim_mmu.h> /* struct sim_mmu: the ISA's translation registers */
+
+/**
+ * struct sim_walk - one translation by the model.
+ * @ok:         translated; else a fault, described by the fields below.
+ * @page_fault: !ok: a page fault (the kernel's handler runs); else another
+ *              exception (x86: #GP for a non-canonical address) or a bus
+ *              error (@bus_error: an entry address had no RAM behind it).
+ * @fault:      !ok: the neutral report, SIM_PF_* bits of <sim/sim.h>
+ *              (protection violation vs not present, write, user, reserved
+ *              bit, instruction fetch).
+ * @hw_code:    !ok: the ISA's own report (x86: the #PF error code; RISC-V:
+ *              scause), as sim_mmu_code_name() calls it.
+ * @pa:         physical address of the byte.
+ * @page_base_va, @page_size: the page that translated (4 KiB or larger).
+ * @readable, @writable, @executable, @user, @global: the rights of the
+ *              whole walk, for the TLB; @global: survives root switches.
+ * @dirty:      the leaf is (now) dirty: a write may use a TLB entry.
+ */
+struct sim_walk {
+	bool ok, page_fault, bus_error;
+	uint32_t fault;
+	uint32_t hw_code;
+	uint64_t pa;
+	uint64_t page_base_va, page_size;
+	bool readable, writable, executable, user, global, dirty;
+};
+
+/** sim_mmu_phys_fn - a host pointer to the entry at physical @pa, or NULL. */
+typedef void *(*sim_mmu_phys_fn)(void *ctx, uint64_t pa);
+
+/** sim_mmu_reset() - the model's state at power-on for this ISA: paging
+ * on, every protection feature the kernels enable enabled, root 0. */
+void sim_mmu_reset(struct sim_mmu *m);
+
+/** sim_mmu_set_root() - the root table (physical address) and address-space
+ * identifier the model walks from now on. Touches no TLB. */
+void sim_mmu_set_root(struct sim_mmu *m, uint64_t root, uint32_t asid);
+
+/** sim_mmu_root() - the root the model walks. */
+uint64_t sim_mmu_root(const struct sim_mmu *m);
+
+/** sim_mmu_asid() - the address-space identifier of the current root. */
+uint32_t sim_mmu_asid(const struct sim_mmu *m);
+
+/**
+ * sim_mmu_translate() - translate @va for an access of kind @flags
+ * (SIM_WRITE, SIM_USER, SIM_FETCH). With @set_ad, set the accessed and
+ * dirty bits as the hardware would, only when the translation succeeds.
+ * Return: w->ok.
+ */
+bool sim_mmu_translate(const struct sim_mmu *m, sim_mmu_phys_fn phys, void *ctx, uint64_t va,
+                       unsigned flags, bool set_ad, struct sim_walk *w);
+
+/**
+ * sim_mmu_probe() - translate @va whatever the rights (for the stale-TLB
+ * checker and for judges): succeeds if a valid leaf maps it, and reports
+ * its rights. Never writes an entry. Return: w->ok.
+ */
+bool sim_mmu_probe(const struct sim_mmu *m, sim_mmu_phys_fn phys, void *ctx, uint64_t va,
+                   struct sim_walk *w);
+
+/**
+ * sim_mmu_allows() - do the rights in @w allow an access of kind @flags,
+ * under the model's current control state? The same rule the walk
+ * applies, for TLB hits.
+ */
+bool sim_mmu_allows(const struct sim_mmu *m, const struct sim_walk *w, unsigned flags);
+
+/** sim_mmu_code_name() - what the ISA calls @hw_code ("error code"). */
+const char *sim_mmu_code_name(void);
+
+#endif
