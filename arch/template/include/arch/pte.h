@@ -1,0 +1,306 @@
+/*
+ * arch/template: the arch contract, written down once as an example port.
+ *
+ * Every name a port must provide, with its meaning, units, preconditions,
+ * what 0 means, and the conformance test that checks it (tests/test_pte.c
+ * unless another suite is named). The format below is made up but
+ * complete and self-consistent: 4 KiB pages, three levels of 512 eight-byte
+ * entries (a 39-bit virtual address space), one valid bit, independent R,
+ * W, X and U bits. It is compiled in CI (arch/template/check.c, with
+ * _Static_assert on its geometry) and never linked: copy it to
+ * arch/<isa>/include/arch/pte.h and change what your manual says.
+ * docs/PORTING.md walks through a port.
+ *
+ * Rules for every port:
+ *  - Pure and static inline: the header compiles on the host (the
+ *    simulator, the tests) and in a freestanding kernel alike.
+ *  - This header, with <arch/abi.h>, is the only place that knows the ISA's
+ *    bit positions. mm-core uses the names below and nothing else; the
+ *    simulator's MMU model (arch/<isa>/sim/) must never include it.
+ *  - Level numbering, all of mmkit: 0 is the leaf table (4 KiB pages),
+ *    ARCH_LEVELS - 1 the root, the table the MMU's root register points at.
+ *  - The entry 0 is "not valid": a zeroed table maps nothing, and mm-core
+ *    writes 0 to clear an entry.
+ *  - The kernel half is the upper root slots [ARCH_KERNEL_FIRST_SLOT,
+ *    ARCH_ENTRIES): mm-core shares those root entries in every space.
+ */
+#ifndef ARCH_TEMPLATE_PTE_H
+#define ARCH_TEMPLATE_PTE_H
+
+#include <mm/types.h>
+
+/* ---- geometry (test: geometry, index_composition) ------------------------ */
+
+/** ARCH_NAME - the ISA's name, as `mmsim --arch` and the build spell it. */
+#define ARCH_NAME "template"
+
+#define ARCH_PAGE_SHIFT 12u                              /* log2 of the page size */
+#define ARCH_PAGE_SIZE  (UINT64_C(1) << ARCH_PAGE_SHIFT) /* bytes; 4096 everywhere */
+#define ARCH_LEVELS     3u                               /* tables from leaf to root */
+#define ARCH_INDEX_BITS 9u                               /* VA bits each level decodes */
+#define ARCH_ENTRIES    (1u << ARCH_INDEX_BITS)          /* entries per table */
+#define ARCH_VA_BITS    39u /* = ARCH_PAGE_SHIFT + ARCH_LEVELS * ARCH_INDEX_BITS */
+#define ARCH_PA_BITS    56u /* physical-address width an entry can hold */
+/* First root slot of the kernel half; every space shares root entries
+ * [ARCH_KERNEL_FIRST_SLOT, ARCH_ENTRIES). */
+#define ARCH_KERNEL_FIRST_SLOT 256u
+/* First virtual address that is not user (the user half is [0, ARCH_USER_END))
+ * and first kernel address; between them, addresses that are not canonical. */
+#define ARCH_USER_END    UINT64_C(0x0000004000000000)
+#define ARCH_KERNEL_BASE UINT64_C(0xFFFFFFC000000000)
+/* What people call each level's table, leaf first (mmsim's output, DOT). */
+#define ARCH_LEVEL_NAMES                                                                           \
+	{                                                                                          \
+		"L0", "L1", "L2"                                                                   \
+	}
+
+/** arch_pte_t - one entry, as it sits in a table (ARCH_ENTRIES of them fill
+ * one 4 KiB page: checked by geometry). */
+typedef uint64_t arch_pte_t;
+
+/* The made-up format's bits. A real port cites its manual for each. */
+#define TEMPLATE_PTE_V    (UINT64_C(1) << 0)           /* valid */
+#define TEMPLATE_PTE_R    (UINT64_C(1) << 1)           /* readable */
+#define TEMPLATE_PTE_W    (UINT64_C(1) << 2)           /* writable */
+#define TEMPLATE_PTE_X    (UINT64_C(1) << 3)           /* executable */
+#define TEMPLATE_PTE_U    (UINT64_C(1) << 4)           /* user-accessible */
+#define TEMPLATE_PTE_G    (UINT64_C(1) << 5)           /* global: survives address-space switches */
+#define TEMPLATE_PTE_A    (UINT64_C(1) << 6)           /* accessed (hardware-set) */
+#define TEMPLATE_PTE_D    (UINT64_C(1) << 7)           /* dirty (hardware-set) */
+#define TEMPLATE_PTE_T    (UINT64_C(1) << 8)           /* table: points at the next level */
+#define TEMPLATE_PTE_COW  (UINT64_C(1) << 9)           /* software: copy-on-write */
+#define TEMPLATE_PTE_SHR  (UINT64_C(1) << 10)          /* software: shared on purpose */
+#define TEMPLATE_PTE_NONE (UINT64_C(1) << 11)          /* software, V=0: PROT_NONE, frame kept */
+#define TEMPLATE_PTE_ADDR UINT64_C(0x00FFFFFFFFFFF000) /* bits 55:12 */
+
+/** arch_level_shift() - log2 of the bytes one entry at @level spans:
+ * 12 at level 0 (a page), 21 at level 1, 30 at level 2. */
+static inline unsigned arch_level_shift(unsigned level)
+{
+	return ARCH_PAGE_SHIFT + level * ARCH_INDEX_BITS;
+}
+
+/** arch_pte_index() - index (0 .. ARCH_ENTRIES - 1) of the entry for
+ * virtual address @va in its table at @level. */
+static inline unsigned arch_pte_index(mm_vaddr_t va, unsigned level)
+{
+	return (unsigned)(va >> arch_level_shift(level)) & (ARCH_ENTRIES - 1);
+}
+
+/** arch_va_is_canonical() - may @va be used at all: bits 63 .. VA_BITS-1
+ * all equal (sign extension). mm-core refuses other addresses. */
+static inline bool arch_va_is_canonical(mm_vaddr_t va)
+{
+	uint64_t top = va >> (ARCH_VA_BITS - 1);
+	return top == 0 || top == (UINT64_MAX >> (ARCH_VA_BITS - 1));
+}
+
+/** arch_va_canonical() - the canonical form of an address composed from
+ * table indices (the walkers build addresses that way). */
+static inline mm_vaddr_t arch_va_canonical(mm_vaddr_t va)
+{
+	const unsigned top = 64u - ARCH_VA_BITS;
+	return (mm_vaddr_t)((int64_t)(va << top) >> top);
+}
+
+/** arch_pa_is_valid() - can an entry point at the 4 KiB frame at physical
+ * address @pa: page aligned and within ARCH_PA_BITS. */
+static inline bool arch_pa_is_valid(mm_paddr_t pa)
+{
+	return (pa & ~TEMPLATE_PTE_ADDR) == 0;
+}
+
+/* ---- protections (test: leaf_round_trip, effective_prot_is_idempotent_and_
+ * monotonic, mmu_agrees_with_format) ------------------------------------------ */
+
+/**
+ * arch_prot_effective() - what the hardware really grants for a request of
+ * MM_PROT_* bits @prot: never less than asked, widened where the format
+ * cannot say it (x86: every present page is readable). Idempotent and
+ * monotonic. This format can say every combination but write without
+ * read, which it widens to read-write.
+ */
+static inline unsigned arch_prot_effective(unsigned prot)
+{
+	return (prot & MM_PROT_WRITE) ? (prot | MM_PROT_READ) : prot;
+}
+
+/** arch_prot_is_valid() - may @prot be asked of the page-table layer
+ * (mm_map(), mm_protect())? READ is required; no unknown bit. */
+static inline bool arch_prot_is_valid(unsigned prot)
+{
+	return (prot & ~(unsigned)MM_PROT_ALL) == 0 && (prot & MM_PROT_READ);
+}
+
+/* ---- entries (test: leaf_round_trip, table_round_trip) ------------------------ */
+
+/**
+ * arch_pte_table() - a valid non-leaf entry pointing at the table at @pa
+ * (page aligned, arch_pa_is_valid()). @user: the entry is in the user half.
+ * Non-leaf entries should grant everything the format lets them, so that
+ * leaves alone decide rights; a format whose tables carry no rights (as
+ * this one) ignores @user.
+ */
+static inline arch_pte_t arch_pte_table(mm_paddr_t pa, bool user)
+{
+	(void)user;
+	return pa | TEMPLATE_PTE_V | TEMPLATE_PTE_T;
+}
+
+/** arch_pte_is_present() - is @e valid for the MMU (a table or a leaf)?
+ * False for 0 and for PROT_NONE entries. */
+static inline bool arch_pte_is_present(arch_pte_t e)
+{
+	return (e & TEMPLATE_PTE_V) != 0;
+}
+
+/**
+ * arch_pte_is_leaf() - does the present entry @e at @level map memory
+ * rather than point at a table? Every entry at level 0 is a leaf; above it,
+ * as the format says (x86: PS; RISC-V: any of R, W, X; here: T clear).
+ * mm-core's walkers stop at leaves; it creates leaves at level 0 only.
+ */
+static inline bool arch_pte_is_leaf(arch_pte_t e, unsigned level)
+{
+	return level == 0 || !(e & TEMPLATE_PTE_T);
+}
+
+/** arch_pte_paddr() - the physical address of the frame or table @e points
+ * at (page aligned). Also defined for PROT_NONE entries. */
+static inline mm_paddr_t arch_pte_paddr(arch_pte_t e)
+{
+	return e & TEMPLATE_PTE_ADDR;
+}
+
+/** arch_pte_prot() - the MM_PROT_* bits of a present leaf: READ, WRITE,
+ * EXEC, USER and GLOBAL as encoded (what the hardware grants). */
+static inline unsigned arch_pte_prot(arch_pte_t e)
+{
+	return ((e & TEMPLATE_PTE_R) ? MM_PROT_READ : 0u) |
+	       ((e & TEMPLATE_PTE_W) ? MM_PROT_WRITE : 0u) |
+	       ((e & TEMPLATE_PTE_X) ? MM_PROT_EXEC : 0u) |
+	       ((e & TEMPLATE_PTE_U) ? MM_PROT_USER : 0u) |
+	       ((e & TEMPLATE_PTE_G) ? MM_PROT_GLOBAL : 0u);
+}
+
+/**
+ * arch_pte_with_prot() - the present leaf @e with its protections replaced
+ * by arch_prot_effective(@prot) (plus USER and GLOBAL as asked). The frame,
+ * the accessed/dirty bits and every software bit are kept. The one encoder
+ * of protections: arch_pte_leaf() uses it.
+ */
+static inline arch_pte_t arch_pte_with_prot(arch_pte_t e, unsigned prot)
+{
+	prot = arch_prot_effective(prot);
+	e &= ~(TEMPLATE_PTE_R | TEMPLATE_PTE_W | TEMPLATE_PTE_X | TEMPLATE_PTE_U | TEMPLATE_PTE_G);
+	return e | ((prot & MM_PROT_READ) ? TEMPLATE_PTE_R : 0) |
+	       ((prot & MM_PROT_WRITE) ? TEMPLATE_PTE_W : 0) |
+	       ((prot & MM_PROT_EXEC) ? TEMPLATE_PTE_X : 0) |
+	       ((prot & MM_PROT_USER) ? TEMPLATE_PTE_U : 0) |
+	       ((prot & MM_PROT_GLOBAL) ? TEMPLATE_PTE_G : 0);
+}
+
+/**
+ * arch_pte_leaf() - a present level-0 leaf mapping the 4 KiB frame at @pa
+ * with protections @prot. Preconditions: arch_pa_is_valid(@pa),
+ * arch_prot_is_valid(@prot) or a subset mm-core's regions use. No software
+ * bit is set. Whether A and D start set is the port's choice (say it: a
+ * port whose hardware faults on a clear A or D bit must set them).
+ */
+static inline arch_pte_t arch_pte_leaf(mm_paddr_t pa, unsigned prot)
+{
+	return arch_pte_with_prot((arch_pte_t)pa | TEMPLATE_PTE_V, prot);
+}
+
+/* ---- software bits (test: leaf_round_trip; suites cow and mmap) -------------- */
+
+/** arch_pte_is_cow() / arch_pte_with_cow() - the copy-on-write mark of a
+ * leaf: "logically writable, frame shared copy-on-write". A bit the MMU
+ * ignores in a valid entry; setting or clearing it changes nothing else. */
+static inline bool arch_pte_is_cow(arch_pte_t e)
+{
+	return (e & TEMPLATE_PTE_COW) != 0;
+}
+
+static inline arch_pte_t arch_pte_with_cow(arch_pte_t e, bool cow)
+{
+	return cow ? (e | TEMPLATE_PTE_COW) : (e & ~TEMPLATE_PTE_COW);
+}
+
+/** arch_pte_is_shared() / arch_pte_with_shared() - the "shared on purpose"
+ * mark (MM_MAP_SHARED, mm_map_phys()): never COW, shared by a fork. A bit
+ * the MMU ignores in a valid entry. */
+static inline bool arch_pte_is_shared(arch_pte_t e)
+{
+	return (e & TEMPLATE_PTE_SHR) != 0;
+}
+
+static inline arch_pte_t arch_pte_with_shared(arch_pte_t e, bool shared)
+{
+	return shared ? (e | TEMPLATE_PTE_SHR) : (e & ~TEMPLATE_PTE_SHR);
+}
+
+/**
+ * arch_pte_is_protnone() - is @e a PROT_NONE leaf: not valid to the MMU
+ * (every access faults) but holding its frame, whose address and shared
+ * mark it keeps. Needs a bit of the not-valid encoding that software owns
+ * (a port's manual says which bits the MMU ignores when V=0).
+ */
+static inline bool arch_pte_is_protnone(arch_pte_t e)
+{
+	return (e & (TEMPLATE_PTE_V | TEMPLATE_PTE_NONE)) == TEMPLATE_PTE_NONE;
+}
+
+/** arch_pte_to_protnone() - the PROT_NONE form of the present leaf @e:
+ * frame and shared mark kept, COW mark dropped. */
+static inline arch_pte_t arch_pte_to_protnone(arch_pte_t e)
+{
+	return (arch_pte_with_cow(e, false) & ~TEMPLATE_PTE_V) | TEMPLATE_PTE_NONE;
+}
+
+/** arch_pte_from_protnone() - the present leaf for PROT_NONE entry @e with
+ * protections @prot, frame and shared mark kept. */
+static inline arch_pte_t arch_pte_from_protnone(arch_pte_t e, unsigned prot)
+{
+	return arch_pte_with_prot((e & ~TEMPLATE_PTE_NONE) | TEMPLATE_PTE_V, prot);
+}
+
+/** arch_pte_is_dirty() / arch_pte_is_accessed() - the hardware's D and A
+ * bits of a leaf (reported by mm_query()). */
+static inline bool arch_pte_is_dirty(arch_pte_t e)
+{
+	return (e & TEMPLATE_PTE_D) != 0;
+}
+
+static inline bool arch_pte_is_accessed(arch_pte_t e)
+{
+	return (e & TEMPLATE_PTE_A) != 0;
+}
+
+/* ---- how entries change (suites space, cow, vm: the stale-TLB checker) ------- */
+
+/**
+ * arch_pte_store() - write @e into the table slot @slot: the one way
+ * mm-core writes an entry, so that a port can add what its memory model
+ * needs (a single-copy-atomic store so the MMU never sees half an entry;
+ * on SMP later, an atomic). Ordering against the MMU's walks is the TLB
+ * hooks' job (x86 invlpg, RISC-V sfence.vma, Arm DSB+TLBI+DSB+ISB).
+ */
+static inline void arch_pte_store(arch_pte_t *slot, arch_pte_t e)
+{
+	*(volatile arch_pte_t *)slot = e;
+}
+
+/**
+ * arch_tlb_caches_invalid() - may the TLB or the walk caches hold an entry
+ * that is not valid, so that making an entry valid needs an invalidation
+ * too? x86: no. RISC-V: yes (the privileged spec lets an implementation
+ * cache invalid entries until sfence.vma). When true, mm-core invalidates
+ * every page it makes valid in an active space.
+ */
+static inline bool arch_tlb_caches_invalid(void)
+{
+	return true;
+}
+
+#endif /* ARCH_TEMPLATE_PTE_H */
