@@ -220,13 +220,15 @@ static inline uint64_t dread(mm_vaddr_t va)
 	return v;
 }
 
-/* What a user access at @va (a write with SIM_WRITE) ends in. */
+/* What a user access at @va (a write with SIM_WRITE, a fetch with SIM_FETCH)
+ * ends in. */
 static inline enum mm_fault_verdict verdict_of(mm_vaddr_t va, unsigned flags)
 {
 	uint64_t v = 0;
 	struct sim_fault f = { 0 };
-	int rc = (flags & SIM_WRITE) ? sim_write(sim, va, &v, sizeof(v), D, &f)
-	                             : sim_read(sim, va, &v, sizeof(v), D, &f);
+	int rc = (flags & SIM_WRITE)
+	                 ? sim_write(sim, va, &v, sizeof(v), D, &f)
+	                 : sim_read(sim, va, &v, sizeof(v), D | (flags & SIM_FETCH), &f);
 	if (rc == 0)
 		return MM_FAULT_RESOLVED;
 	return f.page_fault ? f.verdict : MM_FAULT_SEGV; /* #GP: non-canonical */

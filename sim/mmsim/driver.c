@@ -1,9 +1,10 @@
 /*
  * mmsim: the driver. mm-core is compiled once per ISA with the same symbol
- * names, so each ISA has its own tool (mmsim-i386, mmsim-x86_64) installed
- * beside this driver; the driver reads --arch (default x86_64), which goes
+ * names, so each ISA has its own tool (mmsim-<isa>) installed beside this
+ * driver; the driver reads --arch (default MMKIT_ISA_DEFAULT), which goes
  * before the command, and runs that ISA's tool, the way gcc runs cc1. The
- * tool sees "mmsim" as its name, so no message names it.
+ * tool sees "mmsim" as its name, so no message names it. The ISAs come from
+ * the build's one list (mmkit_isas.h, generated from meson.build).
  */
 #include <errno.h>
 #include <libgen.h>
@@ -12,31 +13,52 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "mmkit_isas.h"
+
+/* Is @arch one of the words of MMKIT_ISAS? */
+static int known_isa(const char *arch)
+{
+	size_t n = strlen(arch);
+	for (const char *w = MMKIT_ISAS; *w;) {
+		size_t len = strcspn(w, " ");
+		if (n && len == n && !strncmp(w, arch, n))
+			return 1;
+		w += len + (w[len] == ' ');
+	}
+	return 0;
+}
+
 #ifndef MMSIM_VERSION
 #define MMSIM_VERSION "unknown"
 #endif
 
 int main(int argc, char **argv)
 {
-	const char *arch = "x86_64";
+	const char *arch = MMKIT_ISA_DEFAULT;
 	/* Only the words before the command: what follows it belongs to the
 	 * command (and, for exec, to the program). */
 	for (int i = 1; i < argc && argv[i][0] == '-'; i++) {
 		if (!strcmp(argv[i], "--arch")) {
 			if (i + 1 == argc) {
-				fprintf(stderr, "mmsim: --arch needs a value (i386 or x86_64)\n");
+				fprintf(stderr, "mmsim: --arch needs a value (%s)\n",
+				        MMKIT_ISAS_USAGE);
 				return 2;
 			}
 			arch = argv[++i];
 		} else if (!strncmp(argv[i], "--arch=", 7)) {
 			arch = argv[i] + 7;
 		} else if (!strcmp(argv[i], "--version")) {
-			printf("mmsim %s (mmkit; ISAs: i386, x86_64)\n", MMSIM_VERSION);
+			printf("mmsim %s (mmkit; ISAs: %s)\n", MMSIM_VERSION, MMKIT_ISAS);
+			return 0;
+		} else if (!strcmp(argv[i], "--list-arch")) {
+			for (const char *w = MMKIT_ISAS; *w; w++)
+				putchar(*w == ' ' ? '\n' : *w);
+			putchar('\n');
 			return 0;
 		}
 	}
-	if (strcmp(arch, "i386") && strcmp(arch, "x86_64")) {
-		fprintf(stderr, "mmsim: unknown --arch '%s' (i386 or x86_64)\n", arch);
+	if (!known_isa(arch)) {
+		fprintf(stderr, "mmsim: unknown --arch '%s' (%s)\n", arch, MMKIT_ISAS_USAGE);
 		return 2;
 	}
 	char self[PATH_MAX], tool[PATH_MAX + 32];

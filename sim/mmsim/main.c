@@ -1,5 +1,6 @@
 /* mmsim: the command line: global options, the subcommands, their options
  * and help. */
+#include "mmkit_isas.h"
 #include "mmsim.h"
 
 #include <errno.h>
@@ -73,19 +74,23 @@ static const struct command *find_command(const char *name)
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: mmsim [--arch i386|x86_64] COMMAND [OPTIONS] ARGS...\n"
-	           "       mmsim --version | --help | help COMMAND | COMMAND --help\n\n");
+	fprintf(f,
+	        "usage: mmsim [--arch %s] COMMAND [OPTIONS] ARGS...\n"
+	        "       mmsim --version | --list-arch | --help | help COMMAND | COMMAND --help\n\n",
+	        MMKIT_ISAS_USAGE);
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		fprintf(f, "  %-30s %s\n", commands[i].synopsis, commands[i].summary);
-	fprintf(f, "\n--arch picks the simulated ISA (default x86_64). The scenario language and\n"
-	           "the JSON schema: docs/MMSIM.md.\n");
+	fprintf(f,
+	        "\n--arch picks the simulated ISA (default %s; --list-arch lists them). The\n"
+	        "scenario language and the JSON schema: docs/MMSIM.md.\n",
+	        MMKIT_ISA_DEFAULT);
 }
 
 /* `mmsim help CMD`, `mmsim CMD --help`: its synopsis, what it does, its
  * options, and for `run` the operations of the scenario language. */
 static void help(const struct command *c)
 {
-	printf("usage: mmsim [--arch i386|x86_64] %s\n\n%s\n", c->synopsis, c->about);
+	printf("usage: mmsim [--arch %s] %s\n\n%s\n", MMKIT_ISAS_USAGE, c->synopsis, c->about);
 	if (*c->options)
 		printf("\noptions:\n");
 	for (const char *o = c->options; *o; o++)
@@ -146,7 +151,7 @@ int main(int argc, char **argv)
 		if (!strcmp(a, "--arch") || !strncmp(a, "--arch=", 7)) {
 			const char *isa = a[6] == '=' ? a + 7 : argv[++first];
 			if (!isa)
-				usage_error("--arch needs a value (i386 or x86_64)");
+				usage_error("--arch needs a value (%s)", MMKIT_ISAS_USAGE);
 			if (strcmp(isa, ARCH_NAME))
 				usage_error("--arch %s: this tool is for %s", isa, ARCH_NAME);
 		} else if (!strcmp(a, "--help") || !strcmp(a, "-h")) {

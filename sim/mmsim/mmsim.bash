@@ -1,11 +1,18 @@
 # bash completion for mmsim(1), mmkit's paging simulator.
 # Installed as <completionsdir>/mmsim; or: source sim/mmsim/mmsim.bash
 #
-# mmsim [--arch i386|x86_64] run|trace|exec|help [OPTIONS] OPERANDS: --arch
-# and --version before the command; each command its own options; scripts
+# mmsim [--arch ISA] run|trace|exec|help [OPTIONS] OPERANDS: --arch,
+# --version and --list-arch before the command (the ISAs are what
+# `mmsim --list-arch` prints); each command its own options; scripts
 # (*.mmsim), traces and executables are files. After exec's ELF, the words
 # are the program's: files, never mmsim's options. Needs nothing from the
 # bash-completion package.
+
+# The ISAs the mmsim being completed ($1) was built with.
+_mmsim_isas()
+{
+	"$1" --list-arch 2> /dev/null | tr '\n' ' '
+}
 
 # The options of each command (as `mmsim help COMMAND` lists them).
 _mmsim_options()
@@ -45,18 +52,20 @@ _mmsim()
 	local cur=${COMP_WORDS[COMP_CWORD]} prev=''
 	((COMP_CWORD > 0)) && prev=${COMP_WORDS[COMP_CWORD - 1]}
 	COMPREPLY=()
+	local isas
+	isas=$(_mmsim_isas "${COMP_WORDS[0]}")
 
 	# --arch=VALUE, as one word or split at '=' by COMP_WORDBREAKS.
 	if [[ $cur == --arch=* ]]; then
-		_mmsim_words "i386 x86_64" "${cur#--arch=}" --arch=
+		_mmsim_words "$isas" "${cur#--arch=}" --arch=
 		return
 	fi
 	if [[ $prev == = && $COMP_CWORD -ge 2 && ${COMP_WORDS[COMP_CWORD - 2]} == --arch ]]; then
-		_mmsim_words "i386 x86_64" "$cur"
+		_mmsim_words "$isas" "$cur"
 		return
 	fi
 	if [[ $cur == = && $prev == --arch ]]; then
-		COMPREPLY=(i386 x86_64)
+		read -ra COMPREPLY <<< "$isas"
 		return
 	fi
 
@@ -82,9 +91,9 @@ _mmsim()
 
 	if [[ -z $cmd ]]; then
 		if [[ $prev == --arch ]]; then
-			_mmsim_words "i386 x86_64" "$cur"
+			_mmsim_words "$isas" "$cur"
 		else
-			_mmsim_words "run trace exec help --arch --version --help" "$cur"
+			_mmsim_words "run trace exec help --arch --version --list-arch --help" "$cur"
 		fi
 		return
 	fi

@@ -17,7 +17,7 @@ static const struct op_spec {
 	int min, max;
 	const char *usage;
 } op_specs[OP_NKINDS] = {
-	[OP_ARCH] = { "arch", 1, 1, "arch i386|x86_64" },
+	[OP_ARCH] = { "arch", 1, 1, "arch ISA (as mmsim --list-arch names them)" },
 	[OP_CREATE] = { "create", 1, 1, "create SPACE" },
 	[OP_DESTROY] = { "destroy", 1, 1, "destroy SPACE" },
 	[OP_SWITCH] = { "switch", 1, 1, "switch SPACE|kernel" },

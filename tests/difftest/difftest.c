@@ -857,7 +857,7 @@ static unsigned minimise(struct run *r, uint64_t seed, struct dt_op *ops, unsign
 static void usage(FILE *f)
 {
 	fprintf(f,
-	        "usage: difftest --arch i386|x86_64 --mmsim PATH [--seeds A-B | --seed N] "
+	        "usage: difftest --arch ISA --mmsim PATH [--seeds A-B | --seed N] "
 	        "[options]\n"
 	        "       difftest --print --seed N [options]\n"
 	        "options:\n"
@@ -1059,6 +1059,24 @@ int main(int argc, char **argv)
 			fatal("seed %" PRIu64 ": %s", cfg.first, r.why);
 		fwrite(r.script.p, 1, r.script.len, stdout);
 		return 0;
+	}
+
+	/* Where the ISA's MMU can make PROT_EXEC alone execute-only (RISC-V),
+	 * mm-core does and a read faults, while Linux on an x86 host reads the
+	 * page: a difference on purpose, so the generator leaves such mmaps
+	 * out. Asked of mmsim itself, once. */
+	if (cfg.on[C_EXEC_ONLY]) {
+		static struct buf probe;
+		emit(&probe,
+		     "create p\nmmap p 0x10000 1 --x\nswitch p\nfault read 0x10000 access\n");
+		char msg[256];
+		if (run_mmsim(&probe, msg, sizeof(msg)) == 0) {
+			cfg.on[C_EXEC_ONLY] = false;
+			printf("difftest: %s has execute-only pages, this host's Linux does not: "
+			       "class exec-only off\n",
+			       cfg.arch);
+		}
+		free(probe.p);
 	}
 
 	uint64_t last = cfg.last;

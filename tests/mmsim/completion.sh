@@ -22,7 +22,7 @@ bad() { fail=$((fail + 1)); echo "not ok - $*"; }
 comp() {
   local want=$1 got
   shift
-  COMP_WORDS=(mmsim "$@")
+  COMP_WORDS=("$mmsim" "$@")
   COMP_CWORD=$#
   COMP_LINE="mmsim $*"
   COMP_POINT=${#COMP_LINE}
@@ -34,13 +34,14 @@ comp() {
   else bad "mmsim $*: got '$got', wanted '$want'"; fi
 }
 
-comp "run trace exec help --arch --version --help" ""
-comp "--arch --version --help" --
-comp "i386 x86_64" --arch ""
+isas=$("$mmsim" --list-arch | tr '\n' ' ')
+comp "run trace exec help --arch --version --list-arch --help" ""
+comp "--arch --version --list-arch --help" --
+comp "$isas" --arch ""
 comp "x86_64" --arch x
 comp "--arch=i386" --arch=i
-comp "i386 x86_64" --arch = ""
-comp "run trace exec help --arch --version --help" --arch i386 ""
+comp "$isas" --arch = ""
+comp "run trace exec help --arch --version --list-arch --help" --arch i386 ""
 comp "trace" --arch x86_64 tr
 comp "run trace exec" help ""
 comp "" help run ""

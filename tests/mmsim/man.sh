@@ -24,7 +24,7 @@ done
 # What mmsim's help lists, the page must say.
 words=$(for c in run trace exec; do "$mmsim" help "$c"; done | grep -oE -- '--[a-z-]+' | sort -u)
 words+=" $("$mmsim" help run | sed -n '/^operations/,$p' | sed 1d | awk '{print $1}' | sort -u)"
-words+=" run trace exec help --version --help --arch i386 x86_64"
+words+=" run trace exec help --version --list-arch --help --arch $("$mmsim" --list-arch | tr "\n" " ")"
 for w in $words; do
   grep -qF -- "$w" <<< "$text" && ok "the page names $w" || bad "the page does not name $w"
 done

@@ -1,0 +1,20 @@
+/*
+ * arch/riscv64-sv48 page-table format: RISC-V Sv48, 4 levels of 512 eight-byte
+ * entries, 4 KiB pages, a 48-bit virtual address space. The format itself
+ * is shared with the other RISC-V port: arch/riscv/include/riscv_pte.h.
+ */
+#ifndef ARCH_RISCV64_SV48_PTE_H
+#define ARCH_RISCV64_SV48_PTE_H
+
+#define ARCH_NAME    "riscv64-sv48"
+#define RISCV_LEVELS 4u
+#define ARCH_LEVEL_NAMES                                                                           \
+	{                                                                                          \
+		"L0", "L1", "L2", "L3"                                                             \
+	}
+
+#include "../../../riscv/include/riscv_pte.h"
+
+_Static_assert(ARCH_VA_BITS == 48, "Sv48");
+
+#endif
