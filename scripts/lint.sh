@@ -19,6 +19,11 @@ echo "lint: clang-format: 0 findings"
 # kernels, every ISA): errors, warnings, portability and performance, zero
 # findings. Each suppression is inline (cppcheck-suppress) with its reason.
 builddir=${1:-build}
+# Regenerate the build files (and the headers meson writes at configure
+# time, e.g. sim/mmsim/mmkit_isas.h) if meson.build changed since setup.
+if [ -f "$builddir/build.ninja" ]; then
+  ninja -C "$builddir" build.ninja > /dev/null
+fi
 if [ -f "$builddir/compile_commands.json" ]; then
   echo "== cppcheck"
   scripts/lint-db.py "$builddir" "$builddir/lint-cppcheck" --cppcheck

@@ -32,6 +32,13 @@ mutations=(
 "kernel unmap by a flush (globals survive)~mm-core/src/space.c~.needed = sys->active != NULL, .each = true~.needed = sys->active != NULL, .each = false~cow~global_kernel_pages_survive_switches_until_unmapped"
 "madvise drops shared pages~mm-core/src/vm.c~		if (r->backing != MM_BACKING_SHARED)\n			unmap_present(s, at, stop, &b);~		unmap_present(s, at, stop, &b);~mmap~madvise_dontneed"
 )
+# The riscv64 port's own (tests/mutations.sh riscv64, or riscv64-sv48).
+if [[ $isa == riscv64* ]]; then
+  mutations+=(
+"riscv: no sfence.vma after a map~arch/riscv/include/riscv_pte.h~static inline bool arch_tlb_caches_invalid(void)\n{\n	return true;~static inline bool arch_tlb_caches_invalid(void)\n{\n	return false;~cow~new_mappings_are_not_hidden_by_a_cached_invalid_entry"
+"riscv: U set on a user table entry~arch/riscv/include/riscv_pte.h~	(void)user;\n	return riscv_ppn_bits(pa) | RISCV_PTE_V;~	return riscv_ppn_bits(pa) | RISCV_PTE_V | (user ? RISCV_PTE_U : 0);~space~seed_same_va_different_frames"
+  )
+fi
 
 caught=0 missed=0
 for m in "${mutations[@]}"; do

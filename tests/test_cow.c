@@ -220,6 +220,40 @@ START_TEST(clone_of_many_regions)
 }
 END_TEST
 
+/* A page made valid in an active space is seen at once, by the page-table
+ * layer (mm_map) and by demand paging alike. An ISA whose TLB may cache
+ * "not valid" (RISC-V, until sfence.vma) needs an invalidation after a map
+ * too: the simulator caches it there, and a missing invalidation shows as
+ * a stale entry and a fault on an access that must succeed. */
+START_TEST(new_mappings_are_not_hidden_by_a_cached_invalid_entry)
+{
+	static struct mm_space s;
+	ck_assert_int_eq(mm_space_create(sys, &s), 0);
+	mm_space_activate(&s);
+	const uint64_t stale0 = sim_stats(sim)->stale;
+	uint64_t v = 0;
+	ck_assert_int_ne(uread64(sim, UVA, &v), 0); /* nothing there: a fault */
+	ck_assert_int_eq(mm_map(&s, UVA, 1, RW), 0);
+	ck_assert_int_eq(uwrite64(sim, UVA, 7), 0); /* no fault handling: must just work */
+	ck_assert_int_eq(uread64(sim, UVA, &v), 0);
+	ck_assert_uint_eq(v, 7);
+	/* Demand paging, in a space with regions. */
+	static struct mm_space t;
+	kernel_active();
+	ck_assert_int_eq(mm_space_create(sys, &t), 0);
+	mm_space_activate(&t);
+	const mm_vaddr_t b = UVA + 4 * PAGE;
+	ck_assert_int_ne(uread64(sim, b, &v), 0);
+	mm_vaddr_t got;
+	ck_assert_int_eq(mm_mmap(&t, b, 1, RW, MM_MAP_FIXED_NOREPLACE, &got), 0);
+	ck_assert_int_eq(dwrite(b, 9), 0); /* demand zero through mm_fault */
+	ck_assert_uint_eq(dread(b), 9);
+	ck_assert_uint_eq(sim_stats(sim)->stale, stale0);
+	assert_invariants(sim);
+	kernel_active();
+}
+END_TEST
+
 /* A COW break reached from software (a kernel's user-pointer check calls
  * mm_populate(WRITE) or mm_fault(WRITE)) while the old read-only
  * translation is cached must invalidate it: the stale-TLB checker sees it. */
@@ -451,6 +485,7 @@ int main(void)
 	tcase_add_test(tc, mprotect_writable_on_shared_frame_is_cow);
 	tcase_add_test(tc, region_counts_follow_splits_and_merges);
 	tcase_add_test(tc, clone_of_many_regions);
+	tcase_add_test(tc, new_mappings_are_not_hidden_by_a_cached_invalid_entry);
 	tcase_add_test(tc, software_cow_break_invalidates_the_old_translation);
 	tcase_add_test(tc, kernel_unmap_seen_at_once_by_the_active_space);
 	tcase_add_test(tc, global_kernel_pages_survive_switches_until_unmapped);

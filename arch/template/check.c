@@ -7,7 +7,8 @@
 #include <arch/pte.h>
 
 _Static_assert(ARCH_PAGE_SIZE == 4096, "mm-core maps 4 KiB pages");
-_Static_assert(ARCH_ENTRIES * sizeof(arch_pte_t) == ARCH_PAGE_SIZE, "a table fills one page");
+_Static_assert((uint64_t)ARCH_ENTRIES * sizeof(arch_pte_t) == ARCH_PAGE_SIZE,
+               "a table fills one page");
 _Static_assert(ARCH_PAGE_SHIFT + ARCH_LEVELS * ARCH_INDEX_BITS == ARCH_VA_BITS,
                "the levels decode exactly the virtual-address bits");
 _Static_assert(ARCH_KERNEL_FIRST_SLOT > 0 && ARCH_KERNEL_FIRST_SLOT < ARCH_ENTRIES,

@@ -35,8 +35,10 @@ struct tlb_entry {
 	uint64_t pa;   /* physical address of the page */
 	uint32_t asid; /* the address space it was filled in */
 	bool valid, readable, writable, user, executable, dirty;
-	bool global; /* survives root switches and flush_all (x86 G with CR4.PGE) */
-	uint8_t ok;  /* access kinds (SIM_WRITE|USER|FETCH, 0-7) served without a walk */
+	bool negative;    /* a cached "not valid" (ISAs that may cache one): faults */
+	uint32_t hw_code; /* negative: the ISA's code of the fault it caches */
+	bool global;      /* survives root switches and flush_all (x86 G with CR4.PGE) */
+	uint8_t ok;       /* access kinds (SIM_WRITE|USER|FETCH, 0-7) served without a walk */
 };
 
 struct sim {
@@ -195,6 +197,20 @@ static void tlb_fill(struct sim *sim, uint64_t vpn, const struct sim_walk *r)
 	e->ok = entry_ok(sim, e);
 }
 
+/* Cache the "not valid" a walk found for @vpn, as an ISA whose TLB may
+ * (sim_mmu_caches_invalid()) does, until an invalidation drops it. */
+static void tlb_fill_negative(struct sim *sim, uint64_t vpn, uint32_t hw_code)
+{
+	struct sim_walk none = { 0 };
+	tlb_fill(sim, vpn, &none);
+	struct tlb_entry *e = sim->tlb ? tlb_lookup(sim, vpn) : NULL;
+	if (e) {
+		e->negative = true;
+		e->hw_code = hw_code;
+		e->ok = 0;
+	}
+}
+
 void sim_tlb_flush(struct sim *sim)
 {
 	last_clear(sim);
@@ -239,6 +255,12 @@ static bool tlb_entry_is_stale(struct sim *sim, const struct tlb_entry *e, char 
 {
 	struct sim_walk r;
 	uint64_t va = e->vpn << ARCH_PAGE_SHIFT;
+	if (e->negative) { /* stale once the tables map the page */
+		if (!sim_mmu_probe(&sim->mmu, mmu_phys, sim, va, &r))
+			return false;
+		snprintf(why, why_len, "cached not valid, tables: mapped (pa 0x%" PRIx64 ")", r.pa);
+		return true;
+	}
 	if (!sim_mmu_probe(&sim->mmu, mmu_phys, sim, va, &r)) {
 		snprintf(why, why_len, "tables: not mapped (%s %#x)", sim_mmu_code_name(),
 		         r.hw_code);
@@ -510,6 +532,22 @@ static int access_once(struct sim *sim, mm_vaddr_t va, unsigned flags, mm_paddr_
 			if (tlb_entry_is_stale(sim, e, why, sizeof(why)))
 				report_stale(sim, e, why);
 		}
+		if (e->negative) {
+			/* A cached "not valid": the hardware faults without a walk;
+			 * the handler finds the page mapped, invalidates, retries. */
+			sim->st.tlb_hits++;
+			sim->st.page_faults++;
+			if (fault)
+				*fault = (struct sim_fault){
+					.page_fault = true,
+					.va = va,
+					.error_code = ((flags & SIM_WRITE) ? SIM_PF_WR : 0u) |
+					              ((flags & SIM_USER) ? SIM_PF_US : 0u) |
+					              ((flags & SIM_FETCH) ? SIM_PF_ID : 0u),
+					.hw_code = e->hw_code,
+				};
+			return -MM_EFAULT;
+		}
 		if (e->ok >> (flags & 7) & 1) { /* allowed, and D already set for a write */
 			sim->st.tlb_hits++;
 			*pa = e->pa | off;
@@ -534,6 +572,8 @@ static int access_once(struct sim *sim, mm_vaddr_t va, unsigned flags, mm_paddr_
 	struct sim_walk r;
 	if (!sim_mmu_translate(&sim->mmu, mmu_phys, sim, va, acc, true, &r)) {
 		sim->st.page_faults += r.page_fault;
+		if (r.page_fault && !(r.fault & SIM_PF_P) && sim_mmu_caches_invalid())
+			tlb_fill_negative(sim, vpn, r.hw_code);
 		if (fault)
 			*fault = (struct sim_fault){ .page_fault = r.page_fault,
 				                     .va = va,

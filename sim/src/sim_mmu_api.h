@@ -83,4 +83,12 @@ bool sim_mmu_allows(const struct sim_mmu *m, const struct sim_walk *w, unsigned 
 /** sim_mmu_code_name() - what the ISA calls @hw_code ("error code"). */
 const char *sim_mmu_code_name(void);
 
+/**
+ * sim_mmu_caches_invalid() - may this ISA's TLB cache the result of a walk
+ * that found no valid entry (RISC-V: yes, until sfence.vma; x86: never,
+ * SDM Vol. 3A §4.10.2.3)? If so the simulator caches it, so that a
+ * missing invalidation after a map shows up.
+ */
+bool sim_mmu_caches_invalid(void);
+
 #endif

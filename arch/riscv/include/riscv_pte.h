@@ -264,7 +264,8 @@ static inline bool arch_tlb_caches_invalid(void)
 	return true;
 }
 
-_Static_assert(ARCH_ENTRIES * sizeof(arch_pte_t) == ARCH_PAGE_SIZE, "a table fills one page");
+_Static_assert((uint64_t)ARCH_ENTRIES * sizeof(arch_pte_t) == ARCH_PAGE_SIZE,
+               "a table fills one page");
 _Static_assert(RISCV_LEVELS == 3 || RISCV_LEVELS == 4, "Sv39 or Sv48");
 
 #endif /* ARCH_RISCV_PTE_H */

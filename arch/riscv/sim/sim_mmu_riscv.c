@@ -113,3 +113,8 @@ const char *sim_mmu_code_name(void)
 {
 	return "scause";
 }
+
+bool sim_mmu_caches_invalid(void)
+{
+	return true; /* an implementation may, until sfence.vma (Privileged spec, SFENCE.VMA) */
+}

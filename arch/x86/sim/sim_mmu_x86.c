@@ -100,3 +100,8 @@ const char *sim_mmu_code_name(void)
 {
 	return "error code";
 }
+
+bool sim_mmu_caches_invalid(void)
+{
+	return false; /* "does not cache a translation ... unless the present flag is 1" */
+}

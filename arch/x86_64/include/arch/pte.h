@@ -297,7 +297,8 @@ static inline bool arch_pte_is_accessed(arch_pte_t e)
 
 /* The geometry mm-core relies on (see arch/template/include/arch/pte.h). */
 _Static_assert(ARCH_PAGE_SIZE == 4096, "mm-core maps 4 KiB pages");
-_Static_assert(ARCH_ENTRIES * sizeof(arch_pte_t) == ARCH_PAGE_SIZE, "a table fills one page");
+_Static_assert((uint64_t)ARCH_ENTRIES * sizeof(arch_pte_t) == ARCH_PAGE_SIZE,
+               "a table fills one page");
 _Static_assert(ARCH_PAGE_SHIFT + ARCH_LEVELS * ARCH_INDEX_BITS == ARCH_VA_BITS,
                "the levels decode exactly the virtual-address bits");
 
