@@ -201,12 +201,12 @@ START_TEST(rights_of_every_combination)
 					     fetch = acc & MMU_RV_ACC_FETCH;
 					if (store && fetch)
 						continue;
-					bool want = true;
-					if (w && !r)
-						want = false;
-					else if (user && !u)
-						want = false;
-					else if (!user && u && (!sum || fetch))
+					/* Reserved (W without R), or the mode may not touch the
+					 * page. */
+					bool barred = (w && !r) || (user && !u) ||
+					              (!user && u && (!sum || fetch));
+					bool want;
+					if (barred)
 						want = false;
 					else if (fetch)
 						want = x;
