@@ -102,7 +102,8 @@ static void prop32(struct dtb *d, const char *name, uint32_t v)
 static size_t finish(struct dtb *d, uint8_t *out)
 {
 	tok(d, 9);
-	size_t off_rsv = 40, off_st = off_rsv + 16 * (d->nrsv + 1), off_str = off_st + d->ns;
+	size_t off_rsv = 40, off_st = off_rsv + (size_t)16 * (d->nrsv + 1),
+	       off_str = off_st + d->ns;
 	size_t total = off_str + d->nstr;
 	memset(out, 0, total);
 	uint32_t h[10] = { 0xd00dfeed,
@@ -115,9 +116,9 @@ static size_t finish(struct dtb *d, uint8_t *out)
 		           0,
 		           (uint32_t)d->nstr,
 		           (uint32_t)d->ns };
-	for (unsigned i = 0; i < 10; i++)
+	for (size_t i = 0; i < 10; i++)
 		put32(out + 4 * i, h[i]);
-	for (unsigned i = 0; i < d->nrsv; i++) {
+	for (size_t i = 0; i < d->nrsv; i++) {
 		put32(out + off_rsv + 16 * i, (uint32_t)(d->rsv[i][0] >> 32));
 		put32(out + off_rsv + 16 * i + 4, (uint32_t)d->rsv[i][0]);
 		put32(out + off_rsv + 16 * i + 8, (uint32_t)(d->rsv[i][1] >> 32));

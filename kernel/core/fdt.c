@@ -98,7 +98,8 @@ static int add_reg(struct walk *w, const uint8_t *v, uint32_t len, uint32_t ac, 
 		return -FDT_EBADSTRUCT;
 	for (uint32_t off = 0; off < len; off += pair) {
 		uint64_t base = ac == 2 ? be64(v + off) : be32(v + off);
-		uint64_t size = sc == 2 ? be64(v + off + 4 * ac) : be32(v + off + 4 * ac);
+		const uint8_t *sz = v + off + (size_t)4 * ac;
+		uint64_t size = sc == 2 ? be64(sz) : be32(sz);
 		if (size == 0)
 			continue;
 		if (w->n == w->max)
