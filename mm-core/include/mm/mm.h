@@ -260,9 +260,10 @@ uint32_t mm_sys_frame_put(struct mm_sys *sys, mm_paddr_t pa);
  *          the platform must have enabled them, x86: CR4.PGE, SDM Vol. 3A
  *          §4.10.2.4); never MM_PROT_USER.
  *
- * Allocates page tables below the shared level as needed. No TLB work: the
- * pages were not present, and x86 does not cache not-present entries
- * (SDM Vol. 3A §4.10.2.3).
+ * Allocates page tables below the shared level as needed. TLB: none where
+ * the ISA never caches entries that are not valid (x86, SDM Vol. 3A
+ * §4.10.2.3); where it may (arch_tlb_caches_invalid(): RISC-V), each page
+ * is invalidated in every space (MM_ASID_ALL) once a space is active.
  *
  * Return: 0; -MM_EINVAL for an unaligned, non-canonical or wrapping range,
  * an invalid @pa, or a bad @prot; -MM_EFAULT if the range is not wholly in
@@ -274,8 +275,9 @@ int mm_kernel_map(struct mm_sys *sys, mm_vaddr_t va, mm_paddr_t pa, uint64_t npa
 /**
  * mm_kernel_unmap() - unmap @npages pages at @va in the kernel half, freeing
  * tables below the shared level that this empties.
- * TLB: each page is invalidated with invalidate_page (invlpg), never by a
- * flush, since a global page's entry survives a CR3 reload (SDM Vol. 3A
+ * TLB: each page is invalidated with invalidate_page(MM_ASID_ALL, va) (x86
+ * invlpg, RISC-V sfence.vma va, x0), never by a flush, since a global
+ * page's entry survives a root switch (x86: a CR3 reload, SDM Vol. 3A
  * §4.10.4.1); in the active space, which shares the kernel half.
  *
  * Return: 0; -MM_EINVAL, -MM_EFAULT as for mm_kernel_map(); -MM_ENOENT if
@@ -354,8 +356,9 @@ int mm_space_clone(struct mm_space *parent, struct mm_space *child, enum mm_clon
 int mm_space_destroy(struct mm_space *space);
 
 /**
- * mm_space_activate() - make @space the one the MMU uses: write its root to
- * CR3 via the activate hook, which flushes the TLB's non-global entries.
+ * mm_space_activate() - make @space the one the MMU uses: its root goes to
+ * the MMU's root register through the activate hook (x86: CR3, which also
+ * drops the TLB's non-global entries).
  * Return: 0.
  */
 int mm_space_activate(struct mm_space *space);
@@ -368,8 +371,9 @@ int mm_space_activate(struct mm_space *space);
  * @prot:   MM_PROT_READ plus any of WRITE, EXEC, USER.
  *
  * Allocates page tables on demand (kind MM_FRAME_PT) and one frame per page
- * (kind MM_FRAME_USER). TLB: none (pages were not present; x86 does not
- * cache not-present entries).
+ * (kind MM_FRAME_USER). TLB: none where the ISA never caches entries that
+ * are not valid (x86); where it may (RISC-V), each new page of an active
+ * space is invalidated.
  *
  * Return: 0; -MM_EINVAL (unaligned, non-canonical, empty or wrapping range,
  * bad @prot); -MM_EFAULT (range reaches into the kernel half); -MM_EPERM
@@ -561,7 +565,8 @@ enum mm_fault_how {
  * bytes); a missing page below a grows-down region, down to its limit, grows
  * it; a write to a read-only page is MM_FAULT_ACCESS, never a copy.
  *
- * TLB: an entry that changed in an active space is invalidated (invlpg).
+ * TLB: an entry that changed in an active space is invalidated (and, where
+ * the ISA may cache entries that are not valid, one that became valid).
  * On MM_FAULT_OOM nothing changed.
  *
  * Return: a verdict.
