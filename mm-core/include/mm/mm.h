@@ -346,8 +346,10 @@ int mm_space_clone(struct mm_space *parent, struct mm_space *child, enum mm_clon
  * Afterwards the free-frame count is back to where it was before the space
  * was created (for frames not shared with another space).
  *
- * TLB: none needed (the space is not active, and x86 without PCID caches
- * only the active space's translations).
+ * TLB: none (the space is not active, and without address-space
+ * identifiers a TLB caches only the active space's translations). A
+ * platform that assigns identifiers (mm_space.asid) must flush a destroyed
+ * space's identifier before it gives it to another space.
  *
  * Return: 0; -MM_EBUSY if @space is the active one (switch away first: a
  * space cannot free the tables it is running on); -MM_EPERM for the kernel
