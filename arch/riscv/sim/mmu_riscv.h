@@ -93,6 +93,7 @@ bool mmu_rv_translate(const struct mmu_rv_regs *regs, mmu_rv_phys_fn phys, void 
  * mmu_rv_rights_allow() - do a leaf's R, W, X, U allow an access of kind
  * @acc under @regs (SUM, MXR)? Step 5 of the translation process: used for
  * walks and TLB hits alike.
+ * Return: true if the access is allowed; false if it is a page fault.
  */
 bool mmu_rv_rights_allow(const struct mmu_rv_regs *regs, bool r, bool w, bool x, bool u,
                          unsigned acc);
