@@ -156,6 +156,9 @@ static size_t sample(uint8_t *out)
 	prop(&d, "reg", rr, 8);
 	tok(&d, 2);
 	tok(&d, 2);
+	begin(&d, "chosen");
+	prop(&d, "bootargs", "mem=64M test=x", 15);
+	tok(&d, 2);
 	begin(&d, "memory@100000000");
 	prop(&d, "device_type", "memory", 7);
 	uint8_t reg2[12] = { 0, 0, 0, 2, 0, 0, 0, 0, 0, 0x10, 0, 0 }; /* 8 GiB, 1 MiB */
@@ -185,6 +188,29 @@ START_TEST(memory_reserved_and_cells)
 	ck_assert_uint_eq(r[1].base, 0x80000000u); /* /reserved-memory, 1-cell addresses */
 	ck_assert_uint_eq(r[1].size, 128u << 10);
 	ck_assert_int_eq(fdt_memory(b, len, r, 2, &n), -FDT_ETOOMANY);
+}
+END_TEST
+
+START_TEST(bootargs_from_chosen)
+{
+	static uint8_t b[4096];
+	size_t len = sample(b);
+	char c[32], small[5];
+	ck_assert_int_eq(fdt_bootargs(b, len, c, sizeof(c)), 0);
+	ck_assert_str_eq(c, "mem=64M test=x");
+	ck_assert_int_eq(fdt_bootargs(b, len, small, sizeof(small)), 0);
+	ck_assert_str_eq(small, "mem="); /* cut to fit, NUL-terminated */
+	ck_assert_int_eq(fdt_bootargs(b, len, c, 0), -FDT_ETOOMANY);
+	/* QEMU's own DTB without -append has a /chosen but no bootargs. */
+	size_t qlen;
+	uint8_t *q = load("qemu-virt-riscv64-256M.dtb", &qlen);
+	c[0] = 'x';
+	ck_assert_int_eq(fdt_bootargs(q, qlen, c, sizeof(c)), 0);
+	ck_assert_str_eq(c, "");
+	free(q);
+	b[len / 2] ^= 0xFF; /* a corrupt blob: an error, and "" */
+	int err = fdt_bootargs(b, len, c, sizeof(c));
+	ck_assert(err == 0 || c[0] == 0);
 }
 END_TEST
 
@@ -253,6 +279,7 @@ int main(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, qemu_virt_memory_256m_and_3g);
 	tcase_add_test(tc, memory_reserved_and_cells);
+	tcase_add_test(tc, bootargs_from_chosen);
 	tcase_add_test(tc, bad_headers_are_refused);
 	tcase_add_test(tc, every_truncation_and_corruption);
 	suite_add_tcase(s, tc);

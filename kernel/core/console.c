@@ -1,30 +1,15 @@
 /*
- * The serial console: COM1 (I/O port 0x3F8), 16550 UART, 38400 8N1, polled.
- * All kernel output, TAP included, goes here; QEMU's -serial stdio shows it.
+ * The console: formatted output, TAP and panic on the arch's serial line
+ * (arch_console_putc(): COM1 on x86, the virt machine's NS16550A on
+ * riscv64), polled. QEMU's -serial shows it.
  */
 #include <kernel/kernel.h>
-
-#include "x86.h"
-
-#define COM1 0x3F8
-
-void console_init(void)
-{
-	outb(COM1 + 1, 0x00); /* no interrupts */
-	outb(COM1 + 3, 0x80); /* DLAB on */
-	outb(COM1 + 0, 0x03); /* divisor 3: 38400 baud */
-	outb(COM1 + 1, 0x00);
-	outb(COM1 + 3, 0x03); /* 8N1, DLAB off */
-	outb(COM1 + 2, 0xC7); /* FIFO on, cleared */
-}
 
 void console_putc(char c)
 {
 	if (c == '\n')
-		console_putc('\r');
-	while (!(inb(COM1 + 5) & 0x20)) /* transmit holding register empty */
-		;
-	outb(COM1, (uint8_t)c);
+		arch_console_putc('\r');
+	arch_console_putc(c);
 }
 
 static void put_uint(uint64_t v, unsigned base, int width, char pad)
@@ -102,23 +87,16 @@ void kprintf(const char *fmt, ...)
 	va_end(ap);
 }
 
-void qemu_exit(bool success)
-{
-	/* isa-debug-exit: QEMU exits with (value << 1) | 1. */
-	outl(0xF4, success ? 0x10 : 0x11);
-	cpu_halt_forever(); /* without the device: stop here */
-}
-
 void panic(const char *fmt, ...)
 {
-	irq_disable();
+	arch_irq_disable();
 	kprintf("\nPANIC: ");
 	va_list ap;
 	va_start(ap, fmt);
 	kvprintf(fmt, ap);
 	va_end(ap);
 	kprintf("\nBail out! kernel panic\n");
-	qemu_exit(false);
+	arch_qemu_exit(false);
 }
 
 void mm_panic(const char *msg)
@@ -142,5 +120,5 @@ void tap_ok(bool ok, const char *fmt, ...)
 void tap_done(void)
 {
 	kprintf("1..%u\n# %u passed, %u failed\n", tap_n, tap_n - tap_failed, tap_failed);
-	qemu_exit(tap_failed == 0);
+	arch_qemu_exit(tap_failed == 0);
 }

@@ -79,13 +79,16 @@ static int name_is(const uint8_t *p, size_t n, const char *s)
 }
 
 /* What the walk collects, and how. */
-enum want { WANT_MEMORY, WANT_RESERVED };
+enum want { WANT_MEMORY, WANT_RESERVED, WANT_BOOTARGS };
 
 struct walk {
 	const struct hdr *h;
 	enum want want;
 	struct fdt_range *out;
 	size_t max, n;
+	char *str; /* WANT_BOOTARGS: room for str_size bytes */
+	size_t str_size;
+	int found;
 };
 
 /* Append the (addr, size) pairs of a reg value @v of @len bytes. */
@@ -124,7 +127,7 @@ static int walk_struct(struct walk *w)
 	/* The current depth-2 node: is it a memory node (device_type
 	 * "memory"), or /reserved-memory; and the reg of the current nodes at
 	 * depths 2 and 3. */
-	int is_memory = 0, in_resv = 0;
+	int is_memory = 0, in_resv = 0, in_chosen = 0;
 	const uint8_t *reg[4] = { 0 };
 	uint32_t reg_len[4] = { 0 };
 	ac[0] = 2, sc[0] = 1;
@@ -143,6 +146,7 @@ static int walk_struct(struct walk *w)
 			ac[depth] = 2, sc[depth] = 1;
 			if (depth == 2) {
 				in_resv = name_is(p, room, "reserved-memory");
+				in_chosen = name_is(p, room, "chosen");
 				is_memory = 0;
 			}
 			if (depth < 4)
@@ -161,7 +165,7 @@ static int walk_struct(struct walk *w)
 			if (err)
 				return err;
 			if (depth == 2)
-				in_resv = 0;
+				in_resv = in_chosen = 0;
 			depth--;
 		} else if (tok == FDT_PROP) {
 			if (end - p < 8 || depth == 0)
@@ -180,6 +184,15 @@ static int walk_struct(struct walk *w)
 				reg[depth] = p, reg_len[depth] = len;
 			else if (depth == 2 && str_is(name, name_room, "device_type"))
 				is_memory = str_is(p, len, "memory");
+			else if (depth == 2 && in_chosen && w->want == WANT_BOOTARGS &&
+			         str_is(name, name_room, "bootargs")) {
+				/* A string (§2.2.4): up to its NUL or the value's end. */
+				size_t i = 0;
+				for (; i < len && p[i] && i + 1 < w->str_size; i++)
+					w->str[i] = (char)p[i];
+				w->str[i] = 0;
+				w->found = 1;
+			}
 			p += (len + 3) & ~(uint32_t)3;
 			if (p > end)
 				return -FDT_EBADSTRUCT;
@@ -229,5 +242,21 @@ int fdt_reserved(const void *fdt, size_t len, struct fdt_range *out, size_t max,
 	}
 	err = walk_struct(&w);
 	*n = err ? 0 : w.n;
+	return err;
+}
+
+int fdt_bootargs(const void *fdt, size_t len, char *buf, size_t size)
+{
+	if (size == 0)
+		return -FDT_ETOOMANY;
+	buf[0] = 0;
+	struct hdr h;
+	int err = read_header(fdt, len, &h);
+	if (err)
+		return err;
+	struct walk w = { .h = &h, .want = WANT_BOOTARGS, .str = buf, .str_size = size };
+	err = walk_struct(&w);
+	if (err)
+		buf[0] = 0;
 	return err;
 }

@@ -1,5 +1,5 @@
 /*
- * kmain: the kernels' C entry, shared by i386 and x86_64. Sets up memory
+ * kmain: the kernels' C entry, shared by every ISA. Sets up memory
  * through mm-core, then runs the in-kernel tests, printed as TAP on the
  * serial line, and leaves QEMU with the verdict.
  */
@@ -9,14 +9,12 @@
 #include <arch/layout.h>
 #include <arch/pte.h>
 
-#include "x86.h"
-
 #define UVA UINT64_C(0x08048000)
 #define URW (MM_PROT_READ | MM_PROT_WRITE | MM_PROT_USER)
 
 static struct mm_space spaces[64];
 
-void kmain(uint32_t magic, uint32_t mbi_pa);
+void kmain(uintptr_t a0, uintptr_t a1);
 
 /* "rwx" for a protection (a static buffer per call site is not needed:
  * four rotating ones). */
@@ -36,17 +34,18 @@ static void test_memory(const struct mem_info *mi)
 {
 	struct mm_sys *sys = kmm();
 	tap_ok(mi->managed > 0 && mi->managed * ARCH_PAGE_SIZE <= mi->ram_bytes,
-	       "memory: %llu MiB of RAM in the Multiboot map, %llu frames managed in %u ranges",
-	       (unsigned long long)(mi->ram_bytes >> 20), (unsigned long long)mi->managed,
-	       mi->nranges);
+	       "memory: %llu MiB of RAM in the %s, %llu frames managed in %u ranges",
+	       (unsigned long long)(mi->ram_bytes >> 20), mi->source,
+	       (unsigned long long)mi->managed, mi->nranges);
 	tap_ok(sizeof(struct mm_frame) == 8 && mi->meta_bytes >= 8 * mi->managed &&
 	               mi->meta_bytes < 8 * mi->managed + mi->meta_bytes / 256 + 8,
 	       "frame metadata: %llu KiB, 8 bytes per frame",
 	       (unsigned long long)(mi->meta_bytes >> 10));
-	tap_ok((read_cr3() & ~(uintptr_t)0xFFF) == sys->kernel.root,
-	       "CR3 holds mm-core's kernel root (0x%llx); direct map of %llu pages built by "
+	tap_ok(arch_mmu_root() == sys->kernel.root,
+	       "%s holds mm-core's kernel root (0x%llx); direct map of %llu pages built by "
 	       "mm-core",
-	       (unsigned long long)sys->kernel.root, (unsigned long long)mi->direct_pages);
+	       ARCH_ROOT_REG, (unsigned long long)sys->kernel.root,
+	       (unsigned long long)mi->direct_pages);
 }
 
 /* The kernel's own mappings: text read-only (and executable), rodata
@@ -107,9 +106,9 @@ static void test_same_va(void)
 	 * (another CR3): that is the point of the test. */
 	/* cppcheck-suppress incorrectLogicOperator */
 	tap_ok(ra == 0xAAAA && rb == 0xBBBB && ma.pa != mb.pa,
-	       "same VA in two spaces through CR3: reads 0x%x and 0x%x from frames 0x%llx and "
+	       "same VA in two spaces through %s: reads 0x%x and 0x%x from frames 0x%llx and "
 	       "0x%llx",
-	       ra, rb, (unsigned long long)ma.pa, (unsigned long long)mb.pa);
+	       ARCH_ROOT_REG, ra, rb, (unsigned long long)ma.pa, (unsigned long long)mb.pa);
 	tap_ok(ma.dirty && mb.dirty, "the MMU set the Dirty bit in both PTEs");
 	mm_space_destroy(a);
 	mm_space_destroy(b);
@@ -232,8 +231,7 @@ enum {
 	T_MMAP,
 	T_EXEC
 };
-#define OTHER_VA     UINT64_C(0x70000000)
-#define KILLED_BY_PF (EXIT_KILLED | 14) /* the page-fault vector */
+#define OTHER_VA UINT64_C(0x70000000)
 #ifdef MMKIT_TEST_KINFO_PHYS
 #define KINFO_PHYS_ON true /* frames are checked through KINFO_PHYS */
 #else
@@ -354,8 +352,8 @@ static void test_processes(void)
 	results_of(T_WRITE_TEXT, k2, 1);
 	results_of(T_OTHERS_PAGE, k3, 1);
 	results_of(T_OWN_PAGE, own, 1);
-	tap_ok(k1[0]->status == KILLED_BY_PF && k2[0]->status == KILLED_BY_PF &&
-	               k3[0]->status == KILLED_BY_PF && own[0]->status == 0,
+	tap_ok(ARCH_KILLED_BY_PF(k1[0]->status) && ARCH_KILLED_BY_PF(k2[0]->status) &&
+	               ARCH_KILLED_BY_PF(k3[0]->status) && own[0]->status == 0,
 	       "seed 3: reading the kernel half, writing own text, touching another's page: "
 	       "each killed, the others finished");
 	results_of(T_FORK, r, 4);
@@ -371,7 +369,7 @@ static void test_processes(void)
 	results_of(T_STACK_64K, r, 4);
 	tap_ok(r[0]->status == 0, "a stack grows down by 64 KiB on faults");
 	results_of(T_STACK_OVERFLOW, r, 4);
-	tap_ok(r[0]->status == KILLED_BY_PF,
+	tap_ok(ARCH_KILLED_BY_PF(r[0]->status),
 	       "a stack overflowing into its guard page is killed, alone");
 	results_of(T_MMAP, r, 4);
 	tap_ok(r[0]->status == 0,
@@ -399,8 +397,8 @@ static void test_processes(void)
 	       "1000 fork/exit cycles: free frames %u before, %u after", free0, free2);
 	const struct sched_stats *st = sched_stats();
 	tap_ok(st->cr3_writes > 0 && st->killed == 5,
-	       "scheduler: %llu switches, %llu CR3 writes, %llu skipped (same space), %llu ticks",
-	       (unsigned long long)st->switches, (unsigned long long)st->cr3_writes,
+	       "scheduler: %llu switches, %llu %s writes, %llu skipped (same space), %llu ticks",
+	       (unsigned long long)st->switches, (unsigned long long)st->cr3_writes, ARCH_ROOT_REG,
 	       (unsigned long long)st->cr3_skips, (unsigned long long)st->ticks);
 }
 
@@ -439,13 +437,15 @@ static bool has_word(const char *line, const char *word)
 	return false;
 }
 
-void kmain(uint32_t magic, uint32_t mbi_pa)
+void kmain(uintptr_t a0, uintptr_t a1)
 {
-	console_init();
+	arch_console_init();
 	kprintf("mmkit kernel (%s) booting\n", ARCH_NAME);
 	cpu_init();
+	static struct boot_info bi;
+	arch_boot_info(a0, a1, &bi);
 	struct mem_info mi;
-	mem_init(magic, mbi_pa, &mi);
+	mem_init(&bi, &mi);
 	if (has_word(mi.cmdline, "test=early-fault")) {
 		/* A kernel fault before the first process exists: trap() must
 		 * not read a process that is not there. */
@@ -453,7 +453,7 @@ void kmain(uint32_t magic, uint32_t mbi_pa)
 		(void)*(volatile int *)(uintptr_t)EARLY_FAULT_VA;
 	}
 	proc_init();
-	pic_init(100);
+	arch_timer_init(100);
 	if (has_word(mi.cmdline, "test=kernel-fault")) {
 		/* A kernel bug on purpose: a read of an unmapped kernel address
 		 * must end in a clear panic and QEMU's failure exit. */

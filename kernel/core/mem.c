@@ -1,35 +1,18 @@
 /*
- * Physical memory: from the Multiboot memory map to mm-core, and mm-core's
- * machine hooks implemented with the direct map, mov cr3 and invlpg.
+ * Physical memory: from the firmware's description (struct boot_info, by
+ * arch_boot_info()) to mm-core, and mm-core's machine hooks implemented
+ * with the direct map and the arch's root register and TLB invalidation.
  *
  * Boot tables (boot.S) map the first ARCH_BOOT_MAP_BYTES; everything this
  * file touches before the switch to mm-core's kernel space lies there: the
  * allocator hands out the lowest frames first, and the metadata is carved
  * from low memory.
  */
+#include <kernel/arch.h>
 #include <kernel/kernel.h>
 
 #include <arch/layout.h>
 #include <arch/pte.h>
-
-#include "x86.h"
-
-/* Multiboot (v1) information, as the spec lays it out (§3.3). */
-struct mb_info {
-	uint32_t flags, mem_lower, mem_upper, boot_device, cmdline;
-	uint32_t mods_count, mods_addr, syms[4];
-	uint32_t mmap_length, mmap_addr;
-} __attribute__((packed));
-
-struct mb_mmap_entry {
-	uint32_t size; /* of the rest of the entry */
-	uint64_t addr, len;
-	uint32_t type; /* 1 = available RAM */
-} __attribute__((packed));
-
-#define MB_BOOT_MAGIC   0x2BADB002u
-#define MB_INFO_CMDLINE (1u << 2)
-#define MB_INFO_MMAP    (1u << 6)
 
 extern char _kernel_phys_start[], _kernel_phys_end[], _etext[], _erodata[];
 
@@ -116,29 +99,25 @@ static void *hook_phys_to_virt(void *ctx, mm_paddr_t pa)
 static void hook_activate(void *ctx, mm_paddr_t root)
 {
 	(void)ctx;
-	write_cr3((uintptr_t)root);
+	arch_mmu_activate(root, 0);
 }
 
 static mm_paddr_t hook_read_root(void *ctx)
 {
 	(void)ctx;
-	return read_cr3() & ~(uintptr_t)(ARCH_PAGE_SIZE - 1);
+	return arch_mmu_root();
 }
 
-/* No PCID yet: every space's @asid is 0 and invlpg drops the page's
- * entries whatever their PCID or G bit (SDM Vol. 3A §4.10.4.1). */
 static void hook_invalidate_page(void *ctx, uint32_t asid, mm_vaddr_t va)
 {
 	(void)ctx;
-	(void)asid;
-	invlpg((uintptr_t)va);
+	arch_tlb_invalidate_page(asid, va);
 }
 
 static void hook_flush_all(void *ctx, uint32_t asid)
 {
 	(void)ctx;
-	(void)asid;
-	write_cr3(read_cr3());
+	arch_tlb_flush_all(asid);
 }
 
 static const struct mm_mach_ops kernel_ops = {
@@ -231,46 +210,33 @@ static uint64_t ram_limit(const char *cmdline, const char **why)
 	return limit;
 }
 
-void mem_init(uint32_t magic, uint32_t mbi_pa, struct mem_info *info)
+void mem_init(const struct boot_info *bi, struct mem_info *info)
 {
-	*info = (struct mem_info){ 0 };
-	if (magic != MB_BOOT_MAGIC)
-		panic("not booted by a Multiboot loader (magic 0x%x)", magic);
-	const struct mb_info *mbi = phys_to_virt(mbi_pa);
-	if (!(mbi->flags & MB_INFO_MMAP))
-		panic("the loader gave no memory map");
-	if (mbi->flags & MB_INFO_CMDLINE) {
-		const char *c = phys_to_virt(mbi->cmdline);
-		size_t i = 0;
-		for (; c[i] && i + 1 < sizeof(info->cmdline); i++)
-			info->cmdline[i] = c[i];
-		info->cmdline[i] = 0;
-	}
+	*info = (struct mem_info){ .source = bi->source };
+	for (size_t i = 0; i < sizeof(info->cmdline); i++)
+		info->cmdline[i] = bi->cmdline[i];
+	info->cmdline[sizeof(info->cmdline) - 1] = 0;
 
 	const char *why;
 	ram_limit_pa = ram_limit(info->cmdline, &why);
 	uint64_t unused = 0;
-	for (uint32_t off = 0; off < mbi->mmap_length;) {
-		const struct mb_mmap_entry *e = phys_to_virt(mbi->mmap_addr + off);
-		if (e->type == 1) {
-			info->ram_bytes += e->len;
-			span_add(e->addr, e->addr + e->len);
-			uint64_t end = e->addr + e->len;
-			if (end > ram_limit_pa)
-				unused += end - (e->addr > ram_limit_pa ? e->addr : ram_limit_pa);
-		}
-		off += e->size + 4;
+	for (unsigned i = 0; i < bi->nram; i++) {
+		const struct boot_range *r = &bi->ram[i];
+		info->ram_bytes += r->size;
+		span_add(r->base, r->base + r->size);
+		uint64_t end = r->base + r->size;
+		if (end > ram_limit_pa)
+			unused += end - (r->base > ram_limit_pa ? r->base : ram_limit_pa);
 	}
 	if (unused)
 		kprintf("# memory: %llu MiB of RAM above %llu MiB left unused: %s\n",
 		        (unsigned long long)(unused >> 20),
 		        (unsigned long long)(ram_limit_pa >> 20), why);
-	/* Not for the allocator: real-mode memory and BIOS data below 1 MiB,
-	 * the kernel image, and the Multiboot structures we still read. */
-	span_remove(0, 0x100000);
+	/* Not for the allocator: what the firmware reserved (and the boot
+	 * information we still read), and the kernel image. */
+	for (unsigned i = 0; i < bi->nreserved; i++)
+		span_remove(bi->reserved[i].base, bi->reserved[i].base + bi->reserved[i].size);
 	span_remove((uintptr_t)_kernel_phys_start, (uintptr_t)_kernel_phys_end);
-	span_remove(mbi_pa, mbi_pa + sizeof(*mbi));
-	span_remove(mbi->mmap_addr, mbi->mmap_addr + mbi->mmap_length);
 
 	/* Frame metadata: carve it from the first span that holds it and lies
 	 * in the boot mapping. Sized for the spans before the carve (an upper
@@ -296,24 +262,18 @@ void mem_init(uint32_t magic, uint32_t mbi_pa, struct mem_info *info)
 	                      meta_bytes);
 	if (err)
 		panic("mm_sys_init: %s", mm_strerror(err));
-	uint32_t a, b, c, d;
-	cpuid(1, &a, &b, &c, &d);
-	if (d & X86_CPUID1_EDX_PGE) { /* a 486 has none: then nothing is global */
-		write_cr4(read_cr4() | X86_CR4_PGE);
-		kglobal = MM_PROT_GLOBAL;
-	}
+	kglobal = arch_kernel_global();
 	info->managed = mm_frames_total(&sys.frames);
 	info->nranges = nspans;
 	info->meta_bytes = meta_bytes;
 
 	/* The direct map, by mm-core, over every RAM range (the image, the
 	 * metadata and low memory included) up to the RAM limit. */
-	for (uint32_t off = 0; off < mbi->mmap_length;) {
-		const struct mb_mmap_entry *e = phys_to_virt(mbi->mmap_addr + off);
-		off += e->size + 4;
-		uint64_t lo = e->addr & ~(ARCH_PAGE_SIZE - 1);
-		uint64_t hi = (e->addr + e->len + ARCH_PAGE_SIZE - 1) & ~(ARCH_PAGE_SIZE - 1);
-		if (e->type != 1 || lo >= ram_limit_pa)
+	for (unsigned i = 0; i < bi->nram; i++) {
+		const struct boot_range *r = &bi->ram[i];
+		uint64_t lo = r->base & ~(ARCH_PAGE_SIZE - 1);
+		uint64_t hi = (r->base + r->size + ARCH_PAGE_SIZE - 1) & ~(ARCH_PAGE_SIZE - 1);
+		if (lo >= ram_limit_pa)
 			continue;
 		if (hi > ram_limit_pa)
 			hi = ram_limit_pa;
@@ -336,5 +296,8 @@ void mem_init(uint32_t magic, uint32_t mbi_pa, struct mem_info *info)
 		if (err)
 			panic("image mapping: %s", mm_strerror(err));
 	}
+	err = arch_map_devices(&sys, kglobal);
+	if (err)
+		panic("device mappings: %s", mm_strerror(err));
 	mm_space_activate(mm_sys_kernel_space(&sys));
 }

@@ -12,8 +12,6 @@
 #include <arch/layout.h>
 #include <arch/pte.h>
 
-#include "x86.h"
-
 #define HEAP_MAX (UINT64_C(1) << 28) /* bytes sbrk() may add */
 
 static struct proc procs[NPROC];
@@ -176,6 +174,33 @@ __attribute__((noreturn)) static void proc_exit(int status)
 	panic("a zombie was scheduled");
 }
 
+const char *proc_who(const struct proc *p, char *buf)
+{
+	if (!p)
+		return "before any process";
+	char digits[12];
+	int n = 0;
+	unsigned v = (unsigned)p->pid;
+	do {
+		digits[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	char *b = buf;
+	for (const char *s = "pid "; *s; s++)
+		*b++ = *s;
+	while (n)
+		*b++ = digits[--n];
+	*b = 0;
+	return buf;
+}
+
+const char *fault_verdict_name(enum mm_fault_verdict v)
+{
+	static const char *const names[] = { "resolved", "segmentation violation",
+		                             "protection violation", "out of memory" };
+	return (unsigned)v < sizeof(names) / sizeof(names[0]) ? names[v] : "unknown verdict";
+}
+
 void proc_kill(struct proc *p, unsigned vector)
 {
 	stats.killed++;
@@ -207,9 +232,7 @@ void proc_run_until_idle(void (*on_exit)(struct proc *p, void *ctx), void *ctx)
 		}
 		if (!any)
 			return;
-		irq_enable();
-		__asm__ volatile("hlt");
-		irq_disable();
+		arch_wait_for_interrupt();
 		schedule();
 	}
 }
@@ -261,10 +284,10 @@ static long sys_write(struct proc *p, uintptr_t fd, uintptr_t va, uintptr_t len)
 			n = len - done;
 		if (!user_range_ok(p, at, n, false))
 			break;
-		irq_enable();
+		arch_irq_enable();
 		for (uintptr_t i = 0; i < n; i++)
 			console_putc(((const char *)at)[i]);
-		irq_disable();
+		arch_irq_disable();
 		done += n;
 	}
 	return done ? (long)done : -MM_EFAULT;

@@ -53,4 +53,9 @@ struct switch_frame {
 	uint32_t edi, esi, ebx, ebp, ret;
 };
 
+/* The register that holds a space's root, for messages. */
+#define ARCH_ROOT_REG "CR3"
+/* Was a process (exit status @st) killed by a page fault (vector 14)? */
+#define ARCH_KILLED_BY_PF(st) ((st) == (EXIT_KILLED | 14))
+
 #endif

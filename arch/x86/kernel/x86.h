@@ -114,4 +114,8 @@ static inline void irq_disable(void)
 	__asm__ volatile("cli");
 }
 
+/* pic.c: the 8259A PICs at vectors 32-47 and the PIT at @hz on IRQ 0. */
+void pic_init(unsigned hz);
+void pic_eoi(unsigned vector);
+
 #endif

@@ -60,4 +60,12 @@ int fdt_memory(const void *fdt, size_t len, struct fdt_range *out, size_t max, s
  */
 int fdt_reserved(const void *fdt, size_t len, struct fdt_range *out, size_t max, size_t *n);
 
+/**
+ * fdt_bootargs() - the kernel command line: the string value of the
+ * bootargs property of /chosen (§3.6), copied to @buf (@size bytes, at
+ * least 1), NUL-terminated and cut to fit; "" if there is none.
+ * Return: 0; -FDT_E* (then @buf holds ""); -FDT_ETOOMANY if @size is 0.
+ */
+int fdt_bootargs(const void *fdt, size_t len, char *buf, size_t size);
+
 #endif

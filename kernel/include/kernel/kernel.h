@@ -5,6 +5,7 @@
 #ifndef KERNEL_KERNEL_H
 #define KERNEL_KERNEL_H
 
+#include <kernel/arch.h>
 #include <mm/mm.h>
 
 #include <stdarg.h>
@@ -14,18 +15,10 @@
 
 #define PRINTF(a, b) __attribute__((format(printf, a, b)))
 
-/* console.c: COM1 at 38400 8N1; every byte of output goes there. */
-void console_init(void);
+/* console.c: formatted output on the arch's serial line (arch_console_putc()). */
 void console_putc(char c);
 void kvprintf(const char *fmt, va_list ap);
 void kprintf(const char *fmt, ...) PRINTF(1, 2);
-
-/**
- * qemu_exit() - leave QEMU through its isa-debug-exit device (port 0xf4):
- * QEMU exits with status 33 on success and 35 on failure, so a hang or a
- * triple fault (reboot, then -no-reboot's exit 0) can never pass.
- */
-__attribute__((noreturn)) void qemu_exit(bool success);
 
 /** panic() - print "PANIC: ..." and exit QEMU with the failure code. */
 __attribute__((noreturn)) PRINTF(1, 2) void panic(const char *fmt, ...);
@@ -45,21 +38,22 @@ size_t strlen(const char *s);
 
 /** struct mem_info - what mem_init() found. */
 struct mem_info {
-	uint64_t ram_bytes;    /* type-1 RAM in the Multiboot map, in bytes */
+	const char *source;    /* where RAM was described: "Multiboot map", "devicetree" */
+	uint64_t ram_bytes;    /* RAM the firmware described, in bytes */
 	uint64_t managed;      /* frames handed to mm-core */
 	unsigned nranges;      /* ranges handed to mm-core */
 	uint64_t meta_bytes;   /* frame metadata, carved from RAM */
 	uint64_t direct_pages; /* pages of the direct map mm-core built */
-	char cmdline[128];     /* the Multiboot command line, or "" */
+	char cmdline[128];     /* the command line, or "" */
 };
 
 /**
- * mem_init() - parse the Multiboot memory map at physical @mbi_pa, hand
- * usable RAM (less the low 1 MiB, the kernel image and the frame
- * metadata) to mm-core, let mm-core build the direct map (and on x86_64 the
- * image mapping), and switch CR3 to mm-core's kernel space.
+ * mem_init() - hand the RAM of @bi (less what it reserves, the kernel image
+ * and the frame metadata) to mm-core, let mm-core build the direct map and
+ * the image mapping, map the arch's devices (arch_map_devices()), and
+ * switch to mm-core's kernel space.
  */
-void mem_init(uint32_t magic, uint32_t mbi_pa, struct mem_info *info);
+void mem_init(const struct boot_info *bi, struct mem_info *info);
 
 /** kmm_global_pages() - are kernel mappings global (CPUID PGE, CR4.PGE on)? */
 bool kmm_global_pages(void);

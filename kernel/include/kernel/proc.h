@@ -5,6 +5,7 @@
 #ifndef KERNEL_PROC_H
 #define KERNEL_PROC_H
 
+#include <kernel/arch.h>
 #include <kernel/kernel.h>
 
 #include "cpu.h"
@@ -80,15 +81,14 @@ const struct sched_stats *sched_stats(void);
  */
 void proc_kill(struct proc *p, unsigned vector);
 long syscall_dispatch(struct trapframe *tf);
+/**
+ * proc_who() - who trapped, for a panic: "pid N", or "before any process"
+ * (@p NULL: a trap before proc_init()). @buf holds 24 bytes.
+ */
+const char *proc_who(const struct proc *p, char *buf);
+/** fault_verdict_name() - mm_fault()'s verdict in words, for a kill message. */
+const char *fault_verdict_name(enum mm_fault_verdict v);
 /** proc_each_live() - call @fn for every live process with a space. */
 void proc_each_live(void (*fn)(struct proc *p, void *ctx), void *ctx);
-
-/* From the arch code. */
-void cpu_init(void);
-void cpu_set_kernel_stack(uintptr_t top);
-void swtch(uintptr_t *save_sp, uintptr_t new_sp);
-extern char trap_return[];
-void pic_init(unsigned hz);
-void pic_eoi(unsigned vector);
 
 #endif

@@ -1,6 +1,6 @@
 /*
- * trap(): every exception, interrupt and system call lands here (from
- * trap.S). A user page fault that mm-core cannot resolve kills only that
+ * The x86 kernels' trap(): every exception, interrupt and system call
+ * lands here (from trap.S). A user page fault that mm-core cannot resolve kills only that
  * process; a kernel fault panics.
  */
 #include <kernel/proc.h>
@@ -46,28 +46,6 @@ static void describe_pf(uintptr_t err, char *buf)
 	*b = 0;
 }
 
-/* Who trapped, for a panic: "pid N", or "before any process" (a trap
- * before proc_init() has no current process). @buf holds 24 bytes. */
-static const char *who(const struct proc *p, char *buf)
-{
-	if (!p)
-		return "before any process";
-	char digits[12];
-	int n = 0;
-	unsigned v = (unsigned)p->pid;
-	do {
-		digits[n++] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
-	char *b = buf;
-	for (const char *s = "pid "; *s; s++)
-		*b++ = *s;
-	while (n)
-		*b++ = digits[--n];
-	*b = 0;
-	return buf;
-}
-
 void trap(struct trapframe *tf);
 void trap(struct trapframe *tf)
 {
@@ -100,23 +78,19 @@ void trap(struct trapframe *tf)
 			enum mm_fault_verdict verdict = mm_fault(p->space, addr, access, NULL);
 			if (verdict == MM_FAULT_RESOLVED)
 				return;
-			static const char *const verdicts[] = { "resolved",
-				                                "segmentation violation",
-				                                "protection violation",
-				                                "out of memory" };
 			kprintf("# pid %d (%s) killed: %s: page fault at 0x%llx (%s, user; error "
 			        "code "
 			        "0x%x: P=%u W=%u U=%u RSVD=%u I/D=%u) pc 0x%llx\n",
-			        p->pid, p->name, verdicts[verdict], (unsigned long long)addr, what,
-			        (unsigned)tf->err, (unsigned)(tf->err & 1),
-			        (unsigned)(tf->err >> 1) & 1, (unsigned)(tf->err >> 2) & 1,
-			        (unsigned)(tf->err >> 3) & 1, (unsigned)(tf->err >> 4) & 1,
-			        (unsigned long long)TF_PC(tf));
+			        p->pid, p->name, fault_verdict_name(verdict),
+			        (unsigned long long)addr, what, (unsigned)tf->err,
+			        (unsigned)(tf->err & 1), (unsigned)(tf->err >> 1) & 1,
+			        (unsigned)(tf->err >> 2) & 1, (unsigned)(tf->err >> 3) & 1,
+			        (unsigned)(tf->err >> 4) & 1, (unsigned long long)TF_PC(tf));
 			proc_kill(p, v);
 		}
 		panic("kernel page fault at 0x%llx (%s, error code 0x%x) pc 0x%llx, %s",
 		      (unsigned long long)addr, what, (unsigned)tf->err,
-		      (unsigned long long)TF_PC(tf), who(p, buf));
+		      (unsigned long long)TF_PC(tf), proc_who(p, buf));
 	}
 	if (TF_FROM_USER(tf) && p) {
 		kprintf("# pid %d (%s) killed: %s (vector %u, error code 0x%x) pc 0x%llx\n", p->pid,
@@ -124,5 +98,5 @@ void trap(struct trapframe *tf)
 		proc_kill(p, v);
 	}
 	panic("%s (vector %u, error code 0x%x) in the kernel, pc 0x%llx, %s", name, v,
-	      (unsigned)tf->err, (unsigned long long)TF_PC(tf), who(p, buf));
+	      (unsigned)tf->err, (unsigned long long)TF_PC(tf), proc_who(p, buf));
 }

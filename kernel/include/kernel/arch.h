@@ -1,0 +1,112 @@
+/*
+ * kernel/arch.h - what each ISA's kernel code provides to the common kernel
+ * (kernel/core/): the kernel half of the arch contract. mm-core's half is
+ * <arch/pte.h> (docs/PORTING.md); this one is the machine around it:
+ * firmware, console, QEMU's exit device, the MMU's root register and TLB,
+ * interrupts and the timer. The x86 kernels implement it in
+ * arch/x86/kernel/machine.c, riscv64 in arch/riscv/kernel/machine.c.
+ *
+ * Each ISA's "cpu.h" (arch/<isa>/kernel/) adds the trap frame and its
+ * accessors (TF_PC, TF_SP, TF_RET, TF_FROM_USER, TF_SYSNO, TF_ARG0-2,
+ * tf_init_user()), struct switch_frame, ARCH_ROOT_REG (the name of the
+ * register that holds the root: "CR3", "satp") and ARCH_KILLED_BY_PF().
+ */
+#ifndef KERNEL_ARCH_H
+#define KERNEL_ARCH_H
+
+#include <mm/mm.h>
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define BOOT_MAX_RANGES 32
+
+/** struct boot_range - physical bytes [base, base + size). */
+struct boot_range {
+	uint64_t base, size;
+};
+
+/**
+ * struct boot_info - what the firmware said, in neutral terms: RAM, what
+ * in it must stay untouched (firmware, the boot information itself), and
+ * the command line. The kernel image is not listed: mem_init() knows it.
+ */
+struct boot_info {
+	const char *source; /* "Multiboot map", "devicetree": for messages */
+	struct boot_range ram[BOOT_MAX_RANGES];
+	struct boot_range reserved[BOOT_MAX_RANGES];
+	unsigned nram, nreserved;
+	char cmdline[128]; /* "" if none */
+};
+
+/**
+ * arch_boot_info() - read the firmware's description of the machine from
+ * the two words the boot code received (x86: the Multiboot magic in EAX
+ * and the physical address of the information in EBX; riscv64: the hart
+ * ID in a0 and the devicetree's physical address in a1). Reads them
+ * through the boot mapping (phys_to_virt()). Panics when they are missing
+ * or malformed: the kernel cannot run without knowing its RAM.
+ */
+void arch_boot_info(uintptr_t a0, uintptr_t a1, struct boot_info *bi);
+
+/**
+ * arch_map_devices() - map the memory-mapped devices the kernel drives into
+ * mm-core's kernel space (mm_kernel_map(), kernel-only, at
+ * phys_to_virt() of their physical address), before it is activated.
+ * x86 drives its devices through port I/O: nothing. Return: 0 or a
+ * negative MM_E* code (mem_init() panics).
+ */
+int arch_map_devices(struct mm_sys *sys, unsigned global);
+
+/** arch_console_init(), arch_console_putc() - the serial line, polled: one raw byte. */
+void arch_console_init(void);
+void arch_console_putc(char c);
+
+/**
+ * arch_qemu_exit() - leave QEMU with status 33 on success, 35 on failure
+ * (x86: isa-debug-exit; riscv64: the virt machine's test finisher), so a
+ * hang, a reset or a firmware shutdown can never pass.
+ */
+__attribute__((noreturn)) void arch_qemu_exit(bool success);
+
+/**
+ * arch_kernel_global() - turn global pages on if the CPU has them (x86:
+ * CPUID PGE, then CR4.PGE; RISC-V: always there) and say what to add to
+ * the protection of kernel-half mappings: MM_PROT_GLOBAL, or 0.
+ */
+unsigned arch_kernel_global(void);
+
+/* mm-core's machine hooks (struct mm_mach_ops, <mm/mm.h>), for the CPU
+ * this runs on: load the root of a space (physical address) with its
+ * address-space ID, read it back, invalidate one page of @asid (or every
+ * ASID's with MM_ASID_ALL), flush all of @asid's non-global entries. */
+void arch_mmu_activate(mm_paddr_t root, uint32_t asid);
+mm_paddr_t arch_mmu_root(void);
+void arch_tlb_invalidate_page(uint32_t asid, mm_vaddr_t va);
+void arch_tlb_flush_all(uint32_t asid);
+
+/** arch_timer_init() - the scheduler's tick, @hz times a second, unmasked. */
+void arch_timer_init(unsigned hz);
+void arch_irq_enable(void);
+void arch_irq_disable(void);
+/**
+ * arch_wait_for_interrupt() - called with interrupts off: sleep until an
+ * interrupt is pending, let it be taken, return with interrupts off again
+ * (no wake-up can be lost between the check that made the caller wait and
+ * the sleep).
+ */
+void arch_wait_for_interrupt(void);
+/** arch_halt_forever() - interrupts off, stop this CPU. */
+__attribute__((noreturn)) void arch_halt_forever(void);
+
+/* The arch's trap entry and CPU set-up (arch/<isa>/kernel/). */
+void cpu_init(void);
+/** cpu_set_kernel_stack() - where a trap from user mode finds its stack. */
+void cpu_set_kernel_stack(uintptr_t top);
+/** swtch() - save the callee-saved registers on this stack, store its
+ * pointer in *@save_sp, load @new_sp and return through its switch frame. */
+void swtch(uintptr_t *save_sp, uintptr_t new_sp);
+/** trap_return - restores the trap frame at the stack pointer and returns to it. */
+extern char trap_return[];
+
+#endif
