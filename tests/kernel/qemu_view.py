@@ -109,11 +109,28 @@ def drive():
         serial = open(os.path.join(d, "serial.txt"), errors="replace").read()
         # The kernel's own view, for a reader of a failure.
         sys.stdout.write("".join("# serial: " + l + "\n" for l in serial.splitlines()[-8:]))
-        verdict = [l for l in out.splitlines() if l.startswith("qemu_view: ")]
+        lines = out.splitlines()
+        verdict = [l for l in lines if l.startswith("qemu_view: ")]
         ok = rc == 0 and verdict and verdict[-1].startswith("qemu_view: PASS")
         if rc is None:
             print("qemu_view: timed out after %d s" % args.timeout)
         print("# %.1f s" % (time.time() - t0))
+        if not ok:
+            # A CI log may show only the end of this output (the serial
+            # lines): the failures, the stop counts and the verdict again,
+            # last, in their order.
+            why = [l for l in lines if l.startswith(("qemu_view: ", "Python Exception "))
+                   or re.match(r"# \d+ stops in ", l)]
+            print("# qemu_view failed (GDB exit status %s); its failures again:" % rc)
+            if len(why) > 40:
+                print("# (%d lines above left out here)" % (len(why) - 40))
+            sys.stdout.write("".join(l + "\n" for l in why[-40:]))
+            if rc is None:
+                print("qemu_view: FAIL: timed out after %d s" % args.timeout)
+            elif not verdict:
+                print("qemu_view: FAIL: GDB gave no verdict (exit status %s)" % rc)
+            elif verdict[-1].startswith("qemu_view: PASS"):
+                print("qemu_view: FAIL: GDB exit status %s after the checks passed" % rc)
         return 0 if ok else 1
 
 
