@@ -308,7 +308,13 @@ static void test_processes(void)
 	spawn(T_WRITE_TEXT);
 	spawn(T_OTHERS_PAGE);
 	struct proc *owner = spawn(T_OWN_PAGE);
-	if (mm_map(owner->space, OTHER_VA, 1, URW) != 0)
+	/* A region of its own, as every page of a process has (mprotect,
+	 * munmap, mmap's placement and faults go by regions), populated
+	 * before the owner runs. */
+	mm_vaddr_t other;
+	if (mm_mmap(owner->space, OTHER_VA, 1, MM_PROT_READ | MM_PROT_WRITE, MM_MAP_FIXED_NOREPLACE,
+	            &other) != 0 ||
+	    mm_populate(owner->space, OTHER_VA, 1, MM_ACCESS_WRITE) != 0)
 		panic("mapping the owner's private page");
 	spawn(T_FORK);
 	spawn(T_SBRK);

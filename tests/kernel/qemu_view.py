@@ -109,11 +109,28 @@ def drive():
         serial = open(os.path.join(d, "serial.txt"), errors="replace").read()
         # The kernel's own view, for a reader of a failure.
         sys.stdout.write("".join("# serial: " + l + "\n" for l in serial.splitlines()[-8:]))
-        verdict = [l for l in out.splitlines() if l.startswith("qemu_view: ")]
+        lines = out.splitlines()
+        verdict = [l for l in lines if l.startswith("qemu_view: ")]
         ok = rc == 0 and verdict and verdict[-1].startswith("qemu_view: PASS")
         if rc is None:
             print("qemu_view: timed out after %d s" % args.timeout)
         print("# %.1f s" % (time.time() - t0))
+        if not ok:
+            # A CI log may show only the end of this output (the serial
+            # lines): the failures, the stop counts and the verdict again,
+            # last, in their order.
+            why = [l for l in lines if l.startswith(("qemu_view: ", "Python Exception "))
+                   or re.match(r"# \d+ stops in ", l)]
+            print("# qemu_view failed (GDB exit status %s); its failures again:" % rc)
+            if len(why) > 40:
+                print("# (%d lines above left out here)" % (len(why) - 40))
+            sys.stdout.write("".join(l + "\n" for l in why[-40:]))
+            if rc is None:
+                print("qemu_view: FAIL: timed out after %d s" % args.timeout)
+            elif not verdict:
+                print("qemu_view: FAIL: GDB gave no verdict (exit status %s)" % rc)
+            elif verdict[-1].startswith("qemu_view: PASS"):
+                print("qemu_view: FAIL: GDB exit status %s after the checks passed" % rc)
         return 0 if ok else 1
 
 
@@ -136,6 +153,7 @@ class Checker:
         self.checks = 0
         self.counts = {k: 0 for k in LIMITS}
         self.pending = None  # the stop a breakpoint asked for
+        self.busy = False  # a stop is being checked: no breakpoint stops then
         self.qmp = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         self.qmp.connect(os.environ["MMKIT_QV_QMP"])
         self.qbuf = b""
@@ -315,14 +333,33 @@ class Checker:
     def writable(self, mem, va):
         return any(a <= va < b and f[2] == "w" for a, b, f in mem)
 
+    def finish(self, label):
+        """Run the function stopped at its breakpoint (the newest frame) to
+        its return; its return value. The checks after it must see the
+        state after the call: GDB can report the breakpoint it stands on
+        again before the function has run (a resume from a breakpoint that
+        did not advance, seen on a loaded host), and a `finish` stopped
+        there leaves `$` holding an older value. Stop.stop() lets no
+        breakpoint stop while a stop is checked (self.busy), and here the
+        stop must be at the caller's resume address, the callee's frame
+        popped."""
+        gdb = self.gdb
+        frame = gdb.newest_frame()
+        ret_pc, sp = frame.older().pc(), int(frame.read_register("sp"))
+        gdb.execute("finish", to_string=True)
+        now = gdb.newest_frame()
+        at, now_sp = now.pc(), int(now.read_register("sp"))
+        if at != ret_pc or now_sp <= sp:
+            raise RuntimeError("%s: finish stopped at pc 0x%x sp 0x%x, not at the return to "
+                               "0x%x above sp 0x%x" % (label, at, now_sp, ret_pc, sp))
+        return int(gdb.parse_and_eval("$"))
+
     # -- the stops
     def at_fork(self, parent_p, child_p):
-        gdb = self.gdb
-        gdb.execute("finish", to_string=True)
-        ret = int(gdb.parse_and_eval("$"))
+        n = self.counts["fork"]
+        ret = self.finish("fork %d" % n)
         if not self.check(ret == 0, "fork: mm_space_clone returned %d" % ret):
             return
-        n = self.counts["fork"]
         parent, child = self.space(parent_p), self.space(child_p)
         self.check_active("fork %d" % n, parent)
         self.check(self.cur_space() == parent_p, "fork %d: the parent is not current" % n)
@@ -348,7 +385,6 @@ class Checker:
         self.counts["fork"] += 1
 
     def at_fault(self, sp_p, va, access, cow):
-        gdb = self.gdb
         page = va & ~(PAGE - 1)
         sp = self.space(sp_p)
         kind = "cow-fault" if cow else "fault"
@@ -359,8 +395,7 @@ class Checker:
         before, _ = self.check_space(label + ", before", sp)
         old_pa = before.get(page, (None,))[0]
         old_refs = self.refs(old_pa) if old_pa is not None else None
-        gdb.execute("finish", to_string=True)
-        verdict = int(gdb.parse_and_eval("$"))
+        verdict = self.finish(label)
         sp = self.space(sp_p)
         after, mem = self.check_space(label + ", after", sp)
         if verdict == 0:
@@ -377,11 +412,9 @@ class Checker:
         self.counts[kind] += 1
 
     def at_munmap(self, sp_p, va, npages):
-        gdb = self.gdb
-        gdb.execute("finish", to_string=True)
-        ret = int(gdb.parse_and_eval("$"))
         n = self.counts["munmap"]
         label = "munmap %d of 0x%x, %d pages" % (n, va, npages)
+        ret = self.finish(label)
         sp = self.space(sp_p)
         self.check_active(label, sp)
         tlb, _ = self.check_space(label, sp)
@@ -395,7 +428,6 @@ class Checker:
         self.counts["munmap"] += 1
 
     def at_destroy(self, kind, sp_p):
-        gdb = self.gdb
         n = self.counts[kind]
         sp = self.space(sp_p)
         label = "%s %d" % (kind, n)
@@ -419,8 +451,7 @@ class Checker:
             per_frame[pa] = per_frame.get(pa, 0) + 1
         freed = sum(1 for pa, c in per_frame.items() if self.refs(pa) == c)
         f0 = self.frames()
-        gdb.execute("finish", to_string=True)
-        ret = int(gdb.parse_and_eval("$"))
+        ret = self.finish(label)
         f1 = self.frames()
         self.check(ret == 0, label + ": mm_space_destroy returned %d" % ret)
         self.check(f1["nfree"] - f0["nfree"] == sp["table_pages"] + sp["region_pages"] + freed,
@@ -467,6 +498,8 @@ def in_gdb():
             self.kind, self.test = kind, test
 
         def stop(self):
+            if c.busy:  # inside a check (its finish): not a new stop
+                return False
             try:
                 r = self.test()
             except gdb.error:
@@ -531,14 +564,18 @@ def in_gdb():
             break
         stops += 1
         kind, a = c.pending
-        if kind == "fork":
-            c.at_fork(*a)
-        elif kind == "fault":
-            c.at_fault(*a)
-        elif kind == "munmap":
-            c.at_munmap(*a)
-        else:
-            c.at_destroy(*a)
+        c.busy = True
+        try:
+            if kind == "fork":
+                c.at_fork(*a)
+            elif kind == "fault":
+                c.at_fault(*a)
+            elif kind == "munmap":
+                c.at_munmap(*a)
+            else:
+                c.at_destroy(*a)
+        finally:
+            c.busy = False
     print("# %d stops in %.1f s: %s" % (stops, time.time() - t0, c.counts))
     if c.failures or not c.done():
         print("qemu_view: FAIL: %d of %d checks failed" % (c.failures, c.checks), flush=True)
