@@ -73,7 +73,7 @@ static void test_kernel_layout(void)
 	               (t.prot & r.prot & d.prot & alias.prot & MM_PROT_GLOBAL) == g,
 	       "kernel mappings: text %s, rodata %s, data %s, text's direct-map alias %s, %s",
 	       prot_str(t.prot), prot_str(r.prot), prot_str(d.prot), prot_str(alias.prot),
-	       g ? "all global (CR4.PGE)" : "not global (no PGE)");
+	       g ? "all global" : "not global (the CPU has no global pages)");
 }
 
 /* Seed test 1, on the real MMU: same VA, two spaces, two frames. */

@@ -15,6 +15,11 @@
 #include <arch/pte.h>
 
 extern char _kernel_phys_start[], _kernel_phys_end[], _etext[], _erodata[];
+/* The image's physical bounds, read through absolute words: the linker's
+ * physical symbols may lie farther from the code than a PC-relative
+ * reference reaches (riscv64: 4 GiB below it, beyond +-2 GiB). */
+static const volatile uintptr_t image_phys[2] = { (uintptr_t)_kernel_phys_start,
+	                                          (uintptr_t)_kernel_phys_end };
 
 static struct mm_sys sys;
 
@@ -37,10 +42,10 @@ static struct image_parts image_parts(void)
 {
 	const uint64_t mask = ARCH_PAGE_SIZE - 1;
 	return (struct image_parts){
-		.start = (uintptr_t)_kernel_phys_start,
+		.start = image_phys[0],
 		.etext = ((uintptr_t)_etext - ARCH_KERNEL_IMAGE_BASE + mask) & ~mask,
 		.erodata = (uintptr_t)_erodata - ARCH_KERNEL_IMAGE_BASE,
-		.end = (uintptr_t)_kernel_phys_end,
+		.end = image_phys[1],
 	};
 }
 
@@ -236,7 +241,7 @@ void mem_init(const struct boot_info *bi, struct mem_info *info)
 	 * information we still read), and the kernel image. */
 	for (unsigned i = 0; i < bi->nreserved; i++)
 		span_remove(bi->reserved[i].base, bi->reserved[i].base + bi->reserved[i].size);
-	span_remove((uintptr_t)_kernel_phys_start, (uintptr_t)_kernel_phys_end);
+	span_remove(image_phys[0], image_phys[1]);
 
 	/* Frame metadata: carve it from the first span that holds it and lies
 	 * in the boot mapping. Sized for the spans before the carve (an upper

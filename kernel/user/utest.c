@@ -194,7 +194,7 @@ int main(long test)
 		if (child == 0)
 			exit(p[PAGE]); /* unmapped: killed */
 		int st = -1;
-		return wait(&st) == child && st == 0x100 + 14 /* killed by #PF */ ? 0 : 5;
+		return wait(&st) == child && USER_KILLED_BY_PF(st) ? 0 : 5;
 	}
 	case T_EXEC:
 		exec(1); /* uhello; returns only on failure */

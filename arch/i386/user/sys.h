@@ -7,4 +7,6 @@ static inline long syscall3(long n, long a, long b, long c)
 	__asm__ volatile("int $0x80" : "=a"(r) : "a"(n), "b"(a), "c"(b), "d"(c) : "memory");
 	return r;
 }
+/* Did a child (wait() status @st) die of a page fault the kernel could not resolve? */
+#define USER_KILLED_BY_PF(st) ((st) == 0x100 + 14) /* vector 14, #PF */
 #endif

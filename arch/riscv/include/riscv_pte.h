@@ -60,6 +60,9 @@
 typedef uint64_t arch_pte_t;
 
 /* PTE bits (Privileged spec, "Sv39" PTE format). */
+/* satp.MODE (Privileged spec §4.1.11, Table 4.4): 8 = Sv39, 9 = Sv48. */
+#define RISCV_SATP_MODE (RISCV_LEVELS == 3 ? 8u : 9u)
+
 #define RISCV_PTE_V         (UINT64_C(1) << 0)  /* valid */
 #define RISCV_PTE_R         (UINT64_C(1) << 1)  /* readable */
 #define RISCV_PTE_W         (UINT64_C(1) << 2)  /* writable */

@@ -12,10 +12,14 @@
 
 #define ARCH_DIRECT_MAP_BASE UINT64_C(0xFFFF800000000000)
 #define ARCH_DIRECT_MAP_MAX  (UINT64_C(1) << 46) /* 64 TiB */
-/* The kernel image: linked at ARCH_KERNEL_IMAGE_BASE + its physical address. */
-#define ARCH_KERNEL_IMAGE_BASE UINT64_C(0xFFFFFFFF80000000)
-/* What the boot page tables map (1 GiB pages) until mm-core's kernel space
- * takes over. */
-#define ARCH_BOOT_MAP_BYTES UINT64_C(0x40000000)
+/* The kernel image: linked at ARCH_KERNEL_IMAGE_BASE + its physical
+ * address. RAM starts at 2 GiB on QEMU's virt machine, where OpenSBI
+ * enters the kernel at 0x80200000: it runs at 0xFFFFFFFF80200000, in the
+ * top 2 GiB (arch/riscv/kernel/linker.ld). */
+#define ARCH_KERNEL_IMAGE_BASE UINT64_C(0xFFFFFFFF00000000)
+/* What the boot page tables map (1 GiB pages: physical 0 to 4 GiB, the
+ * devices and the first 2 GiB of RAM) at the direct-map base, until
+ * mm-core's kernel space takes over (arch/riscv/kernel/boot.c). */
+#define ARCH_BOOT_MAP_BYTES UINT64_C(0x100000000)
 
 #endif

@@ -1,0 +1,189 @@
+/*
+ * The riscv64 kernel's machine (kernel/arch.h) on QEMU's virt machine
+ * under OpenSBI: RAM and reservations from the devicetree, the NS16550A
+ * UART, the test finisher, satp and sfence.vma, the SBI timer.
+ *
+ * Sources: RISC-V Privileged Architecture 20211203 (§4.1.11 satp, §4.2.1
+ * sfence.vma), SBI v1.0 (§6 TIME), the Devicetree Specification v0.4, and
+ * QEMU's hw/riscv/virt.c for the virt machine's device addresses (test
+ * finisher 0x100000, UART0 0x10000000) and hw/misc/sifive_test.c for the
+ * finisher's encoding.
+ */
+#include <kernel/arch.h>
+#include <kernel/fdt.h>
+#include <kernel/kernel.h>
+
+#include <arch/layout.h>
+#include <arch/pte.h>
+
+#include "cpu.h"
+
+#define VIRT_TEST  UINT64_C(0x100000)
+#define VIRT_UART0 UINT64_C(0x10000000)
+/* The virt machine's timebase-frequency (/cpus in its devicetree): 10 MHz. */
+#define TIMEBASE_HZ 10000000u
+
+/* ---- devicetree ----------------------------------------------------------- */
+
+static void copy_ranges(struct boot_range *out, unsigned *n, const struct fdt_range *r, size_t k)
+{
+	for (size_t i = 0; i < k && *n < BOOT_MAX_RANGES; i++)
+		out[(*n)++] = (struct boot_range){ r[i].base, r[i].size };
+}
+
+void arch_boot_info(uintptr_t hartid, uintptr_t dtb_pa, struct boot_info *bi)
+{
+	(void)hartid;
+	*bi = (struct boot_info){ .source = "devicetree" };
+	if (dtb_pa == 0 || dtb_pa >= ARCH_BOOT_MAP_BYTES)
+		panic("no devicetree from the firmware (a1 = 0x%llx)", (unsigned long long)dtb_pa);
+	const void *dtb = phys_to_virt(dtb_pa);
+	/* The header says how long the blob is; it must lie in the boot map. */
+	size_t len = fdt_totalsize(dtb, (size_t)(ARCH_BOOT_MAP_BYTES - dtb_pa));
+	if (len == 0)
+		panic("the devicetree at 0x%llx is not one", (unsigned long long)dtb_pa);
+	struct fdt_range r[BOOT_MAX_RANGES];
+	size_t k;
+	int err = fdt_memory(dtb, len, r, BOOT_MAX_RANGES, &k);
+	if (err)
+		panic("devicetree memory nodes: error %d", err);
+	copy_ranges(bi->ram, &bi->nram, r, k);
+	err = fdt_reserved(dtb, len, r, BOOT_MAX_RANGES - 1, &k);
+	if (err)
+		panic("devicetree reservations: error %d", err);
+	copy_ranges(bi->reserved, &bi->nreserved, r, k);
+	/* The blob itself, which this kernel reads no more after boot but
+	 * does not copy: keep it. */
+	bi->reserved[bi->nreserved++] = (struct boot_range){ dtb_pa, len };
+	if (fdt_bootargs(dtb, len, bi->cmdline, sizeof(bi->cmdline)) != 0)
+		bi->cmdline[0] = 0;
+}
+
+int arch_map_devices(struct mm_sys *sys, unsigned global)
+{
+	const unsigned rw = MM_PROT_READ | MM_PROT_WRITE | global;
+	int err = mm_kernel_map(sys, (uintptr_t)phys_to_virt(VIRT_UART0), VIRT_UART0, 1, rw);
+	if (!err)
+		err = mm_kernel_map(sys, (uintptr_t)phys_to_virt(VIRT_TEST), VIRT_TEST, 1, rw);
+	return err;
+}
+
+/* ---- console and exit ----------------------------------------------------- */
+
+/* NS16550A registers, one byte apart on the virt machine. */
+#define UART_THR 0
+#define UART_IER 1
+#define UART_FCR 2
+#define UART_LCR 3
+#define UART_LSR 5
+
+static volatile uint8_t *uart(void)
+{
+	return phys_to_virt(VIRT_UART0);
+}
+
+void arch_console_init(void)
+{
+	uart()[UART_IER] = 0x00; /* no interrupts */
+	uart()[UART_LCR] = 0x03; /* 8N1 */
+	uart()[UART_FCR] = 0x07; /* FIFO on, cleared */
+}
+
+void arch_console_putc(char c)
+{
+	while (!(uart()[UART_LSR] & 0x20)) /* transmit holding register empty */
+		;
+	uart()[UART_THR] = (uint8_t)c;
+}
+
+/* The test finisher: 0x3333 | code << 16 makes QEMU exit with @code. */
+void arch_qemu_exit(bool success)
+{
+	*(volatile uint32_t *)phys_to_virt(VIRT_TEST) = 0x3333u | (success ? 33u : 35u) << 16;
+	arch_halt_forever();
+}
+
+void arch_halt_forever(void)
+{
+	csr_clear(sstatus, SSTATUS_SIE);
+	for (;;)
+		__asm__ volatile("wfi");
+}
+
+/* ---- MMU ------------------------------------------------------------------ */
+
+/* The G bit needs no switch to turn it on. */
+unsigned arch_kernel_global(void)
+{
+	return MM_PROT_GLOBAL;
+}
+
+/* satp: MODE, ASID, root PPN (§4.1.11). No ASIDs are assigned yet: every
+ * space is ASID 0, and a satp write is followed by a full sfence.vma. */
+void arch_mmu_activate(mm_paddr_t root, uint32_t asid)
+{
+	csr_write(satp, ((uint64_t)RISCV_SATP_MODE << 60) | ((uint64_t)(asid & 0xFFFF) << 44) |
+	                        (root >> ARCH_PAGE_SHIFT));
+	__asm__ volatile("sfence.vma" ::: "memory");
+}
+
+mm_paddr_t arch_mmu_root(void)
+{
+	return (csr_read(satp) & ((UINT64_C(1) << 44) - 1)) << ARCH_PAGE_SHIFT;
+}
+
+/* sfence.vma va, asid orders the stores to the tables before it with the
+ * walks after it and drops the page's entries of that ASID (global ones
+ * too only with rs2 = x0, §4.2.1): MM_ASID_ALL means every ASID. */
+void arch_tlb_invalidate_page(uint32_t asid, mm_vaddr_t va)
+{
+	if (asid == MM_ASID_ALL)
+		__asm__ volatile("sfence.vma %0, zero" : : "r"(va) : "memory");
+	else
+		__asm__ volatile("sfence.vma %0, %1" : : "r"(va), "r"((uint64_t)asid) : "memory");
+}
+
+void arch_tlb_flush_all(uint32_t asid)
+{
+	if (asid == MM_ASID_ALL)
+		__asm__ volatile("sfence.vma" ::: "memory");
+	else
+		__asm__ volatile("sfence.vma zero, %0" : : "r"((uint64_t)asid) : "memory");
+}
+
+/* ---- interrupts ----------------------------------------------------------- */
+
+static uint64_t tick_cycles;
+
+/** riscv_timer_next() - program the next tick (SBI TIME set_timer). */
+void riscv_timer_next(void);
+void riscv_timer_next(void)
+{
+	sbi_call(SBI_EXT_TIME, 0, csr_read(time) + tick_cycles);
+}
+
+void arch_timer_init(unsigned hz)
+{
+	tick_cycles = TIMEBASE_HZ / hz;
+	riscv_timer_next();
+	csr_set(sie, SIE_STIE);
+}
+
+void arch_irq_enable(void)
+{
+	csr_set(sstatus, SSTATUS_SIE);
+}
+
+void arch_irq_disable(void)
+{
+	csr_clear(sstatus, SSTATUS_SIE);
+}
+
+/* wfi wakes on a pending, enabled interrupt even with SIE clear (§3.3.3):
+ * sleep first, then let it in. */
+void arch_wait_for_interrupt(void)
+{
+	__asm__ volatile("wfi" ::: "memory");
+	csr_set(sstatus, SSTATUS_SIE);
+	csr_clear(sstatus, SSTATUS_SIE);
+}
