@@ -186,8 +186,32 @@ static void span_remove(uint64_t lo, uint64_t hi)
  * metadata (8 bytes per frame) and the direct map's page tables (an entry
  * per frame) are written through the boot mapping (ARCH_BOOT_MAP_BYTES),
  * of which an eighth is kept for the image, low memory and the rest. A
- * "mem=<n>M" or "mem=<n>G" on the command line lowers it. */
-static uint64_t ram_limit(const char *cmdline, const char **why)
+ * "mem=<n>M" or "mem=<n>G" on the command line lowers it to where the RAM
+ * of @bi, from the lowest address up, adds up to that amount (as Linux
+ * reads mem=: an amount, wherever RAM starts). */
+static uint64_t amount_limit(const struct boot_info *bi, uint64_t bytes)
+{
+	uint64_t at = 0, counted = 0;
+	for (;;) {
+		/* The next range above @at, lowest first (the firmware's order
+		 * need not be sorted). */
+		const struct boot_range *next = NULL;
+		for (unsigned i = 0; i < bi->nram; i++) {
+			const struct boot_range *r = &bi->ram[i];
+			if (r->base + r->size > at && (!next || r->base < next->base))
+				next = r;
+		}
+		if (!next)
+			return at;
+		uint64_t lo = next->base > at ? next->base : at, hi = next->base + next->size;
+		if (hi - lo >= bytes - counted)
+			return lo + (bytes - counted);
+		counted += hi - lo;
+		at = hi;
+	}
+}
+
+static uint64_t ram_limit(const struct boot_info *bi, const char *cmdline, const char **why)
 {
 	const uint64_t per_frame = sizeof(struct mm_frame) + sizeof(arch_pte_t);
 	const uint64_t boot_cap =
@@ -207,8 +231,9 @@ static uint64_t ram_limit(const char *cmdline, const char **why)
 		for (; *d >= '0' && *d <= '9'; d++)
 			n = n * 10 + (uint64_t)(*d - '0');
 		uint64_t bytes = *d == 'G' ? n << 30 : *d == 'M' ? n << 20 : 0;
-		if (bytes && bytes < limit) {
-			limit = bytes;
+		uint64_t at = bytes ? amount_limit(bi, bytes) : 0;
+		if (at && at < limit) {
+			limit = at;
 			*why = "mem= on the command line";
 		}
 	}
@@ -223,7 +248,7 @@ void mem_init(const struct boot_info *bi, struct mem_info *info)
 	info->cmdline[sizeof(info->cmdline) - 1] = 0;
 
 	const char *why;
-	ram_limit_pa = ram_limit(info->cmdline, &why);
+	ram_limit_pa = ram_limit(bi, info->cmdline, &why);
 	uint64_t unused = 0;
 	for (unsigned i = 0; i < bi->nram; i++) {
 		const struct boot_range *r = &bi->ram[i];

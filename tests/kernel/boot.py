@@ -1,9 +1,12 @@
 #!/usr/bin/env python3
-"""Boot an mmkit kernel in QEMU and judge the TAP it prints on COM1.
+"""Boot an mmkit kernel in QEMU and judge the TAP it prints on its serial line.
 
-Passes only if QEMU leaves through isa-debug-exit with the kernel's success
-code (33), the TAP plan matches the tests run, and none failed: a hang (the
-timeout), a triple fault (-no-reboot exits 0) or a panic can never pass.
+Passes only if QEMU leaves with the kernel's success code (33: x86 through
+isa-debug-exit, riscv64 through the virt machine's test finisher), the TAP
+plan matches the tests run, and none failed: a hang (the timeout), a triple
+fault or a reset (-no-reboot exits 0), a firmware shutdown (0) or a panic
+(35) can never pass. A qemu-system-riscv64 boots the virt machine with
+QEMU's OpenSBI (-bios default), which enters the kernel ELF in S-mode.
 Runs under QEMU's TCG; MMKIT_KVM=1 asks for KVM first (falling back to TCG),
 a bonus only: on some hosts (nested virtualisation) KVM guests do not boot.
 """
@@ -14,15 +17,17 @@ import subprocess
 import sys
 import tempfile
 
-SUCCESS = (0x10 << 1) | 1  # isa-debug-exit: status = (value << 1) | 1
-FAILURE = (0x11 << 1) | 1
+SUCCESS = (0x10 << 1) | 1  # isa-debug-exit: status = (value << 1) | 1; the finisher: 33
+FAILURE = (0x11 << 1) | 1  # 35
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--qemu", required=True, help="qemu-system-i386 or qemu-system-x86_64")
+    ap.add_argument("--qemu", required=True,
+                    help="qemu-system-i386, qemu-system-x86_64 or qemu-system-riscv64")
     src = ap.add_mutually_exclusive_group(required=True)
-    src.add_argument("--kernel", help="a Multiboot ELF32 image, booted by QEMU -kernel")
+    src.add_argument("--kernel", help="a Multiboot ELF32 image (x86) or an ELF (riscv64),"
+                     " booted by QEMU -kernel")
     src.add_argument("--iso", help="a GRUB ISO, booted from CD")
     ap.add_argument("--mem", default="128M", help="guest RAM (QEMU -m)")
     ap.add_argument("--timeout", type=int, default=600, help="seconds")
@@ -50,8 +55,11 @@ def main():
 def run(args, extra):
 
     cmd = [args.qemu, "-m", args.mem, "-display", "none", "-serial", "stdio",
-           "-monitor", "none", "-no-reboot",
-           "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"]
+           "-monitor", "none", "-no-reboot"]
+    if "riscv" in os.path.basename(args.qemu):
+        cmd += ["-machine", "virt", "-bios", "default"]
+    else:
+        cmd += ["-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"]
     use_kvm = os.environ.get("MMKIT_KVM") == "1" and os.access("/dev/kvm", os.R_OK | os.W_OK)
     cmd += ["-accel", "kvm", "-accel", "tcg"] if use_kvm else ["-accel", "tcg"]
     cmd += extra
