@@ -7,11 +7,14 @@ with its RISC-V cross compilers); clang can, with --target. This compiles
 each source alone with CC and CFLAGS (with a dependency file), wraps each
 BLOB (name=path) as read-only data between the symbols name_start and
 name_end, links everything with CC and LDFLAGS, and writes one dependency
-file for Meson (a depfile naming every header read).
+file for Meson (a depfile naming every header read), and OUT.lint.json:
+the compile commands of its C files, which scripts/lint-db.py adds to the
+lint tools' database (Meson's compile_commands.json does not see them).
 
 usage: cross-build.py OUT DEPFILE CC CFLAGS... :: LDFLAGS... :: INPUTS...
   INPUTS: .c and .S sources, and name=path blobs
 """
+import json
 import os
 import subprocess
 import sys
@@ -45,6 +48,7 @@ def main():
     out, depfile, cc = sys.argv[1:4]
     (cflags, ldflags, inputs) = split(sys.argv[4:])
     deps = []
+    lint = []
     with tempfile.TemporaryDirectory(prefix="mmkit-cross-") as tmp:
         objs = []
         for i, src in enumerate(inputs):
@@ -62,6 +66,9 @@ def main():
             else:
                 d = os.path.join(tmp, "%d.d" % i)
                 cmd = [cc] + cflags + ["-MD", "-MF", d, "-c", src, "-o", obj]
+                if src.endswith(".c"):
+                    lint.append({"directory": os.getcwd(), "file": src,
+                                 "arguments": [cc] + cflags + ["-c", src]})
             r = subprocess.run(cmd)
             if r.returncode:
                 sys.exit(r.returncode)
@@ -71,6 +78,8 @@ def main():
         r = subprocess.run([cc] + cflags + objs + ldflags + ["-o", out])
         if r.returncode:
             sys.exit(r.returncode)
+    with open(out + ".lint.json", "w") as f:
+        json.dump(lint, f, indent=1)
     with open(depfile, "w") as f:
         f.write("%s: %s\n" % (out.replace(" ", "\\ "),
                               " ".join(sorted(set(p.replace(" ", "\\ ") for p in deps)))))

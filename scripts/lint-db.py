@@ -12,12 +12,16 @@ Reads BUILDDIR/compile_commands.json and writes OUTDIR/compile_commands.json:
   quotes of such a define are escaped once more, as cppcheck (not clang)
   wants them;
 - C files only (not the kernels' assembly);
+- with the C files that only scripts/cross-build.py compiles (the RISC-V
+  kernels' arch/riscv code: BUILDDIR/**/*.lint.json), which Meson's
+  database does not list;
 - one entry per distinct (file, flags), where the include paths count
   only as the ISA they choose (arch/<isa>/include): fuzz/ builds mm-core
   and the simulator a second time with the same flags but more include
   paths (its plant_args are empty outside -Dplant), which would only add
   a third to the run time of clang-tidy.
 """
+import glob
 import json
 import os
 import re
@@ -32,6 +36,16 @@ def main():
     for_cppcheck = sys.argv[3:] == ["--cppcheck"]
     with open(os.path.join(builddir, "compile_commands.json")) as f:
         db = json.load(f)
+    # The cross-built files no Meson target compiles (arch/riscv/kernel).
+    known = {os.path.normpath(os.path.join(e["directory"], e["file"])) for e in db}
+    for path in sorted(glob.glob(os.path.join(builddir, "**", "*.lint.json"), recursive=True)):
+        with open(path) as f:
+            for e in json.load(f):
+                full = os.path.normpath(os.path.join(e["directory"], e["file"]))
+                if full not in known:
+                    known.add(full)
+                    db.append({"directory": e["directory"], "file": e["file"],
+                               "command": shlex.join(e["arguments"])})
     seen = set()
     out = []
     for e in db:
