@@ -2,7 +2,8 @@
 # Quick start, command 1: install what is missing, build, and run mmsim on
 # the bundled default: a copy-on-write fork scenario (page tables, maps,
 # statistics, and a Graphviz picture), the replay of a real program's
-# memory trace, and the image of /bin/ls. Then boot both kernels in QEMU.
+# memory trace, and the image of /bin/ls. Then boot the kernels in QEMU
+# (i386, x86_64 and riscv64: the same mm-core on three real MMUs).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -24,10 +25,12 @@ if [ -r /bin/ls ]; then
   echo
 fi
 cd "$root"
-for isa in i386 x86_64; do
+for isa in i386 x86_64 riscv64; do
   image=build/kernel/mmkit-$isa.elf
   [ "$isa" = x86_64 ] && image=build/kernel/mmkit-x86_64.elf32
-  echo "== booting the $isa kernel: qemu-system-$isa -kernel $image -m 128M"
+  how="-kernel $image"
+  [ "$isa" = riscv64 ] && how="-machine virt -bios default -kernel $image (OpenSBI)"
+  echo "== booting the $isa kernel: qemu-system-$isa $how -m 128M"
   tests/kernel/boot.py --qemu "qemu-system-$isa" --kernel "$image" --mem 128M | grep -v '^# /'
   echo
 done
