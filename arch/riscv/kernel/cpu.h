@@ -99,4 +99,8 @@ static inline long sbi_call(uint64_t ext, uint64_t fn, uint64_t a0)
 }
 #define SBI_EXT_TIME 0x54494D45u /* "TIME" */
 
+/** riscv_timer_next() - program the next tick, a tick from now (SBI TIME
+ * set_timer, which also clears the pending timer interrupt). machine.c. */
+void riscv_timer_next(void);
+
 #endif

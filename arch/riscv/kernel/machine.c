@@ -155,8 +155,6 @@ void arch_tlb_flush_all(uint32_t asid)
 
 static uint64_t tick_cycles;
 
-/** riscv_timer_next() - program the next tick (SBI TIME set_timer). */
-void riscv_timer_next(void);
 void riscv_timer_next(void)
 {
 	sbi_call(SBI_EXT_TIME, 0, csr_read(time) + tick_cycles);

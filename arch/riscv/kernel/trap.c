@@ -7,8 +7,6 @@
  */
 #include <kernel/proc.h>
 
-void riscv_timer_next(void);
-
 static const char *const exception_names[16] = {
 	"instruction address misaligned",
 	"instruction access fault",
