@@ -16,7 +16,7 @@ struct trapframe {
 	uint64_t x[31];
 	uint64_t sepc, sstatus, scause, stval, pad;
 };
-_Static_assert(sizeof(struct trapframe) == 36 * 8, "trap.S's TF_SIZE");
+_Static_assert(sizeof(struct trapframe) == 36 * sizeof(uint64_t), "trap.S's TF_SIZE");
 
 #define RV_SP         2
 #define RV_A0         10

@@ -33,7 +33,7 @@ static void add(struct boot_range *r, unsigned *n, uint64_t base, uint64_t size)
 {
 	if (*n == BOOT_MAX_RANGES) {
 		kprintf("# memory: more than %u ranges; ignoring 0x%llx-0x%llx\n", BOOT_MAX_RANGES,
-		        (unsigned long long)base, (unsigned long long)(base + size));
+		        (unsigned long long)base, (unsigned long long)base + size);
 		return;
 	}
 	r[(*n)++] = (struct boot_range){ base, size };
