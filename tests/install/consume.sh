@@ -3,7 +3,10 @@
 # temporary DESTDIR, then, for every ISA, build examples/consumer/fork_cow.c
 # against what was installed, through pkg-config only (mmkit-sim-<isa>,
 # which requires mmkit-core-<isa>), and run it; and compile every installed
-# header alone, so that one including a private header fails here.
+# header alone, so that one including a private header fails here. Then
+# the Meson project examples/consumer twice: finding mmkit by pkg-config
+# (no fallback allowed), and as a subproject (a link to the source tree,
+# the fallback forced).
 #
 # usage: tests/install/consume.sh BUILDDIR SRCDIR CC ISA...
 set -euo pipefail
@@ -51,6 +54,27 @@ for isa in "$@"; do
     fail=1
   else
     echo "ok - $isa: each of the $nh installed headers compiles alone"
+  fi
+done
+# examples/consumer as a Meson project: by pkg-config, then as a subproject.
+for how in pkg-config subproject; do
+  proj=$dest/consumer-$how
+  mkdir -p "$proj"
+  cp "$srcdir/examples/consumer/meson.build" "$srcdir/examples/consumer/fork_cow.c" "$proj/"
+  if [ "$how" = pkg-config ]; then
+    opts=(--wrap-mode=nofallback)
+  else
+    mkdir -p "$proj/subprojects"
+    ln -s "$srcdir" "$proj/subprojects/mmkit"
+    opts=(--force-fallback-for=mmkit-sim-x86_64)
+  fi
+  if (cd "$proj" && meson setup build "${opts[@]}" >setup.log 2>&1 && ninja -C build >build.log 2>&1 \
+      && meson test -C build >test.log 2>&1); then
+    echo "ok - examples/consumer built with mmkit by $how, and its test passed"
+  else
+    echo "not ok - examples/consumer with mmkit by $how:"
+    cat "$proj"/*.log
+    fail=1
   fi
 done
 exit $fail
