@@ -77,4 +77,35 @@ for how in pkg-config subproject; do
     fail=1
   fi
 done
+# examples/minikernel, a Multiboot x86_64 kernel outside mmkit's build:
+# against the installed libmmcore-kernel-x86_64.a (pkg-config), then with
+# mm-core built from the subproject; each booted in QEMU and judged by
+# tests/kernel/boot.py (every TAP line ok, exit status 33).
+qemu=$(command -v qemu-system-x86_64 || true)
+for how in installed subproject; do
+  proj=$dest/minikernel-$how
+  mkdir -p "$proj"
+  cp "$srcdir"/examples/minikernel/{meson.build,meson_options.txt,boot.S,main.c,linker.ld} "$proj/"
+  if [ "$how" = subproject ]; then
+    mkdir -p "$proj/subprojects"
+    ln -s "$srcdir" "$proj/subprojects/mmkit"
+  fi
+  if ! (cd "$proj" && meson setup build -Dmmkit=$how >setup.log 2>&1 \
+      && ninja -C build >build.log 2>&1); then
+    echo "not ok - examples/minikernel with mm-core $how does not build:"
+    cat "$proj"/*.log
+    fail=1
+    continue
+  fi
+  if [ -z "$qemu" ]; then
+    echo "ok - examples/minikernel built with mm-core $how # SKIP no qemu-system-x86_64 to boot it"
+  elif out=$("$srcdir/tests/kernel/boot.py" --qemu "$qemu" --kernel "$proj/build/minikernel.elf32" \
+      --mem 64M --timeout 120 2>&1); then
+    echo "ok - examples/minikernel with mm-core $how booted: $(echo "$out" | tail -1)"
+  else
+    echo "not ok - examples/minikernel with mm-core $how:"
+    echo "$out"
+    fail=1
+  fi
+done
 exit $fail
