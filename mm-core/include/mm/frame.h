@@ -51,26 +51,29 @@ struct mm_phys_range {
 	uint64_t pages;  /* length in 4 KiB frames */
 };
 
+/** MM_FRAMES_MAX_RANGES - at most this many RAM ranges per allocator. */
 #define MM_FRAMES_MAX_RANGES 32u
-#define MM_FRAME_REF_MAX     UINT32_MAX
+/** MM_FRAME_REF_MAX - a frame's highest reference count (then -MM_EOVERFLOW). */
+#define MM_FRAME_REF_MAX UINT32_MAX
 
 /** struct mm_frames - allocator state. Treat as opaque; read via functions. */
 struct mm_frames {
 	struct mm_phys_range range[MM_FRAMES_MAX_RANGES]; /* sorted by base */
 	uint32_t first_index[MM_FRAMES_MAX_RANGES];       /* global index */
-	unsigned nranges;
-	struct mm_frame *meta; /* one per frame, in global index order */
-	uint32_t total;        /* frames managed */
-	uint32_t nfree;        /* frames on the free list */
-	uint32_t free_head;    /* index + 1 of the first free frame, 0 = none */
-	uint32_t in_use[MM_FRAME_NKINDS];
-	int64_t fail_countdown; /* fault injection: see mm_frames_fail_after() */
-	uint64_t nalloc_calls;  /* successful and failed allocation attempts */
+	unsigned nranges;                                 /* ranges in @range */
+	struct mm_frame *meta;                            /* one per frame, in global index order */
+	uint32_t total;                                   /* frames managed */
+	uint32_t nfree;                                   /* frames on the free list */
+	uint32_t free_head;               /* index + 1 of the first free frame, 0 = none */
+	uint32_t in_use[MM_FRAME_NKINDS]; /* frames in use, by enum mm_frame_kind */
+	int64_t fail_countdown;           /* fault injection: see mm_frames_fail_after() */
+	uint64_t nalloc_calls;            /* successful and failed allocation attempts */
 };
 
 /**
  * mm_frames_meta_bytes() - bytes of metadata mm_frames_init() needs.
- * @ranges:  usable RAM, in any order; @n entries.
+ * @ranges:  usable RAM, in any order.
+ * @n:       entries in @ranges.
  *
  * Return: 8 bytes per frame in @ranges (sizeof(struct mm_frame)).
  */

@@ -120,15 +120,16 @@ enum {
  *            must outlive the region (the caller owns it).
  */
 struct mm_region {
-	mm_vaddr_t start, end;
+	mm_vaddr_t start; /* first byte, page aligned */
+	mm_vaddr_t end;   /* one past the last byte, page aligned */
 	mm_vaddr_t limit;
 	const uint8_t *file;
-	mm_vaddr_t file_va;
-	uint64_t file_len;
-	uint8_t prot;    /* MM_PROT_* (READ at least; USER always) */
-	uint8_t kind;    /* enum mm_region_kind */
-	uint8_t backing; /* enum mm_backing */
-	uint8_t flags;   /* MM_REGION_* */
+	mm_vaddr_t file_va; /* where the file's first byte belongs */
+	uint64_t file_len;  /* bytes of the file, from @file_va */
+	uint8_t prot;       /* MM_PROT_* (READ at least; USER always) */
+	uint8_t kind;       /* enum mm_region_kind */
+	uint8_t backing;    /* enum mm_backing */
+	uint8_t flags;      /* MM_REGION_* */
 };
 
 struct mm_region_node;
@@ -167,12 +168,12 @@ struct mm_space {
 	 * mm_region_find(), mm_region_first() and mm_region_next(). */
 	struct mm_region_node *regions;                    /* tree root */
 	struct mm_region_node *region_first, *region_last; /* address order */
-	uint64_t nregions;
-	struct mm_region_node *region_hint;      /* lookup cache: see mm_region_find() */
-	struct region_frame *region_frames;      /* frames holding its nodes */
-	struct region_frame *region_free_frames; /* those with a free node */
-	uint64_t region_free;                    /* free nodes in them */
-	uint64_t region_pages;                   /* frames holding its nodes */
+	uint64_t nregions;                                 /* regions in the tree */
+	struct mm_region_node *region_hint;                /* lookup cache: see mm_region_find() */
+	struct region_frame *region_frames;                /* frames holding its nodes */
+	struct region_frame *region_free_frames;           /* those with a free node */
+	uint64_t region_free;                              /* free nodes in them */
+	uint64_t region_pages;                             /* frames holding its nodes */
 };
 
 /**
@@ -187,8 +188,8 @@ struct mm_space {
  */
 struct mm_sys {
 	struct mm_frames frames;
-	const struct mm_mach_ops *ops;
-	void *mach;
+	const struct mm_mach_ops *ops; /* the platform's hooks */
+	void *mach;                    /* their context: passed to every hook */
 	struct mm_space kernel;
 	struct mm_space *active;
 	unsigned nspaces;
@@ -198,8 +199,12 @@ struct mm_sys {
 /**
  * mm_sys_init() - set up a system over the physical RAM in @ranges.
  * @sys:        storage to initialise.
- * @ops, @mach: the machine hooks and the context passed to each of them.
- * @ranges, @n, @meta, @meta_bytes: as for mm_frames_init().
+ * @ops:        the machine hooks (struct mm_mach_ops), kept by pointer.
+ * @mach:       the context passed to each of them.
+ * @ranges:     usable RAM, as for mm_frames_init().
+ * @n:          entries in @ranges.
+ * @meta:       frame metadata storage, as for mm_frames_init().
+ * @meta_bytes: its size in bytes (mm_frames_meta_bytes()).
  *
  * Allocates the kernel root and every kernel-half table one level below it
  * (ARCH_ENTRIES - ARCH_KERNEL_FIRST_SLOT + 1 frames, kind MM_FRAME_PT),
@@ -233,6 +238,7 @@ static inline struct mm_space *mm_sys_kernel_space(struct mm_sys *sys)
 /**
  * mm_sys_frame_alloc() - allocate one frame for the kernel's own use, or as
  * a building block, with a reference count of 1.
+ * @sys:  the system.
  * @kind: MM_FRAME_KERNEL normally; MM_FRAME_USER for a frame the caller will
  *        map with mm_map_phys() and then drop its own reference to.
  * @zero: clear the 4 KiB first.
@@ -252,6 +258,7 @@ uint32_t mm_sys_frame_put(struct mm_sys *sys, mm_paddr_t pa);
 /**
  * mm_kernel_map() - map @npages 4 KiB pages of physical memory at @pa into
  * the kernel half at @va, visible at once in every space.
+ * @sys:    the system.
  * @va:     page-aligned virtual address in the kernel half.
  * @pa:     page-aligned physical address; no reference is taken.
  * @npages: pages, > 0; the range must stay in the kernel half.
@@ -296,6 +303,7 @@ int mm_kernel_unmap(struct mm_sys *sys, mm_vaddr_t va, uint64_t npages);
  * half. Allocates one frame (the root) and writes into its kernel half the
  * kernel root's entries, and into its user half nothing: user entries are
  * never copied from anywhere.
+ * @sys:   the system it belongs to.
  * @space: caller-provided storage, overwritten.
  *
  * Return: 0; -MM_ENOMEM (nothing allocated, @space untouched).
@@ -367,6 +375,7 @@ int mm_space_activate(struct mm_space *space);
 
 /**
  * mm_map() - map @npages fresh, zeroed frames at @va in @space's user half.
+ * @space:  a user space (not the kernel space).
  * @va:     page-aligned, canonical, and the whole range below the kernel
  *          half (ARCH_USER_END).
  * @npages: pages, > 0.
@@ -480,6 +489,7 @@ int mm_space_walk(const struct mm_space *space, bool kernel_half, mm_walk_fn fn,
 /**
  * mm_region_add() - add region @r to @s's user half. No page is mapped:
  * pages come on first touch (mm_fault()) or by mm_populate().
+ * @s: the space (not the kernel space).
  * @r: start and end page aligned, start < end, below ARCH_USER_END; prot
  *     any of READ, WRITE and EXEC, 0 being PROT_NONE (USER is implied;
  *     widened as for mm_mmap()); kind, backing and
@@ -558,6 +568,8 @@ enum mm_fault_how {
 /**
  * mm_fault() - resolve a page fault at @va in @s's user half, as a
  * kernel's #PF handler does with CR2 and the error code.
+ * @s:      the space that faulted (its user half).
+ * @va:     the faulting virtual address (x86 CR2, RISC-V stval).
  * @access: MM_ACCESS_READ, or WRITE or EXEC.
  * @how:    if not NULL and resolved, receives how.
  *
@@ -595,6 +607,8 @@ enum {
  * mm_mmap() - a new anonymous region of @npages pages (mmap(2) with
  * MAP_ANONYMOUS). Private regions are demand-zero; MM_MAP_SHARED ones are
  * populated at once and their frames are shared, never copied, on fork.
+ * @s:      the space.
+ * @npages: its length in 4 KiB pages, > 0.
  * @addr:  with MM_MAP_FIXED or MM_MAP_FIXED_NOREPLACE, the page-aligned
  *         virtual address; otherwise a hint (0: none): if the range there is
  *         free it is used, else the highest free gap below the lowest stack.
@@ -682,6 +696,11 @@ enum {
  * free gap: its page-table entries move (frames, references and COW state
  * with them) and nothing is copied. New pages of a private region are
  * demand-zero; of a shared region, populated and shared.
+ * @s:         the space.
+ * @old:       the mapping's first byte, page aligned.
+ * @old_pages: its length in 4 KiB pages.
+ * @new_pages: the new length in 4 KiB pages, > 0.
+ * @flags: 0, or MM_MREMAP_MAYMOVE: the mapping may move to grow.
  * @out: receives the (possibly new) virtual address.
  *
  * TLB: pages moved or unmapped in an active space are invalidated.
@@ -700,6 +719,8 @@ int mm_mremap(struct mm_space *s, mm_vaddr_t old, uint64_t old_pages, uint64_t n
  * The heap starts where mm_exec() put it (the page after the highest
  * segment: struct mm_space's @brk_start); growing adds demand-zero pages
  * (kind MM_REGION_HEAP), shrinking unmaps whole pages past the new end.
+ * @s:       the space.
+ * @new_brk: the heap's new end (a byte address), or 0 to ask for it.
  * @out: receives the heap's end after the call (the old end on error).
  *
  * Return: 0; 0 with the current end for @new_brk 0 (a query, as brk(0));
@@ -716,10 +737,15 @@ static inline bool mm_space_is_active(const struct mm_space *space)
 }
 
 /**
- * mm_space_first() / mm_space_next() - iterate over every live space of
- * @sys, the kernel space first. mm_space_next() returns NULL at the end.
+ * mm_space_first() - the first live space of @sys (the kernel space), to
+ * iterate over every live space with mm_space_next().
+ * @sys: the system.
  */
 struct mm_space *mm_space_first(struct mm_sys *sys);
+/**
+ * mm_space_next() - the live space after @space, or NULL after the last.
+ * @space: a live space (from mm_space_first() or this function).
+ */
 struct mm_space *mm_space_next(struct mm_space *space);
 
 #endif /* MM_MM_H */

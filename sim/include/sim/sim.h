@@ -43,19 +43,19 @@ struct sim_config sim_config_default(void);
 
 /** struct sim_stats - what the machine counted since sim_create(). */
 struct sim_stats {
-	uint64_t accesses; /* sim_access() calls (one per page touched) */
-	uint64_t tlb_hits;
-	uint64_t tlb_misses;
-	uint64_t walks;       /* page walks by the MMU model */
-	uint64_t page_faults; /* accesses that raised #PF */
-	uint64_t spurious;    /* TLB hits that denied access and were re-walked */
-	uint64_t cr3_writes;
+	uint64_t accesses;                 /* sim_access() calls (one per page touched) */
+	uint64_t tlb_hits;                 /* accesses the software TLB translated */
+	uint64_t tlb_misses;               /* accesses that needed a walk */
+	uint64_t walks;                    /* page walks by the MMU model */
+	uint64_t page_faults;              /* accesses that raised #PF */
+	uint64_t spurious;                 /* TLB hits that denied access and were re-walked */
+	uint64_t cr3_writes;               /* activate hooks: root register writes */
 	uint64_t invlpg;                   /* invalidate_page hooks executed */
 	uint64_t flushes;                  /* flush_all hooks executed */
 	uint64_t dropped_invlpg;           /* invalidations skipped by sim_drop_invalidations() */
 	uint64_t stale;                    /* stale TLB entries found */
 	uint64_t resolved[MM_FAULT_NHOWS]; /* SIM_DEMAND faults resolved, by how */
-	mm_vaddr_t last_stale_va;
+	mm_vaddr_t last_stale_va;          /* the page of the last stale entry found */
 };
 
 struct sim;
@@ -135,13 +135,18 @@ int sim_peek(struct sim *sim, mm_paddr_t root, mm_vaddr_t va, unsigned flags, mm
              uint32_t *error_code);
 
 /**
- * sim_read() / sim_write() - copy @len bytes between @buf and virtual
- * memory at @va, as a program would (each page through sim_access()).
+ * sim_read() - copy @len bytes from virtual memory at @va to @buf, as a
+ * program would (each page through sim_access(), with @flags).
  * Return: 0; -MM_EFAULT with *@fault on the first page that faults (bytes
  * before it were copied).
  */
 int sim_read(struct sim *sim, mm_vaddr_t va, void *buf, size_t len, unsigned flags,
              struct sim_fault *fault);
+/**
+ * sim_write() - copy @len bytes from @buf to virtual memory at @va, as a
+ * program would (each page through sim_access(), with @flags | SIM_WRITE).
+ * Return: as sim_read().
+ */
 int sim_write(struct sim *sim, mm_vaddr_t va, const void *buf, size_t len, unsigned flags,
               struct sim_fault *fault);
 

@@ -44,9 +44,11 @@
 /* First root slot of the kernel half; every space shares root entries
  * [ARCH_KERNEL_FIRST_SLOT, ARCH_ENTRIES). */
 #define ARCH_KERNEL_FIRST_SLOT 256u
-/* First virtual address that is not user (the user half is [0, ARCH_USER_END))
- * and first kernel address; between them, addresses that are not canonical. */
-#define ARCH_USER_END    UINT64_C(0x0000004000000000)
+/** ARCH_USER_END - the first virtual address that is not user: the user
+ * half is [0, ARCH_USER_END). */
+#define ARCH_USER_END UINT64_C(0x0000004000000000)
+/** ARCH_KERNEL_BASE - the first kernel address; between ARCH_USER_END and
+ * it, addresses that are not canonical. */
 #define ARCH_KERNEL_BASE UINT64_C(0xFFFFFFC000000000)
 /* What people call each level's table, leaf first (mmsim's output, DOT). */
 #define ARCH_LEVEL_NAMES                                                                           \
@@ -222,6 +224,7 @@ static inline bool arch_pte_is_cow(arch_pte_t e)
 	return (e & TEMPLATE_PTE_COW) != 0;
 }
 
+/** arch_pte_with_cow() - leaf @e with its copy-on-write mark set to @cow. */
 static inline arch_pte_t arch_pte_with_cow(arch_pte_t e, bool cow)
 {
 	return cow ? (e | TEMPLATE_PTE_COW) : (e & ~TEMPLATE_PTE_COW);
@@ -235,6 +238,7 @@ static inline bool arch_pte_is_shared(arch_pte_t e)
 	return (e & TEMPLATE_PTE_SHR) != 0;
 }
 
+/** arch_pte_with_shared() - leaf @e with its shared mark set to @shared. */
 static inline arch_pte_t arch_pte_with_shared(arch_pte_t e, bool shared)
 {
 	return shared ? (e | TEMPLATE_PTE_SHR) : (e & ~TEMPLATE_PTE_SHR);
@@ -272,6 +276,7 @@ static inline bool arch_pte_is_dirty(arch_pte_t e)
 	return (e & TEMPLATE_PTE_D) != 0;
 }
 
+/** arch_pte_is_accessed() - the hardware's A bit of leaf @e. */
 static inline bool arch_pte_is_accessed(arch_pte_t e)
 {
 	return (e & TEMPLATE_PTE_A) != 0;
