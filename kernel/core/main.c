@@ -90,14 +90,16 @@ static void test_same_va(void)
 		return;
 	}
 	volatile uint32_t *p = (volatile uint32_t *)(uintptr_t)UVA;
+	arch_user_access_begin(); /* the kernel writes user pages (SMAP, SUM) */
 	mm_space_activate(a);
-	*p = 0xAAAA; /* the kernel writes a user page: no SMAP */
+	*p = 0xAAAA;
 	mm_space_activate(b);
 	*p = 0xBBBB;
 	mm_space_activate(a);
 	uint32_t ra = *p;
 	mm_space_activate(b);
 	uint32_t rb = *p;
+	arch_user_access_end();
 	mm_space_activate(mm_sys_kernel_space(sys));
 	struct mm_mapping ma, mb;
 	mm_query(a, UVA, &ma);
@@ -162,8 +164,10 @@ static void test_fork_write_protects(void)
 	err = err ? err : mm_map(a, UVA, N, URW);
 	if (!err) {
 		mm_space_activate(a);
+		arch_user_access_begin();
 		for (int i = 0; i < N; i++) /* writable and dirty in the TLB */
 			*(volatile uint32_t *)(uintptr_t)(UVA + i * ARCH_PAGE_SIZE) = (uint32_t)i;
+		arch_user_access_end();
 		err = mm_space_clone(a, b, MM_CLONE_COW);
 		mm_space_activate(mm_sys_kernel_space(sys));
 	}
@@ -432,6 +436,34 @@ static void test_hostile(void)
 	       results[at].status, free0, free1);
 }
 
+/* A kernel bug on purpose: the kernel touches a user page outside a user
+ * copy (@exec: calls it). Where the CPU can stop that (x86 SMEP and SMAP;
+ * RISC-V always for execution, SUM for data) it must end in a clear panic;
+ * elsewhere the kernel says that nothing stopped it, and goes on. */
+static void kernel_touches_user(bool exec)
+{
+	static const uint8_t ret_insn[] = ARCH_RET_INSN;
+	static struct mm_space s;
+	struct mm_mapping m;
+	int err = mm_space_create(kmm(), &s);
+	err = err ? err : mm_map(&s, UVA, 1, MM_PROT_READ | MM_PROT_EXEC | MM_PROT_USER);
+	err = err ? err : mm_query(&s, UVA, &m);
+	if (err)
+		panic("a user page for the test: %s", mm_strerror(err));
+	memcpy(phys_to_virt(m.pa), ret_insn, sizeof(ret_insn));
+	mm_space_activate(&s);
+	if (exec) {
+		kprintf("# the kernel calls a user page on purpose\n");
+		((void (*)(void))(uintptr_t)UVA)();
+	} else {
+		kprintf("# the kernel reads a user page outside a user copy, on purpose\n");
+		(void)*(volatile uint8_t *)(uintptr_t)UVA;
+	}
+	kprintf("# the kernel %s a user page and nothing stopped it\n", exec ? "ran" : "read");
+	mm_space_activate(mm_sys_kernel_space(kmm()));
+	mm_space_destroy(&s);
+}
+
 /* Does the space-separated @line contain @word? */
 static bool has_word(const char *line, const char *word)
 {
@@ -452,6 +484,7 @@ void kmain(uintptr_t a0, uintptr_t a1)
 	arch_boot_info(a0, a1, &bi);
 	struct mem_info mi;
 	mem_init(&bi, &mi);
+	kprintf("# user memory: %s\n", arch_user_protection_init());
 	if (has_word(mi.cmdline, "test=early-fault")) {
 		/* A kernel fault before the first process exists: trap() must
 		 * not read a process that is not there. */
@@ -467,6 +500,10 @@ void kmain(uintptr_t a0, uintptr_t a1)
 		(void)*(volatile int *)(uintptr_t)(ARCH_DIRECT_MAP_BASE + ARCH_DIRECT_MAP_MAX +
 		                                   64 * ARCH_PAGE_SIZE);
 	}
+	if (has_word(mi.cmdline, "test=kernel-exec-user"))
+		kernel_touches_user(true);
+	if (has_word(mi.cmdline, "test=kernel-read-user"))
+		kernel_touches_user(false);
 	if (has_word(mi.cmdline, "test=write-kernel-text")) {
 		/* Kernel text is read-only: a write to it must panic. */
 		kprintf("# writing to kernel text on purpose\n");

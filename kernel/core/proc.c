@@ -285,8 +285,10 @@ static long sys_write(struct proc *p, uintptr_t fd, uintptr_t va, uintptr_t len)
 		if (!user_range_ok(p, at, n, false))
 			break;
 		arch_irq_enable();
+		arch_user_access_begin();
 		for (uintptr_t i = 0; i < n; i++)
 			console_putc(((const char *)at)[i]);
+		arch_user_access_end();
 		arch_irq_disable();
 		done += n;
 	}
@@ -324,8 +326,11 @@ static long sys_wait(struct proc *p, uintptr_t status_va)
 			children = true;
 			if (c->state == P_ZOMBIE) {
 				int pid = c->pid;
-				if (status_va)
+				if (status_va) {
+					arch_user_access_begin();
 					*(int *)status_va = c->status;
+					arch_user_access_end();
+				}
 				c->state = P_UNUSED;
 				return pid;
 			}

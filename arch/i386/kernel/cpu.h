@@ -53,6 +53,11 @@ struct switch_frame {
 	uint32_t edi, esi, ebx, ebp, ret;
 };
 
+/* One instruction that returns: ret (C3). */
+#define ARCH_RET_INSN                                                                              \
+	{                                                                                          \
+		0xC3                                                                               \
+	}
 /* The register that holds a space's root, for messages. */
 #define ARCH_ROOT_REG "CR3"
 /* Was a process (exit status @st) killed by a page fault (vector 14)? */

@@ -27,7 +27,10 @@ trap_common:
 	mov %ax, %es
 	mov %ax, %fs
 	mov %ax, %gs
-	push %esp
+	testb $1, x86_smap_on		/* SMAP: no user access unless a copy opens it */
+	jz 1f
+	clac
+1:	push %esp
 	call trap
 	add $4, %esp
 	.global trap_return

@@ -54,12 +54,12 @@ enum {
 #define TF_ARG2(tf)  TF_REG(tf, RV_A2)
 
 /* A new user thread: entry, stack, and one argument for main (in a0).
- * sret goes to U-mode (SPP 0) with interrupts on (SPIE); SUM stays set
- * for the kernel; FS is 0 (off): a floating-point instruction is illegal,
- * as the kernel saves no FP state. */
+ * sret goes to U-mode (SPP 0) with interrupts on (SPIE); SUM clear; FS is
+ * 0 (off): a floating-point instruction is illegal, as the kernel saves
+ * no FP state. */
 static inline void tf_init_user(struct trapframe *tf, uintptr_t pc, uintptr_t sp, uintptr_t arg)
 {
-	*tf = (struct trapframe){ .sepc = pc, .sstatus = SSTATUS_SPIE | SSTATUS_SUM };
+	*tf = (struct trapframe){ .sepc = pc, .sstatus = SSTATUS_SPIE };
 	TF_REG(tf, RV_SP) = sp;
 	TF_REG(tf, RV_A0) = arg;
 }
@@ -70,6 +70,11 @@ struct switch_frame {
 	uint64_t ret, pad;
 };
 
+/* One instruction that returns: c.ret (c.jr ra, 0x8082, little-endian). */
+#define ARCH_RET_INSN                                                                              \
+	{                                                                                          \
+		0x82, 0x80                                                                         \
+	}
 /* The register that holds a space's root, for messages. */
 #define ARCH_ROOT_REG "satp"
 /* Was a process (exit status @st) killed by a page fault (scause 12, 13 or 15)? */

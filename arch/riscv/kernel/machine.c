@@ -151,6 +151,24 @@ void arch_tlb_flush_all(uint32_t asid)
 		__asm__ volatile("sfence.vma zero, %0" : : "r"((uint64_t)asid) : "memory");
 }
 
+/* ---- user memory -------------------------------------------------------- */
+
+const char *arch_user_protection_init(void)
+{
+	csr_clear(sstatus, SSTATUS_SUM);
+	return "sstatus.SUM clear outside user copies; S-mode never executes user pages";
+}
+
+void arch_user_access_begin(void)
+{
+	csr_set(sstatus, SSTATUS_SUM);
+}
+
+void arch_user_access_end(void)
+{
+	csr_clear(sstatus, SSTATUS_SUM);
+}
+
 /* ---- interrupts ----------------------------------------------------------- */
 
 static uint64_t tick_cycles;

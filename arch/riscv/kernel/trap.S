@@ -13,6 +13,7 @@
 #define TF_SIZE (36 * 8)
 #define R(n) ((n) - 1) * 8
 #define SSTATUS_SPP 0x100
+#define SSTATUS_SUM 0x40000
 
 	.text
 	.balign 4
@@ -65,6 +66,8 @@ trap_entry:
 	sd t0, 31 * 8(sp)
 	csrr t0, sstatus
 	sd t0, 32 * 8(sp)
+	li t0, SSTATUS_SUM	/* the handler starts with user access closed */
+	csrc sstatus, t0
 	csrr t0, scause
 	sd t0, 33 * 8(sp)
 	csrr t0, stval

@@ -145,6 +145,46 @@ void arch_tlb_flush_all(uint32_t asid)
 	write_cr3(read_cr3());
 }
 
+/* ---- user memory -------------------------------------------------------- */
+
+/* CR4.SMAP is on: trap.S clears EFLAGS.AC on every entry (a trap may come
+ * from user code that set AC, or from inside a user copy). */
+bool x86_smap_on;
+
+const char *arch_user_protection_init(void)
+{
+	uint32_t max, b, c, d;
+	cpuid(0, &max, &b, &c, &d);
+	uint32_t ebx = 0;
+	if (max >= 7)
+		cpuid(7, &max, &ebx, &c, &d);
+	uintptr_t cr4 = read_cr4();
+	if (ebx & X86_CPUID7_EBX_SMEP)
+		cr4 |= X86_CR4_SMEP;
+	if (ebx & X86_CPUID7_EBX_SMAP)
+		cr4 |= X86_CR4_SMAP;
+	write_cr4(cr4);
+	x86_smap_on = (ebx & X86_CPUID7_EBX_SMAP) != 0;
+	if ((ebx & X86_CPUID7_EBX_SMEP) && x86_smap_on)
+		return "SMEP and SMAP on";
+	if (ebx & X86_CPUID7_EBX_SMEP)
+		return "SMEP on (the CPU has no SMAP)";
+	return x86_smap_on ? "SMAP on (the CPU has no SMEP)"
+	                   : "none (the CPU has neither SMEP nor SMAP)";
+}
+
+void arch_user_access_begin(void)
+{
+	if (x86_smap_on)
+		__asm__ volatile("stac" ::: "memory", "cc");
+}
+
+void arch_user_access_end(void)
+{
+	if (x86_smap_on)
+		__asm__ volatile("clac" ::: "memory", "cc");
+}
+
 /* ---- interrupts ----------------------------------------------------------- */
 
 void arch_timer_init(unsigned hz)

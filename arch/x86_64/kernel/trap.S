@@ -19,6 +19,10 @@
 	.text
 trap_common:
 	cld
+	testb $1, x86_smap_on(%rip)	/* SMAP: no user access unless a copy opens it */
+	jz 1f
+	clac
+1:
 	push %rax
 	push %rbx
 	push %rcx

@@ -58,6 +58,23 @@ void arch_boot_info(uintptr_t a0, uintptr_t a1, struct boot_info *bi);
  */
 int arch_map_devices(struct mm_sys *sys, unsigned global);
 
+/**
+ * arch_user_protection_init() - have the CPU stop the kernel from touching
+ * user pages outside arch_user_access_begin()/end() and from ever
+ * executing them, where it can: x86 CR4.SMAP and CR4.SMEP when CPUID has
+ * them (Intel SDM Vol. 3A §4.6.1); RISC-V sstatus.SUM clear (S-mode never
+ * executes a U page, Privileged spec §4.3.1). Return: what is on, in words.
+ */
+const char *arch_user_protection_init(void);
+/**
+ * arch_user_access_begin(), arch_user_access_end() - open and close the
+ * kernel's access to user pages around a copy from or to user memory (x86
+ * with SMAP: stac and clac; RISC-V: set and clear sstatus.SUM). Every trap
+ * entry closes it again for its handler.
+ */
+void arch_user_access_begin(void);
+void arch_user_access_end(void);
+
 /** arch_console_init(), arch_console_putc() - the serial line, polled: one raw byte. */
 void arch_console_init(void);
 void arch_console_putc(char c);
