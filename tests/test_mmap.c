@@ -183,6 +183,50 @@ END_TEST
 
 /* MAP_FIXED replaces: the old pages in the range go (frames back), the new
  * region is there, what is outside is untouched. */
+/* The W^X policy (mm_sys_set_wx()): off, writable-and-executable is
+ * allowed everywhere; on, every entry point refuses it with -MM_EACCES and
+ * changes nothing; write or execute alone stays allowed. */
+START_TEST(wx_policy_refuses_write_and_exec)
+{
+	static struct mm_space s;
+	const unsigned wx = MM_PROT_READ | MM_PROT_WRITE | MM_PROT_EXEC;
+	const unsigned uwx = wx | MM_PROT_USER;
+	uint32_t free0 = free_frames(sim);
+	ck_assert_int_eq(mm_space_create(sys, &s), 0);
+	mm_vaddr_t got = 0;
+	ck_assert_int_eq(mm_mmap(&s, A, 1, wx, MM_MAP_FIXED_NOREPLACE, &got), 0); /* off: allowed */
+	mm_sys_set_wx(sys, true);
+	const uint64_t regions = mm_region_count(&s);
+	ck_assert_int_eq(mm_mmap(&s, A + 4 * PAGE, 1, wx, MM_MAP_FIXED_NOREPLACE, &got),
+	                 -MM_EACCES);
+	ck_assert_int_eq(mm_mmap(&s, 0, 1, MM_PROT_WRITE | MM_PROT_EXEC, 0, &got), -MM_EACCES);
+	mmap_at(&s, A + 8 * PAGE, 2, RW, 0); /* write alone: allowed */
+	ck_assert_int_eq(mm_populate(&s, A + 8 * PAGE, 2, MM_ACCESS_WRITE), 0);
+	const unsigned p8 = query(&s, A + 8 * PAGE).prot;
+	ck_assert_int_eq(mm_mprotect(&s, A + 8 * PAGE, 2, wx), -MM_EACCES);
+	ck_assert_uint_eq(query(&s, A + 8 * PAGE).prot, p8); /* unchanged */
+	ck_assert_int_eq(mm_mprotect(&s, A + 8 * PAGE, 2, MM_PROT_READ | MM_PROT_EXEC), 0);
+	struct mm_region r = { .start = A + 16 * PAGE, .end = A + 17 * PAGE, .prot = uwx };
+	ck_assert_int_eq(mm_region_add(&s, &r), -MM_EACCES);
+	ck_assert_int_eq(mm_map(&s, A + 32 * PAGE, 1, uwx), -MM_EACCES);
+	ck_assert_int_eq(mm_map(&s, A + 32 * PAGE, 1, RW), 0);
+	const unsigned p32 = query(&s, A + 32 * PAGE).prot;
+	ck_assert_int_eq(mm_protect(&s, A + 32 * PAGE, 1, uwx), -MM_EACCES);
+	ck_assert_uint_eq(query(&s, A + 32 * PAGE).prot, p32);
+	ck_assert_int_eq(mm_unmap(&s, A + 32 * PAGE, 1), 0); /* page-table layer: no region */
+	mm_paddr_t f;
+	ck_assert_int_eq(mm_sys_frame_alloc(sys, MM_FRAME_KERNEL, true, &f), 0);
+	ck_assert_int_eq(mm_map_phys(&s, A + 40 * PAGE, f, 1, uwx), -MM_EACCES);
+	ck_assert_int_eq(mm_region_count(&s), regions + 1); /* only the RW mmap added one */
+	mm_sys_set_wx(sys, false);
+	ck_assert_int_eq(mm_mprotect(&s, A + 8 * PAGE, 2, wx), 0); /* off again: allowed */
+	mm_sys_frame_put(sys, f);
+	assert_invariants(sim);
+	ck_assert_int_eq(mm_space_destroy(&s), 0);
+	ck_assert_uint_eq(free_frames(sim), free0);
+}
+END_TEST
+
 START_TEST(map_fixed_replaces)
 {
 	static struct mm_space s, c;
@@ -462,6 +506,7 @@ int main(void)
 	tcase_add_test(tc, prot_none_across_fork);
 	tcase_add_test(tc, shared_prot_none);
 	tcase_add_test(tc, protections_without_read);
+	tcase_add_test(tc, wx_policy_refuses_write_and_exec);
 	tcase_add_test(tc, map_fixed_replaces);
 	tcase_add_test(tc, map_fixed_is_all_or_nothing);
 	tcase_add_test(tc, map_fixed_refusals);

@@ -293,6 +293,7 @@ void mem_init(const struct boot_info *bi, struct mem_info *info)
 	if (err)
 		panic("mm_sys_init: %s", mm_strerror(err));
 	kglobal = arch_kernel_global();
+	mm_sys_set_wx(&sys, true); /* W^X for every user mapping */
 	info->managed = mm_frames_total(&sys.frames);
 	info->nranges = nspans;
 	info->meta_bytes = meta_bytes;

@@ -409,15 +409,14 @@ static uint64_t pages_of(uintptr_t len)
 
 /* The protection a user asks for (any of MM_PROT_WRITE and MM_PROT_EXEC,
  * READ implied) as a region protection, or a negative error. W^X is the
- * kernels' policy: writable and executable at once is refused with EACCES
- * (as an SELinux execmem denial on Linux; OpenBSD says ENOTSUP), so code a
- * program can write never runs, and code that runs was never writable. */
+ * kernels' policy, enforced by mm-core (mm_sys_set_wx(), on in mem_init()):
+ * writable and executable at once is refused with EACCES (as an SELinux
+ * execmem denial on Linux; OpenBSD says ENOTSUP), so code a program can
+ * write never runs, and code that runs was never writable. */
 static long user_prot(uintptr_t prot)
 {
 	if (prot & ~(uintptr_t)(MM_PROT_WRITE | MM_PROT_EXEC))
 		return -MM_EINVAL;
-	if ((prot & MM_PROT_WRITE) && (prot & MM_PROT_EXEC))
-		return -K_EACCES;
 	return MM_PROT_READ | (long)prot;
 }
 

@@ -149,4 +149,10 @@ mm_vaddr_t mmi_reach_lo(const struct mm_region *r);
 int mmi_regions_clone(struct mm_space *child, const struct mm_space *parent);
 void mmi_regions_free_all(struct mm_space *s);
 
+/* The W^X policy (mm_sys_set_wx()): is @prot refused? */
+static inline bool mmi_wx_refused(const struct mm_sys *sys, unsigned prot)
+{
+	return sys->wx_strict && (prot & MM_PROT_WRITE) && (prot & MM_PROT_EXEC);
+}
+
 #endif

@@ -353,6 +353,8 @@ int mm_map(struct mm_space *s, mm_vaddr_t va, uint64_t npages, unsigned prot)
 		return err;
 	if (!arch_prot_is_valid(prot))
 		return -MM_EINVAL;
+	if (mmi_wx_refused(s->sys, prot))
+		return -MM_EACCES;
 	if (mmi_count_mapped(s->sys, s->root, va, end) != 0)
 		return -MM_EEXIST;
 	struct mmi_map_src src = { .anon = true };
@@ -373,6 +375,8 @@ int mm_map_phys(struct mm_space *s, mm_vaddr_t va, mm_paddr_t pa, uint64_t npage
 	    !arch_pa_is_valid(pa + ((npages - 1) << ARCH_PAGE_SHIFT)) ||
 	    pa + ((npages - 1) << ARCH_PAGE_SHIFT) < pa)
 		return -MM_EINVAL;
+	if (mmi_wx_refused(s->sys, prot))
+		return -MM_EACCES;
 	for (uint64_t i = 0; i < npages; i++) {
 		const struct mm_frame *f =
 		        mm_frame_get(&s->sys->frames, pa + (i << ARCH_PAGE_SHIFT));
@@ -412,6 +416,8 @@ int mm_protect(struct mm_space *s, mm_vaddr_t va, uint64_t npages, unsigned prot
 		return err;
 	if (!arch_prot_is_valid(prot))
 		return -MM_EINVAL;
+	if (mmi_wx_refused(s->sys, prot))
+		return -MM_EACCES;
 	if (mmi_count_mapped(s->sys, s->root, va, end) != npages)
 		return -MM_ENOENT;
 	struct mmi_tlb_batch b = mmi_tlb_batch_of(s);
@@ -816,6 +822,11 @@ int mm_space_clone(struct mm_space *parent, struct mm_space *child, enum mm_clon
 }
 
 /* ---- the system ---------------------------------------------------------- */
+
+void mm_sys_set_wx(struct mm_sys *sys, bool strict)
+{
+	sys->wx_strict = strict;
+}
 
 int mm_sys_init(struct mm_sys *sys, const struct mm_mach_ops *ops, void *mach,
                 const struct mm_phys_range *ranges, size_t n, struct mm_frame *meta,

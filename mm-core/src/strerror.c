@@ -8,6 +8,7 @@ const char *mm_strerror(int err)
 	case MM_EPERM: return "EPERM: operation not permitted on this object";
 	case MM_ENOENT: return "ENOENT: not mapped";
 	case MM_ENOMEM: return "ENOMEM: out of memory (frames or address space)";
+	case MM_EACCES: return "EACCES: writable and executable at once (W^X policy)";
 	case MM_EFAULT: return "EFAULT: range reaches outside the user half";
 	case MM_EBUSY: return "EBUSY: in use (the active address space)";
 	case MM_EEXIST: return "EEXIST: already mapped";

@@ -107,6 +107,8 @@ int mm_region_add(struct mm_space *s, const struct mm_region *r)
 		return -MM_EINVAL;
 	if (grows_down(r) && ((r->limit & PAGE_MASK) || r->limit < PAGE || r->limit > r->start))
 		return -MM_EINVAL;
+	if (mmi_wx_refused(s->sys, r->prot))
+		return -MM_EACCES;
 	if (r->end > ARCH_USER_END)
 		return -MM_EFAULT;
 	if (overlaps(s, reach_lo(r), r->end))
@@ -387,6 +389,8 @@ int mm_mprotect(struct mm_space *s, mm_vaddr_t va, uint64_t npages, unsigned pro
 	unsigned rprot;
 	if (!region_prot(prot, &rprot))
 		return -MM_EINVAL;
+	if (mmi_wx_refused(s->sys, prot))
+		return -MM_EACCES;
 	/* Every page must be in a region: walk the covering regions. */
 	for (mm_vaddr_t at = va; at < end;) {
 		const struct mm_region *r = mm_region_find(s, at);
@@ -536,6 +540,8 @@ int mm_mmap(struct mm_space *s, mm_vaddr_t addr, uint64_t npages, unsigned prot,
 	    (flags & ~(unsigned)(fixed | MM_MAP_SHARED)) || (flags & fixed) == fixed ||
 	    (addr & PAGE_MASK))
 		return -MM_EINVAL;
+	if (mmi_wx_refused(s->sys, prot))
+		return -MM_EACCES;
 	if (npages > (ARCH_USER_END >> ARCH_PAGE_SHIFT))
 		return -MM_ENOMEM;
 	uint64_t len = npages << ARCH_PAGE_SHIFT;

@@ -228,7 +228,7 @@ expect-error EWHAT|expect-error: unknown error name 'EWHAT'
 fork a b sideways|fork mode 'sideways'
 mmap a any 1 rw private|mmap option 'private'
 END
-for code in EOVERFLOW ENOTSUP EPERM ENOENT ENOMEM EFAULT EBUSY EEXIST EINVAL; do
+for code in EOVERFLOW ENOTSUP EPERM ENOENT ENOMEM EACCES EFAULT EBUSY EEXIST EINVAL; do
   printf 'expect-error %s\ncreate b\n' "$code" > "code-$code.mmsim"
   expect_err "expect-error knows $code" "code-$code.mmsim:2: create: expected $code:" "$mmsim" --arch "$arch" run "code-$code.mmsim"
 done

@@ -49,7 +49,7 @@ enum {
 };
 /* Error numbers the system calls return (negated) beyond mm-core's MM_E*
  * codes; the values are Linux's. */
-enum { K_EBADF = 9, K_ECHILD = 10, K_EACCES = 13, K_ENOSYS = 38 };
+enum { K_EBADF = 9, K_ECHILD = 10, K_ENOSYS = 38 };
 /* SYS_kinfo selectors. KINFO_PHYS (the physical address of a user page)
  * is answered only by kernels built with MMKIT_TEST_KINFO_PHYS (TEST ONLY:
  * the mmkit-<isa>-test images); others say -MM_EINVAL. */

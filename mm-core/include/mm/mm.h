@@ -194,7 +194,22 @@ struct mm_sys {
 	struct mm_space *active;
 	unsigned nspaces;
 	uint64_t kernel_tables;
+	bool wx_strict; /* W^X policy on: see mm_sys_set_wx() */
 };
+
+/**
+ * mm_sys_set_wx() - the W^X policy: when @strict, no user page or region
+ * may be asked for writable and executable at once: mm_map(),
+ * mm_map_phys(), mm_protect(), mm_mmap(), mm_mprotect() and mm_region_add()
+ * refuse a protection with both MM_PROT_WRITE and MM_PROT_EXEC with
+ * -MM_EACCES, changing nothing. It judges the protection asked for, not
+ * what the MMU makes of it (32-bit x86 paging executes every readable
+ * page). Off after mm_sys_init(); mm_exec() keeps W^X for ELF segments
+ * either way. No TLB effect.
+ * @sys:    the system.
+ * @strict: true to refuse W+X, false to allow it.
+ */
+void mm_sys_set_wx(struct mm_sys *sys, bool strict);
 
 /**
  * mm_sys_init() - set up a system over the physical RAM in @ranges.

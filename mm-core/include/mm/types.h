@@ -47,6 +47,7 @@ enum {
 	MM_EPERM = 1,      /* operation not allowed on this object */
 	MM_ENOENT = 2,     /* nothing is mapped there */
 	MM_ENOMEM = 12,    /* out of frames or address space */
+	MM_EACCES = 13,    /* refused by policy: writable and executable (mm_sys_set_wx()) */
 	MM_EFAULT = 14,    /* user range reaches into the kernel half */
 	MM_EBUSY = 16,     /* the object is in use (e.g. the active space) */
 	MM_EEXIST = 17,    /* something is already mapped there */
