@@ -180,15 +180,9 @@ static void span_remove(uint64_t lo, uint64_t hi)
 	}
 }
 
-/* The physical address below which the kernel uses RAM, and why not above:
- * its direct map's reach (i386: 896 MiB, no highmem), or what the boot page
- * tables can hold: before mm-core's kernel space is active, the frame
- * metadata (8 bytes per frame) and the direct map's page tables (an entry
- * per frame) are written through the boot mapping (ARCH_BOOT_MAP_BYTES),
- * of which an eighth is kept for the image, low memory and the rest. A
- * "mem=<n>M" or "mem=<n>G" on the command line lowers it to where the RAM
- * of @bi, from the lowest address up, adds up to that amount (as Linux
- * reads mem=: an amount, wherever RAM starts). */
+/* The physical address below which the RAM of @bi, counted from the lowest
+ * address up, adds up to @bytes (as Linux reads mem=: an amount of RAM,
+ * wherever RAM starts); the end of the highest range if there is less. */
 static uint64_t amount_limit(const struct boot_info *bi, uint64_t bytes)
 {
 	uint64_t at = 0, counted = 0;
@@ -211,6 +205,14 @@ static uint64_t amount_limit(const struct boot_info *bi, uint64_t bytes)
 	}
 }
 
+/* The physical address below which the kernel uses RAM, and why not above:
+ * its direct map's reach (i386: 896 MiB, no highmem), or what the boot page
+ * tables can hold: before mm-core's kernel space is active, the frame
+ * metadata (8 bytes per frame) and the direct map's page tables (an entry
+ * per frame) are written through the boot mapping (ARCH_BOOT_MAP_BYTES),
+ * of which an eighth is kept for the image, low memory and the rest. A
+ * "mem=<n>M" or "mem=<n>G" on the command line lowers it to
+ * amount_limit() of that many bytes. */
 static uint64_t ram_limit(const struct boot_info *bi, const char *cmdline, const char **why)
 {
 	const uint64_t per_frame = sizeof(struct mm_frame) + sizeof(arch_pte_t);

@@ -13,9 +13,6 @@ void cpu_init(void)
 {
 	csr_write(sscratch, 0);
 	csr_write(stvec, (uintptr_t)trap_entry); /* direct mode: bits 1:0 = 0 */
-	/* SUM clear: the kernel touches user pages only between
-	 * arch_user_access_begin() and end() (Privileged spec §4.1.1.2). */
-	csr_clear(sstatus, SSTATUS_SUM);
 }
 
 /* trap_return puts the top of the stack it returns from into sscratch
