@@ -61,7 +61,11 @@ typedef uint64_t arch_pte_t;
 
 /* PTE bits (Privileged spec, "Sv39" PTE format). */
 /* satp.MODE (Privileged spec §4.1.11, Table 4.4): 8 = Sv39, 9 = Sv48. */
-#define RISCV_SATP_MODE (RISCV_LEVELS == 3 ? 8u : 9u)
+#define RISCV_SATP_MODE       (RISCV_LEVELS == 3 ? 8u : 9u)
+#define RISCV_SATP_MODE_SHIFT 60u                       /* MODE: bits 63:60 */
+#define RISCV_SATP_ASID_SHIFT 44u                       /* ASID: bits 59:44 */
+#define RISCV_SATP_ASID_MASK  UINT64_C(0xFFFF)          /* 16 bits at most */
+#define RISCV_SATP_PPN_MASK   ((UINT64_C(1) << 44) - 1) /* PPN: bits 43:0 */
 
 #define RISCV_PTE_V         (UINT64_C(1) << 0)  /* valid */
 #define RISCV_PTE_R         (UINT64_C(1) << 1)  /* readable */

@@ -61,6 +61,6 @@ uint64_t boot_satp(void)
 		if (pa >= UINT64_C(0x80000000)) /* RAM, where the image is */
 			map_giga(ARCH_KERNEL_IMAGE_BASE + pa, pa);
 	}
-	return ((uint64_t)RISCV_SATP_MODE << 60) |
+	return ((uint64_t)RISCV_SATP_MODE << RISCV_SATP_MODE_SHIFT) |
 	       ((uint64_t)(uintptr_t)tables[0] >> ARCH_PAGE_SHIFT);
 }

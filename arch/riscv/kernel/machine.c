@@ -122,14 +122,15 @@ unsigned arch_kernel_global(void)
  * space is ASID 0, and a satp write is followed by a full sfence.vma. */
 void arch_mmu_activate(mm_paddr_t root, uint32_t asid)
 {
-	csr_write(satp, ((uint64_t)RISCV_SATP_MODE << 60) | ((uint64_t)(asid & 0xFFFF) << 44) |
+	csr_write(satp, ((uint64_t)RISCV_SATP_MODE << RISCV_SATP_MODE_SHIFT) |
+	                        (((uint64_t)asid & RISCV_SATP_ASID_MASK) << RISCV_SATP_ASID_SHIFT) |
 	                        (root >> ARCH_PAGE_SHIFT));
 	__asm__ volatile("sfence.vma" ::: "memory");
 }
 
 mm_paddr_t arch_mmu_root(void)
 {
-	return (csr_read(satp) & ((UINT64_C(1) << 44) - 1)) << ARCH_PAGE_SHIFT;
+	return (csr_read(satp) & RISCV_SATP_PPN_MASK) << ARCH_PAGE_SHIFT;
 }
 
 /* sfence.vma va, asid orders the stores to the tables before it with the
