@@ -154,9 +154,10 @@ static void *hook_phys_to_virt(void *ctx, mm_paddr_t pa)
 	return (void *)(uintptr_t)(pa + DIRECT_MAP);
 }
 
-static void hook_activate(void *ctx, mm_paddr_t root)
+static void hook_activate(void *ctx, mm_paddr_t root, uint32_t asid)
 {
 	(void)ctx;
+	(void)asid; /* no PCIDs: every space is 0, and a CR3 write flushes */
 	__asm__ volatile("mov %0, %%cr3" : : "r"(root) : "memory");
 }
 
@@ -178,7 +179,7 @@ static void hook_invalidate_page(void *ctx, uint32_t asid, mm_vaddr_t va)
 static void hook_flush_all(void *ctx, uint32_t asid)
 {
 	(void)asid;
-	hook_activate(ctx, hook_read_root(ctx));
+	hook_activate(ctx, hook_read_root(ctx), 0);
 }
 
 static const struct mm_mach_ops ops = {

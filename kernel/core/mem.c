@@ -101,10 +101,10 @@ static void *hook_phys_to_virt(void *ctx, mm_paddr_t pa)
 	return phys_to_virt(pa);
 }
 
-static void hook_activate(void *ctx, mm_paddr_t root)
+static void hook_activate(void *ctx, mm_paddr_t root, uint32_t asid)
 {
 	(void)ctx;
-	arch_mmu_activate(root, 0);
+	arch_mmu_activate(root, asid);
 }
 
 static mm_paddr_t hook_read_root(void *ctx)

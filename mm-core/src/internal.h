@@ -80,12 +80,12 @@ void mmi_put_if_managed(struct mm_sys *sys, mm_paddr_t pa);
 arch_pte_t *mmi_table_at(const struct mm_sys *sys, mm_paddr_t pa);
 struct mm_frame *mmi_table_meta(const struct mm_sys *sys, mm_paddr_t pa);
 mm_vaddr_t mmi_chunk_end(mm_vaddr_t va, mm_vaddr_t end);
-/* The batch for a change to @s: TLB work only if @s is active. */
+/* The batch for a change to @s: TLB work only if a TLB may hold @s's entries. */
 static inline struct mmi_tlb_batch mmi_tlb_batch_of(const struct mm_space *s)
 {
 	return (struct mmi_tlb_batch){ .sys = s->sys,
 		                       .asid = s->asid,
-		                       .needed = s->sys->active == s };
+		                       .needed = mm_space_tlb_live(s) };
 }
 void mmi_tlb_add(struct mmi_tlb_batch *b, mm_vaddr_t va);
 /* A page of @b's space went from not valid to valid: invalidate it too if

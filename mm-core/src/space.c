@@ -562,8 +562,14 @@ static int walk_table(const struct mm_sys *sys, mm_paddr_t pa, unsigned level, m
 
 int mm_space_walk(const struct mm_space *s, bool kernel_half, mm_walk_fn fn, void *ctx)
 {
-	unsigned end = kernel_half ? ARCH_ENTRIES : ARCH_KERNEL_FIRST_SLOT;
-	return walk_table(s->sys, s->root, ROOT_LEVEL, 0, 0, end, fn, ctx);
+	int r = walk_table(s->sys, s->root, ROOT_LEVEL, 0, 0, ARCH_KERNEL_FIRST_SLOT, fn, ctx);
+	if (r || !kernel_half)
+		return r;
+	/* The kernel half as the MMU sees it from this space: the kernel
+	 * space's entries, which every root shares or (ARCH_KERNEL_ROOT_SEPARATE)
+	 * the MMU reaches through its second root register. */
+	return walk_table(s->sys, s->sys->kernel.root, ROOT_LEVEL, 0, ARCH_KERNEL_FIRST_SLOT,
+	                  ARCH_ENTRIES, fn, ctx);
 }
 
 /* ---- spaces -------------------------------------------------------------- */
@@ -596,17 +602,68 @@ static void list_del(struct mm_sys *sys, struct mm_space *s)
 	sys->nspaces--;
 }
 
+/* ---- address-space identifiers -------------------------------------------- */
+
+/* At most one frame of bitmap. */
+#define ASID_MAX ((uint32_t)(ARCH_PAGE_SIZE * 8))
+
+/* A free identifier, marked used; 0 if identifiers are off or all taken. */
+static uint32_t asid_get(struct mm_sys *sys)
+{
+	if (!sys->asid_count)
+		return 0;
+	uint8_t *map = sys->ops->phys_to_virt(sys->mach, sys->asid_map);
+	for (uint32_t n = 0; n < sys->asid_count; n++) {
+		uint32_t a = (sys->asid_next + n) % sys->asid_count;
+		if (a == 0 || (map[a / 8] >> (a % 8) & 1))
+			continue;
+		map[a / 8] |= (uint8_t)(1u << (a % 8));
+		sys->asid_next = a + 1;
+		return a;
+	}
+	return 0;
+}
+
+/* Give back @asid, its TLB entries flushed first, so that the next space
+ * to get it starts with none. */
+static void asid_put(struct mm_sys *sys, uint32_t asid)
+{
+	if (!asid)
+		return;
+	sys->ops->flush_all(sys->mach, asid);
+	uint8_t *map = sys->ops->phys_to_virt(sys->mach, sys->asid_map);
+	map[asid / 8] &= (uint8_t) ~(1u << (asid % 8));
+}
+
+int mm_sys_set_asids(struct mm_sys *sys, uint32_t count)
+{
+	if (count < 2)
+		return -MM_EINVAL;
+	if (sys->nspaces != 1 || sys->asid_count)
+		return -MM_EBUSY;
+	int err = mm_sys_frame_alloc(sys, MM_FRAME_KERNEL, true, &sys->asid_map);
+	if (err)
+		return err;
+	sys->asid_count = count < ASID_MAX ? count : ASID_MAX;
+	sys->asid_next = 1;
+	return 0;
+}
+
+/* ---- spaces, continued ---------------------------------------------------- */
+
 int mm_space_create(struct mm_sys *sys, struct mm_space *s)
 {
 	mm_paddr_t root;
 	int err = mm_sys_frame_alloc(sys, MM_FRAME_PT, true, &root);
 	if (err)
 		return err;
-	/* The kernel half, and only the kernel half, comes from the template. */
+	/* The kernel half, and only the kernel half, comes from the template,
+	 * unless the MMU reaches it through a root of its own (aarch64 TTBR1). */
 	const arch_pte_t *kt = mmi_table_at(sys, sys->kernel.root);
 	arch_pte_t *t = mmi_table_at(sys, root);
-	for (unsigned i = ARCH_KERNEL_FIRST_SLOT; i < ARCH_ENTRIES; i++)
-		arch_pte_store(&t[i], kt[i]);
+	if (!ARCH_KERNEL_ROOT_SEPARATE)
+		for (unsigned i = ARCH_KERNEL_FIRST_SLOT; i < ARCH_ENTRIES; i++)
+			arch_pte_store(&t[i], kt[i]);
 #ifdef MM_PLANT_COPY_USER_ENTRIES /* test-only planted bug: seed 002's */
 	if (sys->active && !sys->active->is_kernel) {
 		const arch_pte_t *at = mmi_table_at(sys, sys->active->root);
@@ -614,8 +671,9 @@ int mm_space_create(struct mm_sys *sys, struct mm_space *s)
 			arch_pte_store(&t[i], at[i]);
 	}
 #endif
-	mmi_table_meta(sys, root)->pt_used = (uint16_t)(ARCH_ENTRIES - ARCH_KERNEL_FIRST_SLOT);
-	*s = (struct mm_space){ .sys = sys, .root = root, .table_pages = 1 };
+	mmi_table_meta(sys, root)->pt_used =
+	        (uint16_t)(ARCH_KERNEL_ROOT_SEPARATE ? 0 : ARCH_ENTRIES - ARCH_KERNEL_FIRST_SLOT);
+	*s = (struct mm_space){ .sys = sys, .root = root, .table_pages = 1, .asid = asid_get(sys) };
 	list_add(sys, s);
 	return 0;
 }
@@ -658,6 +716,7 @@ int mm_space_destroy(struct mm_space *s)
 	MM_ASSERT(s->user_pages == 0 && s->table_pages == 1);
 	mmi_regions_free_all(s);
 	mm_sys_frame_put(sys, s->root);
+	asid_put(sys, s->asid);
 	list_del(sys, s);
 	*s = (struct mm_space){ 0 };
 	return 0;
@@ -666,7 +725,7 @@ int mm_space_destroy(struct mm_space *s)
 int mm_space_activate(struct mm_space *s)
 {
 	s->sys->active = s;
-	s->sys->ops->activate(s->sys->mach, s->root);
+	s->sys->ops->activate(s->sys->mach, s->root, s->asid);
 	return 0;
 }
 
@@ -813,7 +872,7 @@ int mm_space_clone(struct mm_space *parent, struct mm_space *child, enum mm_clon
 		cow_protect(sys, parent->root, child->root, ROOT_LEVEL, 0, ARCH_KERNEL_FIRST_SLOT);
 #endif
 #ifndef MM_PLANT_COW_NO_FLUSH /* test-only planted bug */
-		if (mm_space_is_active(parent))
+		if (mm_space_tlb_live(parent))
 			sys->ops->flush_all(sys->mach,
 			                    parent->asid); /* write permissions were revoked */
 #endif
@@ -872,6 +931,9 @@ int mm_sys_fini(struct mm_sys *sys)
 	             false);
 	MM_ASSERT(sys->kernel_tables == 0);
 	mm_sys_frame_put(sys, sys->kernel.root);
+	if (sys->asid_count)
+		mm_sys_frame_put(sys, sys->asid_map);
+	sys->asid_count = 0;
 	sys->active = NULL;
 	sys->nspaces = 0;
 	return 0;

@@ -159,7 +159,7 @@ static arch_pte_t *pte_slot(struct mm_space *s, mm_vaddr_t va, mm_paddr_t *table
 
 static void invalidate(struct mm_space *s, mm_vaddr_t va)
 {
-	if (mm_space_is_active(s))
+	if (mm_space_tlb_live(s))
 		s->sys->ops->invalidate_page(s->sys->mach, s->asid, va);
 }
 
@@ -204,6 +204,25 @@ static enum mm_fault_verdict fill_page(struct mm_space *s, const struct mm_regio
 	return MM_FAULT_RESOLVED;
 }
 
+/*
+ * Write @new_e over the valid leaf @e of @s at @va. Where the ISA requires
+ * break-before-make for this change (arch_pte_needs_bbm(): aarch64, when
+ * the output address changes), the entry first goes invalid and its TLB
+ * entries are invalidated, so that no TLB ever holds the old and the new
+ * translation at once. The caller invalidates @va afterwards, as after any
+ * change.
+ */
+static void replace_leaf(struct mm_space *s, arch_pte_t *e, mm_vaddr_t va, arch_pte_t new_e)
+{
+#ifndef MM_PLANT_COW_NO_BBM /* test-only planted bug: the new entry over the old in place */
+	if (arch_pte_needs_bbm(*e, new_e)) {
+		arch_pte_store(e, 0);
+		invalidate(s, va);
+	}
+#endif
+	arch_pte_store(e, new_e);
+}
+
 /* A write to a present COW page: copy it, or take it over if alone. */
 static enum mm_fault_verdict break_cow(struct mm_space *s, arch_pte_t *e, mm_vaddr_t va,
                                        enum mm_fault_how *how)
@@ -231,7 +250,7 @@ static enum mm_fault_verdict break_cow(struct mm_space *s, arch_pte_t *e, mm_vad
 			return MM_FAULT_OOM;
 		__builtin_memcpy(sys->ops->phys_to_virt(sys->mach, copy),
 		                 sys->ops->phys_to_virt(sys->mach, old), PAGE);
-		arch_pte_store(e, arch_pte_leaf(copy, prot));
+		replace_leaf(s, e, va, arch_pte_leaf(copy, prot));
 #ifndef MM_PLANT_COW_KEEPS_REF /* test-only planted bug */
 		mm_sys_frame_put(sys, old);
 #endif

@@ -8,6 +8,7 @@
 #include <arch/pte.h>
 
 #include "sim_mmu_api.h"
+#include <sim_arch.h> /* the ISA's simulator settings (ARCH_SIM_ASIDS) */
 
 #include <inttypes.h>
 #include <stdlib.h>
@@ -57,6 +58,7 @@ struct sim {
 	 * walk. Cleared by every invalidation, flush and fill. */
 	uint64_t last_vpn, last_pa;
 	uint8_t last_ok;
+	mm_paddr_t asid0_root; /* the last root activated without an identifier */
 };
 
 const char *sim_arch_name(void)
@@ -80,6 +82,9 @@ struct sim_config sim_config_default(void)
 		.tlb_ways = 4,
 		.check_stale = true,
 		.direct_map = true,
+#ifdef ARCH_SIM_ASIDS
+		.asids = ARCH_SIM_ASIDS,
+#endif
 	};
 }
 
@@ -218,14 +223,19 @@ void sim_tlb_flush(struct sim *sim)
 		memset(sim->tlb, 0, sizeof(*sim->tlb) * sim->cfg.tlb_entries);
 }
 
-/* What a CR3 write does (SDM Vol. 3A §4.10.4.1): drop every entry but the
- * global ones (G leaves while CR4.PGE is 1). */
-static void tlb_flush_nonglobal(struct sim *sim)
+static void bbm_check(struct sim *sim, const struct tlb_entry *e);
+
+/* What a CR3 write does (SDM Vol. 3A §4.10.4.1), or Arm's TLBI ASIDE1:
+ * drop every non-global entry of @asid; global ones (G leaves while
+ * CR4.PGE is 1, Arm nG=0) stay. */
+static void tlb_flush_asid(struct sim *sim, uint32_t asid)
 {
 	last_clear(sim);
 	for (unsigned i = 0; sim->tlb && i < sim->cfg.tlb_entries; i++)
-		if (!sim->tlb[i].global)
+		if (sim->tlb[i].valid && !sim->tlb[i].global && sim->tlb[i].asid == asid) {
+			bbm_check(sim, &sim->tlb[i]);
 			sim->tlb[i].valid = false;
+		}
 }
 
 /* Drop the entries of the page holding @va in address space @asid, global
@@ -241,8 +251,73 @@ static void tlb_invalidate(struct sim *sim, uint32_t asid, mm_vaddr_t va)
 	struct tlb_entry *set = tlb_set(sim, vpn);
 	for (unsigned w = 0; w < sim->cfg.tlb_ways; w++)
 		if (set[w].valid && set[w].vpn == vpn &&
-		    (asid == MM_ASID_ALL || (!set[w].global && set[w].asid == asid)))
+		    (asid == MM_ASID_ALL || (!set[w].global && set[w].asid == asid))) {
+			bbm_check(sim, &set[w]);
 			set[w].valid = false;
+		}
+}
+
+/*
+ * The root whose translation the TLB entry @e caches: the loaded root for
+ * a global entry or one of the current identifier; else the root of the
+ * live space with @e's identifier (the last root loaded without one, for
+ * identifier 0). 0 if no space has it.
+ */
+static mm_paddr_t root_of(struct sim *sim, const struct tlb_entry *e)
+{
+	if (e->global || e->asid == sim_mmu_asid(&sim->mmu))
+		return sim_mmu_root(&sim->mmu);
+	if (e->asid == 0)
+		return sim->asid0_root;
+	for (struct mm_space *s = mm_space_first(&sim->sys); s; s = mm_space_next(s))
+		if (s->asid == e->asid)
+			return s->root;
+	return 0;
+}
+
+/* A rights-ignoring walk of the page @e caches, in the space it belongs to. */
+static bool probe_entry(struct sim *sim, const struct tlb_entry *e, struct sim_walk *r)
+{
+	struct sim_mmu m = sim->mmu;
+	mm_paddr_t root = root_of(sim, e);
+	if (!root) {
+		*r = (struct sim_walk){ 0 };
+		return false;
+	}
+	sim_mmu_set_root(&m, root, e->asid);
+	return sim_mmu_probe(&m, mmu_phys, sim, e->vpn << ARCH_PAGE_SHIFT, r);
+}
+
+/*
+ * The break-before-make checker, for an ISA that requires it
+ * (sim_mmu_requires_bbm(): aarch64). Called for each TLB entry an
+ * invalidation or flush is about to drop, and on checked hits: if the
+ * tables now map the entry's page to another frame, the valid entry it was
+ * filled from changed its output address while the TLB held it, in place
+ * or through an invalid entry that was never invalidated; a correct
+ * sequence (invalid, TLBI, new entry) would have dropped the TLB entry
+ * while the page was unmapped. Reported, naming the address (Arm ARM D8,
+ * "Using break-before-make when updating translation table entries").
+ */
+static void bbm_check(struct sim *sim, const struct tlb_entry *e)
+{
+	struct sim_walk r;
+	if (!sim_mmu_requires_bbm() || e->negative || !probe_entry(sim, e, &r))
+		return;
+	uint64_t now = r.pa & ~(uint64_t)(ARCH_PAGE_SIZE - 1);
+	if (now == e->pa)
+		return;
+	sim->st.bbm++;
+	sim->st.last_bbm_va = e->vpn << ARCH_PAGE_SHIFT;
+	if (!sim->cfg.quiet)
+		fprintf(stderr,
+		        "sim: break-before-make violated for va 0x%" PRIx64
+		        ": a TLB entry held pa 0x%" PRIx64
+		        " while the tables changed it to pa 0x%" PRIx64
+		        " without an invalid entry and an invalidation between\n",
+		        sim->st.last_bbm_va, e->pa, now);
+	if (sim->cfg.abort_on_stale)
+		abort();
 }
 
 /*
@@ -254,14 +329,13 @@ static bool tlb_entry_is_stale(struct sim *sim, const struct tlb_entry *e, char 
                                size_t why_len)
 {
 	struct sim_walk r;
-	uint64_t va = e->vpn << ARCH_PAGE_SHIFT;
 	if (e->negative) { /* stale once the tables map the page */
-		if (!sim_mmu_probe(&sim->mmu, mmu_phys, sim, va, &r))
+		if (!probe_entry(sim, e, &r))
 			return false;
 		snprintf(why, why_len, "cached not valid, tables: mapped (pa 0x%" PRIx64 ")", r.pa);
 		return true;
 	}
-	if (!sim_mmu_probe(&sim->mmu, mmu_phys, sim, va, &r)) {
+	if (!probe_entry(sim, e, &r)) {
 		snprintf(why, why_len, "tables: not mapped (%s %#x)", sim_mmu_code_name(),
 		         r.hw_code);
 		return true;
@@ -307,14 +381,18 @@ static void *hook_phys_to_virt(void *ctx, mm_paddr_t pa)
 	return p;
 }
 
-static void hook_activate(void *ctx, mm_paddr_t root)
+static void hook_activate(void *ctx, mm_paddr_t root, uint32_t asid)
 {
 	struct sim *sim = ctx;
-	sim_mmu_set_root(&sim->mmu, root, 0);
+	sim_mmu_set_root(&sim->mmu, root, asid);
 	sim->st.cr3_writes++;
-	/* As a kernel's switch does (x86: the CR3 write itself, SDM Vol. 3A
-	 * §4.10.4.1; with ASIDs it would not): global entries stay. */
-	tlb_flush_nonglobal(sim);
+	if (asid == 0)
+		sim->asid0_root = root;
+	/* A space without an identifier: as a kernel's switch does (x86: the
+	 * CR3 write itself, SDM Vol. 3A §4.10.4.1), its non-global entries
+	 * go; global entries stay. With one, every entry stays, tagged. */
+	if (asid == 0)
+		tlb_flush_asid(sim, 0);
 }
 
 static mm_paddr_t hook_read_root(void *ctx)
@@ -337,9 +415,8 @@ static void hook_invalidate_page(void *ctx, uint32_t asid, mm_vaddr_t va)
 static void hook_flush_all(void *ctx, uint32_t asid)
 {
 	struct sim *sim = ctx;
-	(void)asid;
 	sim->st.flushes++;
-	tlb_flush_nonglobal(sim); /* as the kernel's CR3 reload: globals stay */
+	tlb_flush_asid(sim, asid); /* as the kernel's CR3 reload: globals stay */
 }
 
 static void hook_frame_allocated(void *ctx, mm_paddr_t pa)
@@ -418,6 +495,16 @@ int sim_create(const struct sim_config *cfg, struct sim **out)
 		sim_destroy(sim);
 		return err;
 	}
+	if (cfg->asids) {
+		err = mm_sys_set_asids(&sim->sys, cfg->asids);
+		if (err) {
+			sim_destroy(sim);
+			return err;
+		}
+	}
+	/* An MMU with a root register for the kernel half (aarch64 TTBR1_EL1)
+	 * gets the kernel space's root once, as a kernel's boot code does. */
+	sim_mmu_set_kernel_root(&sim->mmu, mm_sys_kernel_space(&sim->sys)->root);
 	if (cfg->direct_map) {
 		err = mm_kernel_map(&sim->sys, ARCH_DIRECT_MAP_BASE + cfg->phys_base,
 		                    cfg->phys_base, frames, MM_PROT_READ | MM_PROT_WRITE);
@@ -531,6 +618,7 @@ static int access_once(struct sim *sim, mm_vaddr_t va, unsigned flags, mm_paddr_
 			char why[96];
 			if (tlb_entry_is_stale(sim, e, why, sizeof(why)))
 				report_stale(sim, e, why);
+			bbm_check(sim, e);
 		}
 		if (e->negative) {
 			/* A cached "not valid": the hardware faults without a walk;
@@ -759,7 +847,16 @@ int sim_check(struct sim *sim, char *msg, size_t msg_len)
 			rc = fail(&c, "a root is not a page-table frame", 0, s->root);
 			break;
 		}
-		if (memcmp(root + half, ktmpl + half, ARCH_PAGE_SIZE - half) != 0) {
+		if (ARCH_KERNEL_ROOT_SEPARATE && !s->is_kernel) {
+			/* The MMU reaches the kernel half through its own root
+			 * register: a user root must carry none of it. */
+			static const uint8_t zero[ARCH_PAGE_SIZE];
+			if (memcmp(root + half, zero, ARCH_PAGE_SIZE - half) != 0) {
+				rc = fail(&c, "a user root has entries in the kernel half", 0,
+				          s->root);
+				break;
+			}
+		} else if (memcmp(root + half, ktmpl + half, ARCH_PAGE_SIZE - half) != 0) {
 			rc = fail(&c, "the kernel half differs from the kernel template", 0,
 			          s->root);
 			break;

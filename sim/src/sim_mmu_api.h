@@ -50,6 +50,25 @@ void sim_mmu_reset(struct sim_mmu *m);
  * identifier the model walks from now on. Touches no TLB. */
 void sim_mmu_set_root(struct sim_mmu *m, uint64_t root, uint32_t asid);
 
+/**
+ * sim_mmu_set_kernel_root() - the root of the kernel half, for an ISA
+ * that walks it from a second root register (aarch64: TTBR1_EL1, the
+ * upper half of the address space) rather than from entries of every
+ * user root. ISAs whose kernel half is shared through root entries (x86,
+ * RISC-V) ignore it. Touches no TLB.
+ */
+void sim_mmu_set_kernel_root(struct sim_mmu *m, uint64_t root);
+
+/**
+ * sim_mmu_requires_bbm() - does this ISA require break-before-make: that
+ * a valid leaf never change its output address or page size in place
+ * while a TLB may hold it, but go invalid, be invalidated from the TLB,
+ * and only then be written anew (Arm ARM, "Translation table entry
+ * updates: break-before-make")? If so the simulator checks it on every
+ * invalidation and every checked TLB hit.
+ */
+bool sim_mmu_requires_bbm(void);
+
 /** sim_mmu_root() - the root the model walks. */
 uint64_t sim_mmu_root(const struct sim_mmu *m);
 

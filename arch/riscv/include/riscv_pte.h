@@ -46,16 +46,17 @@
 #endif
 
 /* Geometry. */
-#define ARCH_PAGE_SHIFT        12u
-#define ARCH_PAGE_SIZE         (UINT64_C(1) << ARCH_PAGE_SHIFT)
-#define ARCH_LEVELS            RISCV_LEVELS
-#define ARCH_INDEX_BITS        9u
-#define ARCH_ENTRIES           (1u << ARCH_INDEX_BITS)
-#define ARCH_VA_BITS           (ARCH_PAGE_SHIFT + RISCV_LEVELS * ARCH_INDEX_BITS) /* 39, 48 */
-#define ARCH_PA_BITS           56u /* PPN is 44 bits */
-#define ARCH_KERNEL_FIRST_SLOT 256u
-#define ARCH_USER_END          (UINT64_C(1) << (ARCH_VA_BITS - 1))
-#define ARCH_KERNEL_BASE       (~(uint64_t)0 << (ARCH_VA_BITS - 1))
+#define ARCH_PAGE_SHIFT           12u
+#define ARCH_PAGE_SIZE            (UINT64_C(1) << ARCH_PAGE_SHIFT)
+#define ARCH_LEVELS               RISCV_LEVELS
+#define ARCH_INDEX_BITS           9u
+#define ARCH_ENTRIES              (1u << ARCH_INDEX_BITS)
+#define ARCH_VA_BITS              (ARCH_PAGE_SHIFT + RISCV_LEVELS * ARCH_INDEX_BITS) /* 39, 48 */
+#define ARCH_PA_BITS              56u /* PPN is 44 bits */
+#define ARCH_KERNEL_FIRST_SLOT    256u
+#define ARCH_KERNEL_ROOT_SEPARATE 0 /* the kernel half: root entries of every root */
+#define ARCH_USER_END             (UINT64_C(1) << (ARCH_VA_BITS - 1))
+#define ARCH_KERNEL_BASE          (~(uint64_t)0 << (ARCH_VA_BITS - 1))
 
 typedef uint64_t arch_pte_t;
 
@@ -261,6 +262,23 @@ static inline bool arch_pte_is_accessed(arch_pte_t e)
 static inline void arch_pte_store(arch_pte_t *slot, arch_pte_t e)
 {
 	*(volatile arch_pte_t *)slot = e;
+}
+
+/**
+ * arch_pte_needs_bbm() - must replacing the entry @old by @new_e go through
+ * break-before-make: @old written invalid (0), its TLB entries
+ * invalidated, and only then @new_e written? mm-core asks before every
+ * change of a valid leaf that may alter its output address (a COW break),
+ * and does so where this says yes. x86 and RISC-V: never (an entry may
+ * change in place, then be invalidated); aarch64: a change of output
+ * address, size, memory type or nG between two valid entries (Arm ARM
+ * D8, "break-before-make"). (test: cow; the simulator's BBM checker)
+ */
+static inline bool arch_pte_needs_bbm(arch_pte_t old, arch_pte_t new_e)
+{
+	(void)old;
+	(void)new_e;
+	return false;
 }
 
 /** arch_tlb_caches_invalid() - yes: an implementation may cache entries

@@ -118,3 +118,14 @@ bool sim_mmu_caches_invalid(void)
 {
 	return true; /* an implementation may, until sfence.vma (Privileged spec, SFENCE.VMA) */
 }
+
+void sim_mmu_set_kernel_root(struct sim_mmu *m, uint64_t root)
+{
+	(void)m; /* the kernel half is shared through root entries 256-511 */
+	(void)root;
+}
+
+bool sim_mmu_requires_bbm(void)
+{
+	return false; /* a PTE may change in place; sfence.vma then (Privileged spec) */
+}

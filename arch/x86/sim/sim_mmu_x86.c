@@ -105,3 +105,14 @@ bool sim_mmu_caches_invalid(void)
 {
 	return false; /* "does not cache a translation ... unless the present flag is 1" */
 }
+
+void sim_mmu_set_kernel_root(struct sim_mmu *m, uint64_t root)
+{
+	(void)m; /* the kernel half is shared through PML4/PD entries */
+	(void)root;
+}
+
+bool sim_mmu_requires_bbm(void)
+{
+	return false; /* a PTE may change in place; invlpg then (SDM Vol. 3A §4.10.4) */
+}

@@ -49,9 +49,12 @@
  *                   aligned, a managed frame or table) can be read and
  *                   written. Required.
  * @activate:        make @root (physical address of a root table) the one
- *                   the MMU walks (x86: write CR3, which also drops
- *                   non-global TLB entries, SDM Vol. 3A §4.10.4.1).
- *                   Required.
+ *                   the MMU walks, tagged with address-space identifier
+ *                   @asid. With @asid 0 (no identifier) the platform must
+ *                   also drop the non-global TLB entries of identifier 0
+ *                   (x86: a CR3 write does, SDM Vol. 3A §4.10.4.1); with
+ *                   another @asid it keeps every entry (aarch64: TTBR0_EL1
+ *                   with the ASID in bits 63:48, no TLBI). Required.
  * @read_root:       the root the MMU walks now. Required.
  * @invalidate_page: drop any cached translation of the page holding @va
  *                   in address space @asid; with MM_ASID_ALL, in every
@@ -66,7 +69,7 @@
  */
 struct mm_mach_ops {
 	void *(*phys_to_virt)(void *ctx, mm_paddr_t pa);
-	void (*activate)(void *ctx, mm_paddr_t root);
+	void (*activate)(void *ctx, mm_paddr_t root, uint32_t asid);
 	mm_paddr_t (*read_root)(void *ctx);
 	void (*invalidate_page)(void *ctx, uint32_t asid, mm_vaddr_t va);
 	void (*flush_all)(void *ctx, uint32_t asid);
@@ -142,8 +145,10 @@ struct region_frame;
  * @sys:         the system it belongs to.
  * @root:        physical address of its root table (what the MMU's root
  *               register holds: x86 CR3, RISC-V satp).
- * @asid:        its address-space identifier, passed to the TLB hooks; 0
- *               until the platform assigns identifiers (PCID, ASID).
+ * @asid:        its address-space identifier (PCID, ASID), passed to the
+ *               activate and TLB hooks: 0 (none) unless the platform
+ *               turned identifiers on with mm_sys_set_asids(), then one
+ *               that no other live space has, or 0 when all are taken.
  * @user_pages:  present leaf PTEs in its user half, in 4 KiB pages.
  * @table_pages: page-table frames it owns, root included.
  * @is_kernel:   the system's kernel space (no user half, never destroyed).
@@ -195,7 +200,32 @@ struct mm_sys {
 	unsigned nspaces;
 	uint64_t kernel_tables;
 	bool wx_strict; /* W^X policy on: see mm_sys_set_wx() */
+	/* Address-space identifiers (mm_sys_set_asids()): a bitmap of the
+	 * ones in use, in one frame; @asid_count of them, 0 never given. */
+	mm_paddr_t asid_map;
+	uint32_t asid_count, asid_next;
 };
+
+/**
+ * mm_sys_set_asids() - give every space created from now on an
+ * address-space identifier of its own, from 1 to @count - 1 (0 means
+ * none), as a TLB that tags entries (aarch64 ASIDs, x86 PCIDs, RISC-V
+ * ASIDs) lets a platform switch spaces without a flush. mm-core then
+ * invalidates a space's pages by identifier on every change, whether or
+ * not the space is active (a tagged TLB keeps an inactive space's
+ * entries), flushes an identifier (the flush_all hook) when its space is
+ * destroyed, before it can be given again, and passes it to the activate
+ * hook. A space created when every identifier is taken gets 0, whose
+ * entries the activate hook drops on every switch: correct, only slower.
+ * Identifiers above 32767 are not used (the bitmap is one frame).
+ * Preconditions: only the kernel space exists; called at most once.
+ * Source: Arm ARM D8 "Translation Lookaside Buffers" (ASIDs, nG); Intel
+ * SDM Vol. 3A §4.10.1 (PCIDs).
+ * Return: 0; -MM_EINVAL (@count < 2); -MM_EBUSY (spaces exist, or
+ * identifiers already on); -MM_ENOMEM (no frame for the bitmap). Nothing
+ * changes on error.
+ */
+int mm_sys_set_asids(struct mm_sys *sys, uint32_t count);
 
 /**
  * mm_sys_set_wx() - the W^X policy: when @strict, no user page or region
@@ -369,10 +399,10 @@ int mm_space_clone(struct mm_space *parent, struct mm_space *child, enum mm_clon
  * Afterwards the free-frame count is back to where it was before the space
  * was created (for frames not shared with another space).
  *
- * TLB: none (the space is not active, and without address-space
- * identifiers a TLB caches only the active space's translations). A
- * platform that assigns identifiers (mm_space.asid) must flush a destroyed
- * space's identifier before it gives it to another space.
+ * TLB: none without an identifier (the space is not active, and an
+ * untagged TLB caches only the active space's translations); with one
+ * (mm_sys_set_asids()), the flush_all hook for it, before the identifier
+ * can go to another space.
  *
  * Return: 0; -MM_EBUSY if @space is the active one (switch away first: a
  * space cannot free the tables it is running on); -MM_EPERM for the kernel
@@ -749,6 +779,16 @@ int mm_brk(struct mm_space *s, mm_vaddr_t new_brk, mm_vaddr_t *out);
 static inline bool mm_space_is_active(const struct mm_space *space)
 {
 	return space->sys->active == space;
+}
+
+/**
+ * mm_space_tlb_live() - may a TLB hold translations of @space, so that a
+ * change to it needs an invalidation: it is active, or it has an
+ * identifier (mm_sys_set_asids()), whose entries outlive a switch.
+ */
+static inline bool mm_space_tlb_live(const struct mm_space *space)
+{
+	return mm_space_is_active(space) || space->asid != 0;
 }
 
 /**

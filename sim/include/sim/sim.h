@@ -29,6 +29,8 @@ struct sim_config {
 	bool abort_on_stale;  /* abort() on a stale entry (false) */
 	bool quiet;           /* no stale-entry messages on stderr (false) */
 	bool direct_map;      /* map all RAM at ARCH_DIRECT_MAP_BASE (true) */
+	uint32_t asids;       /* address-space identifiers, mm_sys_set_asids(); 0 = none
+	                         (the ISA's: aarch64 65536, others 0) */
 };
 
 /*
@@ -56,6 +58,8 @@ struct sim_stats {
 	uint64_t stale;                    /* stale TLB entries found */
 	uint64_t resolved[MM_FAULT_NHOWS]; /* SIM_DEMAND faults resolved, by how */
 	mm_vaddr_t last_stale_va;          /* the page of the last stale entry found */
+	uint64_t bbm;           /* break-before-make violations found (ISAs that require it) */
+	mm_vaddr_t last_bbm_va; /* the page of the last one */
 };
 
 struct sim;

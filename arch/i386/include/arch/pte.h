@@ -27,16 +27,17 @@
 #define ARCH_NAME "i386"
 
 /* Geometry. */
-#define ARCH_PAGE_SHIFT        12u
-#define ARCH_PAGE_SIZE         (UINT64_C(1) << ARCH_PAGE_SHIFT) /* bytes */
-#define ARCH_LEVELS            2u                               /* PT, PD */
-#define ARCH_INDEX_BITS        10u
-#define ARCH_ENTRIES           (1u << ARCH_INDEX_BITS) /* entries per table */
-#define ARCH_VA_BITS           32u
-#define ARCH_PA_BITS           32u                  /* physical address bits a leaf PTE can hold */
-#define ARCH_KERNEL_FIRST_SLOT 768u                 /* first shared PDE */
-#define ARCH_USER_END          UINT64_C(0xC0000000) /* first non-user VA */
-#define ARCH_KERNEL_BASE       UINT64_C(0xC0000000) /* first kernel VA */
+#define ARCH_PAGE_SHIFT           12u
+#define ARCH_PAGE_SIZE            (UINT64_C(1) << ARCH_PAGE_SHIFT) /* bytes */
+#define ARCH_LEVELS               2u                               /* PT, PD */
+#define ARCH_INDEX_BITS           10u
+#define ARCH_ENTRIES              (1u << ARCH_INDEX_BITS) /* entries per table */
+#define ARCH_VA_BITS              32u
+#define ARCH_PA_BITS              32u  /* physical address bits a leaf PTE can hold */
+#define ARCH_KERNEL_FIRST_SLOT    768u /* first shared PDE */
+#define ARCH_KERNEL_ROOT_SEPARATE 0    /* the kernel half: root entries of every root */
+#define ARCH_USER_END             UINT64_C(0xC0000000) /* first non-user VA */
+#define ARCH_KERNEL_BASE          UINT64_C(0xC0000000) /* first kernel VA */
 #define ARCH_LEVEL_NAMES                                                                           \
 	{                                                                                          \
 		"PT", "PD"                                                                         \
@@ -153,6 +154,23 @@ static inline bool arch_pte_is_leaf(arch_pte_t e, unsigned level)
 static inline void arch_pte_store(arch_pte_t *slot, arch_pte_t e)
 {
 	*(volatile arch_pte_t *)slot = e;
+}
+
+/**
+ * arch_pte_needs_bbm() - must replacing the entry @old by @new_e go through
+ * break-before-make: @old written invalid (0), its TLB entries
+ * invalidated, and only then @new_e written? mm-core asks before every
+ * change of a valid leaf that may alter its output address (a COW break),
+ * and does so where this says yes. x86 and RISC-V: never (an entry may
+ * change in place, then be invalidated); aarch64: a change of output
+ * address, size, memory type or nG between two valid entries (Arm ARM
+ * D8, "break-before-make"). (test: cow; the simulator's BBM checker)
+ */
+static inline bool arch_pte_needs_bbm(arch_pte_t old, arch_pte_t new_e)
+{
+	(void)old;
+	(void)new_e;
+	return false;
 }
 
 /**

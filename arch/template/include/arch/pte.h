@@ -44,6 +44,17 @@
 /* First root slot of the kernel half; every space shares root entries
  * [ARCH_KERNEL_FIRST_SLOT, ARCH_ENTRIES). */
 #define ARCH_KERNEL_FIRST_SLOT 256u
+/**
+ * ARCH_KERNEL_ROOT_SEPARATE - how the MMU reaches the kernel half. 0: from
+ * the root entries [ARCH_KERNEL_FIRST_SLOT, ARCH_ENTRIES) of whatever root
+ * is loaded, so mm_space_create() copies the kernel space's entries into
+ * every new root (x86, RISC-V). 1: from a root register of its own
+ * (aarch64 TTBR1_EL1), which the platform points at the kernel space's
+ * root once: a user root's kernel-half entries stay empty, and nothing of
+ * the kernel is copied or shared through it. A constant (0 or 1) that
+ * mm-core tests in plain C, never in #if. (test: space, kernel_half_*)
+ */
+#define ARCH_KERNEL_ROOT_SEPARATE 0
 /** ARCH_USER_END - the first virtual address that is not user: the user
  * half is [0, ARCH_USER_END). */
 #define ARCH_USER_END UINT64_C(0x0000004000000000)
@@ -294,6 +305,23 @@ static inline bool arch_pte_is_accessed(arch_pte_t e)
 static inline void arch_pte_store(arch_pte_t *slot, arch_pte_t e)
 {
 	*(volatile arch_pte_t *)slot = e;
+}
+
+/**
+ * arch_pte_needs_bbm() - must replacing the entry @old by @new_e go through
+ * break-before-make: @old written invalid (0), its TLB entries
+ * invalidated, and only then @new_e written? mm-core asks before every
+ * change of a valid leaf that may alter its output address (a COW break),
+ * and does so where this says yes. x86 and RISC-V: never (an entry may
+ * change in place, then be invalidated); aarch64: a change of output
+ * address, size, memory type or nG between two valid entries (Arm ARM
+ * D8, "break-before-make"). (test: cow; the simulator's BBM checker)
+ */
+static inline bool arch_pte_needs_bbm(arch_pte_t old, arch_pte_t new_e)
+{
+	(void)old;
+	(void)new_e;
+	return false;
 }
 
 /**
