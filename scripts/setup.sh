@@ -19,7 +19,8 @@ builddir=${1:-build}
 pkgs=(build-essential meson ninja-build pkg-config check libsubunit-dev
       valgrind clang-format gcc-multilib qemu-system-x86 grub-pc-bin
       grub-common xorriso zlib1g-dev graphviz clang libclang-rt-14-dev gdb
-      cppcheck clang-tidy clang-tools python3 groff-base qemu-system-misc lld doxygen)
+      cppcheck clang-tidy clang-tools python3 groff-base qemu-system-misc lld doxygen
+      qemu-system-arm)
 # The RISC-V kernels are built by clang --target with ld.lld (lld), not by
 # gcc-riscv64-linux-gnu, which Debian will not install beside gcc-multilib;
 # qemu-system-misc runs them, with the OpenSBI firmware QEMU ships.

@@ -190,6 +190,11 @@ struct mm_space {
  *                 mm_space_activate().
  * @nspaces:       live spaces, the kernel space included.
  * @kernel_tables: page-table frames owned by the kernel half.
+ * @asid_map:      physical address of the frame whose bits mark the
+ *                 address-space identifiers in use (mm_sys_set_asids());
+ *                 0 while identifiers are off.
+ * @asid_count:    identifiers the platform has, 0 never given; 0 when off.
+ * @asid_next:     where the search for a free identifier starts.
  */
 struct mm_sys {
 	struct mm_frames frames;
@@ -200,8 +205,6 @@ struct mm_sys {
 	unsigned nspaces;
 	uint64_t kernel_tables;
 	bool wx_strict; /* W^X policy on: see mm_sys_set_wx() */
-	/* Address-space identifiers (mm_sys_set_asids()): a bitmap of the
-	 * ones in use, in one frame; @asid_count of them, 0 never given. */
 	mm_paddr_t asid_map;
 	uint32_t asid_count, asid_next;
 };
