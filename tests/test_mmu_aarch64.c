@@ -229,10 +229,18 @@ START_TEST(wxn_and_pan)
 	ck_assert(tr(UVA, EL0 | FX));
 	regs.wxn = true;
 	ck_assert(tr(UVA, EL0 | FX)); /* read-only: WXN changes nothing */
+	/* Writable at EL1 only (AP 00): not executable at EL1; EL0, which
+	 * cannot write it, may still execute it (execute-only). */
 	put(l3_slot(), FRAME | PAGE | AF);
-	ck_assert(!tr(UVA, FX)); /* EL1-writable: not executable anywhere */
+	ck_assert(!tr(UVA, FX));
+	ck_assert(tr(UVA, EL0 | FX));
+	/* Writable at EL0 (AP 01): not executable at EL0 either. */
+	put(l3_slot(), FRAME | PAGE | AF | AP_EL0);
 	ck_assert(!tr(UVA, EL0 | FX));
+	ck_assert_uint_eq(res.esr, esr(MMU_A64_EC_IABT_LOWER, false, 0x0F));
 	regs.wxn = false;
+	ck_assert(tr(UVA, EL0 | FX));
+	put(l3_slot(), FRAME | PAGE | AF);
 	ck_assert(tr(UVA, FX));
 	/* PAN: EL1 loads and stores to EL0-accessible pages fault. */
 	put(l3_slot(), FRAME | PAGE | AF | AP_EL0 | NG | PXN);

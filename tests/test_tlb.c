@@ -70,6 +70,74 @@ START_TEST(switch_keeps_tagged_entries)
 }
 END_TEST
 
+/* A switch between tagged spaces, right after a translation: the one
+ * remembered in front of the TLB must not serve the next space. */
+START_TEST(switch_forgets_the_last_translation)
+{
+	if (sim_asids_max() < 256)
+		return; /* an ISA without identifiers (i386) */
+	struct sim_config cfg = sim_config_default();
+	cfg.quiet = true;
+	cfg.asids = 256;
+	cfg.check_stale = false; /* the fast path in front of the TLB */
+	struct sim *m = NULL;
+	ck_assert_int_eq(sim_create(&cfg, &m), 0);
+	struct mm_sys *y = sim_sys(m);
+	static struct mm_space a, b;
+	ck_assert_int_eq(mm_space_create(y, &a), 0);
+	ck_assert_int_eq(mm_space_create(y, &b), 0);
+	ck_assert_int_eq(mm_map(&a, UVA, 1, RW), 0);
+	ck_assert_int_eq(mm_map(&b, UVA, 1, RW), 0);
+	struct mm_mapping qa, qb;
+	ck_assert_int_eq(mm_query(&a, UVA, &qa), 0);
+	ck_assert_int_eq(mm_query(&b, UVA, &qb), 0);
+	mm_space_activate(&a);
+	ck_assert_uint_eq(translate(m, UVA, SIM_USER), qa.pa);
+	ck_assert_uint_eq(translate(m, UVA, SIM_USER), qa.pa);
+	mm_space_activate(&b);
+	ck_assert_uint_eq(translate(m, UVA, SIM_USER), qb.pa);
+	mm_space_activate(mm_sys_kernel_space(y));
+	ck_assert_int_eq(mm_space_destroy(&a), 0);
+	ck_assert_int_eq(mm_space_destroy(&b), 0);
+	sim_destroy(m);
+}
+END_TEST
+
+/* Spaces without identifiers mapping one address to different frames:
+ * a switch drops the old space's entries, which is no break-before-make
+ * violation, and a kernel-half flush of every identifier drops them all. */
+START_TEST(untagged_switches_are_no_violation)
+{
+	struct sim_config cfg = sim_config_default();
+	cfg.quiet = true;
+	cfg.asids = 0;
+	struct sim *m = NULL;
+	ck_assert_int_eq(sim_create(&cfg, &m), 0);
+	struct mm_sys *y = sim_sys(m);
+	static struct mm_space a, b;
+	ck_assert_int_eq(mm_space_create(y, &a), 0);
+	ck_assert_int_eq(mm_space_create(y, &b), 0);
+	ck_assert_int_eq(mm_map(&a, UVA, 1, RW), 0);
+	ck_assert_int_eq(mm_map(&b, UVA, 1, RW), 0);
+	mm_space_activate(&a);
+	translate(m, UVA, SIM_USER);
+	mm_space_activate(&b);
+	translate(m, UVA, SIM_USER);
+	mm_space_activate(&a);
+	translate(m, UVA, SIM_USER); /* cached again, for the flush below */
+	ck_assert_uint_eq(sim_stats(m)->bbm, 0);
+	ck_assert_uint_eq(sim_stats(m)->stale, 0);
+	uint64_t misses = sim_stats(m)->tlb_misses;
+	y->ops->flush_all(y->mach, MM_ASID_ALL);
+	translate(m, UVA, SIM_USER);
+	ck_assert_uint_eq(sim_stats(m)->tlb_misses, misses + 1);
+	mm_space_activate(mm_sys_kernel_space(y));
+	ck_assert_int_eq(mm_space_destroy(&a), 0);
+	ck_assert_int_eq(mm_space_destroy(&b), 0);
+	sim_destroy(m);
+}
+END_TEST
+
 START_TEST(untagged_switch_drops_entries)
 {
 	struct sim_config cfg = sim_config_default();
@@ -168,15 +236,20 @@ START_TEST(destroy_flushes_then_reuses)
 	uint64_t flushes = sim_stats(m)->flushes;
 	ck_assert_int_eq(mm_space_destroy(&a), 0);
 	ck_assert_uint_eq(sim_stats(m)->flushes, flushes + 1);
+	/* a's frame is taken, so that d's page is another frame: a TLB entry
+	 * left over from a would translate to the wrong one. */
+	mm_paddr_t hold;
+	ck_assert_int_eq(mm_sys_frame_alloc(y, MM_FRAME_USER, true, &hold), 0);
 	ck_assert_int_eq(mm_space_create(y, &d), 0);
 	ck_assert_uint_eq(d.asid, id);
 	ck_assert_int_eq(mm_map(&d, UVA, 1, RW), 0);
 	struct mm_mapping q;
 	ck_assert_int_eq(mm_query(&d, UVA, &q), 0);
+	ck_assert_uint_ne(q.pa, old);
 	mm_space_activate(&d);
 	ck_assert_uint_eq(translate(m, UVA, SIM_USER), q.pa);
 	ck_assert_uint_eq(sim_stats(m)->stale, 0);
-	(void)old;
+	mm_sys_frame_put(y, hold);
 	mm_space_activate(mm_sys_kernel_space(y));
 	ck_assert_int_eq(mm_space_destroy(&b), 0);
 	ck_assert_int_eq(mm_space_destroy(&c), 0);
@@ -326,6 +399,8 @@ static Suite *suite(void)
 	TCase *tc = tcase_create("asid");
 	tcase_add_test(tc, switch_keeps_tagged_entries);
 	tcase_add_test(tc, untagged_switch_drops_entries);
+	tcase_add_test(tc, switch_forgets_the_last_translation);
+	tcase_add_test(tc, untagged_switches_are_no_violation);
 	tcase_add_test(tc, inactive_space_change_is_invalidated);
 	tcase_add_test(tc, destroy_flushes_then_reuses);
 	tcase_add_test(tc, set_asids_errors);

@@ -233,13 +233,14 @@ void sim_tlb_flush(struct sim *sim)
 static void bbm_check(struct sim *sim, const struct tlb_entry *e);
 
 /* What a CR3 write does (SDM Vol. 3A §4.10.4.1), or Arm's TLBI ASIDE1:
- * drop every non-global entry of @asid; global ones (G leaves while
- * CR4.PGE is 1, Arm nG=0) stay. */
+ * drop every non-global entry of @asid (of every identifier for
+ * MM_ASID_ALL); global ones (G leaves while CR4.PGE is 1, Arm nG=0) stay. */
 static void tlb_flush_asid(struct sim *sim, uint32_t asid)
 {
 	last_clear(sim);
 	for (unsigned i = 0; sim->tlb && i < sim->cfg.tlb_entries; i++)
-		if (sim->tlb[i].valid && !sim->tlb[i].global && sim->tlb[i].asid == asid) {
+		if (sim->tlb[i].valid && !sim->tlb[i].global &&
+		    (asid == MM_ASID_ALL || sim->tlb[i].asid == asid)) {
 			bbm_check(sim, &sim->tlb[i]);
 			sim->tlb[i].valid = false;
 		}
@@ -267,17 +268,15 @@ static void tlb_invalidate(struct sim *sim, uint32_t asid, mm_vaddr_t va)
 /*
  * The root whose translation the TLB entry @e caches: the loaded root for
  * a global entry or one of the current identifier; else the root of the
- * live space with @e's identifier (the last root loaded without one, for
- * identifier 0). 0 if no space has it.
+ * live space with @e's identifier (for identifier 0, the last root loaded
+ * without one, if its space still lives). 0 if no live space has it.
  */
 static mm_paddr_t root_of(struct sim *sim, const struct tlb_entry *e)
 {
 	if (e->global || e->asid == sim_mmu_asid(&sim->mmu))
 		return sim_mmu_root(&sim->mmu);
-	if (e->asid == 0)
-		return sim->asid0_root;
 	for (struct mm_space *s = mm_space_first(&sim->sys); s; s = mm_space_next(s))
-		if (s->asid == e->asid)
+		if (s->asid == e->asid && (e->asid != 0 || s->root == sim->asid0_root))
 			return s->root;
 	return 0;
 }
@@ -391,15 +390,19 @@ static void *hook_phys_to_virt(void *ctx, mm_paddr_t pa)
 static void hook_activate(void *ctx, mm_paddr_t root, uint32_t asid)
 {
 	struct sim *sim = ctx;
-	sim_mmu_set_root(&sim->mmu, root, asid);
 	sim->st.cr3_writes++;
-	if (asid == 0)
-		sim->asid0_root = root;
+	/* The micro-TLB in front of the TLB is not tagged: it goes. */
+	last_clear(sim);
 	/* A space without an identifier: as a kernel's switch does (x86: the
-	 * CR3 write itself, SDM Vol. 3A §4.10.4.1), its non-global entries
-	 * go; global entries stay. With one, every entry stays, tagged. */
-	if (asid == 0)
+	 * CR3 write itself, SDM Vol. 3A §4.10.4.1), the non-global entries of
+	 * identifier 0 go, checked against the root they were filled from
+	 * (before the new one is loaded); global entries stay. With one,
+	 * every entry stays, tagged. */
+	if (asid == 0) {
 		tlb_flush_asid(sim, 0);
+		sim->asid0_root = root;
+	}
+	sim_mmu_set_root(&sim->mmu, root, asid);
 }
 
 static mm_paddr_t hook_read_root(void *ctx)

@@ -82,10 +82,10 @@ static void rights(const struct mmu_a64_regs *regs, uint64_t desc, bool no_el0, 
 	/* Execute: UXN for EL0 (an EL0 fetch needs no data permission: AP 00
 	 * with UXN 0 is execute-only), PXN for EL1. A region writable at EL0
 	 * is never executable at EL1 ("PXN treated as 1"); with SCTLR_EL1.WXN
-	 * a region writable at all is executable at neither EL. */
-	bool wxn = regs->wxn && res->el1_write;
-	res->el0_exec = !uxn_t && !(desc & D_UXN) && !wxn;
-	res->el1_exec = !pxn_t && !(desc & D_PXN) && !res->el0_write && !wxn;
+	 * a region writable at an Exception level is not executable there. */
+	res->el0_exec = !uxn_t && !(desc & D_UXN) && !(regs->wxn && res->el0_write);
+	res->el1_exec =
+	        !pxn_t && !(desc & D_PXN) && !res->el0_write && !(regs->wxn && res->el1_write);
 }
 
 bool mmu_a64_translate(const struct mmu_a64_regs *regs, mmu_a64_phys_fn phys, void *ctx,

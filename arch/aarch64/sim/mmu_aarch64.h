@@ -18,8 +18,8 @@
  * Translation faults; output addresses beyond the physical-address size
  * (TCR_EL1.IPS) as Address size faults; AP[2:1], PXN, UXN, the hierarchical
  * APTable, PXNTable and UXNTable; "a region writable at EL0 is never
- * executable at EL1" (PXN treated as 1); SCTLR_EL1.WXN (writable implies
- * XN at every EL) and PSTATE.PAN (EL1 data accesses to EL0-accessible
+ * executable at EL1" (PXN treated as 1); SCTLR_EL1.WXN (writable at an EL
+ * implies not executable at that EL) and PSTATE.PAN (EL1 data accesses to EL0-accessible
  * pages fault), each as a switch; the Access flag: an Access flag fault
  * when AF is 0, or, with FEAT_HAFDBS's TCR_EL1.HA, AF set by the walk;
  * nG; the fault syndrome: ESR_EL1's EC (0x20/0x21 instruction abort, 0x24/

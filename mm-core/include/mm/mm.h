@@ -61,7 +61,10 @@
  *                   space, global entries included (x86: invlpg; RISC-V:
  *                   sfence.vma va, asid or va, x0). Required.
  * @flush_all:       drop every non-global cached translation of @asid
- *                   (x86 without PCID: reload CR3). Required.
+ *                   (x86 without PCID: reload CR3; aarch64: TLBI
+ *                   ASIDE1IS); with MM_ASID_ALL, of every address space
+ *                   (RISC-V: sfence.vma x0, x0; aarch64: TLBI VMALLE1IS,
+ *                   which drop global entries too, as they may). Required.
  * @frame_allocated: optional; called after a frame leaves the free list,
  *                   before mm-core touches it (the simulator unpoisons it).
  * @frame_freed:     optional; called after a frame returns to the free list
