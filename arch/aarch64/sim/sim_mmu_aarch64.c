@@ -134,7 +134,9 @@ bool sim_mmu_hit_faults(unsigned flags, uint32_t *hw_code)
 	/* A cached entry that denies the access gives a Permission fault at
 	 * level 3 without a walk, and stays cached (Arm ARM D8, "Translation
 	 * Lookaside Buffers": only Translation, Address size and Access flag
-	 * faults are never cached). */
+	 * faults are never cached). The level reported is 3: the TLB does
+	 * not keep the level an entry came from, and mm-core maps only
+	 * 4 KiB pages; a block's fault would name its own level. */
 	unsigned acc = acc_of(flags);
 	uint32_t ec =
 	        (acc & MMU_A64_ACC_FETCH)
