@@ -4,7 +4,8 @@
  * <arch/pte.h> (docs/PORTING.md); this one is the machine around it:
  * firmware, console, QEMU's exit device, the MMU's root register and TLB,
  * interrupts and the timer. The x86 kernels implement it in
- * arch/x86/kernel/machine.c, riscv64 in arch/riscv/kernel/machine.c.
+ * arch/x86/kernel/machine.c, riscv64 in arch/riscv/kernel/machine.c,
+ * aarch64 in arch/aarch64/kernel/machine.c.
  *
  * Each ISA's "cpu.h" (arch/<isa>/kernel/) adds the trap frame and its
  * accessors (TF_PC, TF_SP, TF_RET, TF_FROM_USER, TF_SYSNO, TF_ARG0-2,
@@ -43,7 +44,8 @@ struct boot_info {
  * arch_boot_info() - read the firmware's description of the machine from
  * the two words the boot code received (x86: the Multiboot magic in EAX
  * and the physical address of the information in EBX; riscv64: the hart
- * ID in a0 and the devicetree's physical address in a1). Reads them
+ * ID in a0 and the devicetree's physical address in a1; aarch64: the
+ * devicetree's physical address in x0, and 0). Reads them
  * through the boot mapping (phys_to_virt()). Panics when they are missing
  * or malformed: the kernel cannot run without knowing its RAM.
  */
@@ -92,6 +94,16 @@ __attribute__((noreturn)) void arch_qemu_exit(bool success);
  * the protection of kernel-half mappings: MM_PROT_GLOBAL, or 0.
  */
 unsigned arch_kernel_global(void);
+
+/**
+ * arch_asid_count() - how many address-space identifiers the TLB tags its
+ * entries with, for mm_sys_set_asids() (mem_init() calls it once, right
+ * after mm_sys_init()), or 0 to use none: then every space runs as
+ * identifier 0, and arch_mmu_activate() drops the non-global entries on
+ * every switch. aarch64: 2^ASIDBits (ID_AA64MMFR0_EL1, ARM DDI 0487
+ * D17.2.64); x86 (no PCID yet) and riscv64 (no ASIDs yet): 0.
+ */
+uint32_t arch_asid_count(void);
 
 /* mm-core's machine hooks (struct mm_mach_ops, <mm/mm.h>), for the CPU
  * this runs on: load the root of a space (physical address) with its

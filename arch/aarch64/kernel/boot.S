@@ -1,0 +1,102 @@
+/*
+ * aarch64 kernel entry on QEMU's virt machine: QEMU loads the ELF at its
+ * physical addresses (0x40200000 up) and enters it at EL1, MMU off. The
+ * devicetree is at the start of RAM (0x40000000); QEMU 7.2 leaves x0 0
+ * for an ELF image (a Linux Image would get the address in x0), and
+ * arch_boot_info() reads 0 as "the start of RAM".
+ *
+ * Everything here runs at the physical address the image was loaded at,
+ * reaching its data PC-relatively (adrp, the small code model), until the
+ * MMU is on: boot_tables() (boot.c) builds the boot page tables, 1 GiB
+ * blocks mapping physical 0 to 4 GiB at 0 through TTBR0_EL1 (to survive
+ * turning the MMU on), and at the direct-map base and the image at
+ * ARCH_KERNEL_IMAGE_BASE + its physical address through TTBR1_EL1. Then it
+ * jumps to the image's linked (virtual) address and calls
+ * kmain(dtb_pa, 0). mm-core replaces these tables with its kernel space
+ * (TTBR1_EL1) and the process spaces (TTBR0_EL1) as soon as it is up.
+ *
+ * Source: ARM DDI 0487, D17.2 (MAIR_EL1, TCR_EL1, SCTLR_EL1,
+ * ID_AA64MMFR0_EL1), D8.2 (VMSAv8-64 translation), D8.13 (TLB maintenance
+ * after the MMU's registers change).
+ */
+/* MAIR_EL1: attribute 0 Normal, inner and outer write-back non-transient,
+ * read- and write-allocate (0xFF); attribute 1 Device-nGnRnE (0x00). */
+#define MAIR_VALUE 0x00FF
+/* TCR_EL1: T0SZ = T1SZ = 16 (48-bit halves), TG0 = 0b00 (4 KiB), TG1 =
+ * 0b10 (4 KiB), walks inner shareable (SH = 0b11), inner and outer
+ * write-back write-allocate (IRGN = ORGN = 0b01); IPS and AS added from
+ * ID_AA64MMFR0_EL1 below. */
+#define TCR_T0SZ  16
+#define TCR_T1SZ  (16 << 16)
+#define TCR_WALK0 ((1 << 8) | (1 << 10) | (3 << 12))
+#define TCR_WALK1 ((1 << 24) | (1 << 26) | (3 << 28))
+#define TCR_TG1_4K (2 << 30)
+#define TCR_IPS_SHIFT 32
+#define TCR_AS (1 << 36)
+/* SCTLR_EL1: the bits RES1 in Armv8.0 (29, 28, 23, 22, 20, 11), then M
+ * (MMU on), C and I (caches), SA and SA0 (stack alignment checks), UCI (EL0 may clean and invalidate
+ * cache lines by VA, to run code it wrote, as on Linux). Left 0: A
+ * (unaligned Normal accesses allowed), UMA (EL0 cannot mask interrupts),
+ * nTWI and nTWE (EL0's WFI and WFE trap), DZE and UCT (EL0's DC ZVA and
+ * CTR_EL0 reads trap), EE and E0E (little-endian), and WXN (writable
+ * means never executable), which the boot tables' read-write-execute
+ * blocks cannot run under: cpu.c sets it once mm-core's tables are in. */
+#define SCTLR_RES1 ((1 << 29) | (1 << 28) | (1 << 23) | (1 << 22) | (1 << 20) | (1 << 11))
+#define SCTLR_VALUE (SCTLR_RES1 | (1 << 26) | (1 << 12) | (1 << 4) | (1 << 3) | (1 << 2) | 1)
+
+	.section .boot.text, "ax"
+	.global _start
+_start:
+	msr daifset, #0xf
+	mov x19, x0			/* the devicetree */
+	adrp x1, boot_stack_top		/* physical, for now */
+	add x1, x1, :lo12:boot_stack_top
+	mov sp, x1
+	bl boot_tables			/* x0 = TTBR0 root, x1 = TTBR1 root */
+	msr ttbr0_el1, x0
+	msr ttbr1_el1, x1
+	ldr x0, =MAIR_VALUE
+	msr mair_el1, x0
+	ldr x0, =(TCR_T0SZ | TCR_T1SZ | TCR_WALK0 | TCR_WALK1 | TCR_TG1_4K)
+	mrs x1, id_aa64mmfr0_el1
+	and x2, x1, #0xf		/* PARange, bits 3:0: IPS takes the same code */
+	cmp x2, #5			/* 48 bits: the most this format addresses */
+	mov x3, #5
+	csel x2, x2, x3, ls
+	orr x0, x0, x2, lsl #TCR_IPS_SHIFT
+	ubfx x2, x1, #4, #4		/* ASIDBits: 0b0010 = 16 bits */
+	cmp x2, #2
+	b.ne 1f
+	orr x0, x0, #TCR_AS
+1:	msr tcr_el1, x0
+	msr cpacr_el1, xzr		/* FP and SIMD trap, at EL1 and EL0 */
+	isb
+	tlbi vmalle1
+	dsb nsh
+	isb
+	ldr x0, =SCTLR_VALUE
+	msr sctlr_el1, x0
+	isb
+	ldr x0, =high
+	br x0
+	.ltorg
+
+	.text
+high:
+	ldr x0, =KERNEL_VOFF		/* the stack, at its linked address */
+	mov x1, sp
+	add x1, x1, x0
+	mov sp, x1
+	mov x0, x19
+	mov x1, xzr
+	bl kmain
+2:	wfi
+	b 2b
+	.ltorg
+
+	.bss
+	.balign 16
+	.global boot_stack_top
+boot_stack:
+	.space 16384
+boot_stack_top:
