@@ -500,8 +500,14 @@ int mm_query(const struct mm_space *s, mm_vaddr_t va, struct mm_mapping *out)
 {
 	if (!arch_va_is_canonical(va))
 		return -MM_EINVAL;
+	/* A kernel address is looked up where the MMU finds it from this
+	 * space: the kernel space's root holds the kernel half, shared by
+	 * every root or (ARCH_KERNEL_ROOT_SEPARATE) walked from its own. */
+	mm_paddr_t root = arch_pte_index(va, ROOT_LEVEL) >= ARCH_KERNEL_FIRST_SLOT ?
+	                          s->sys->kernel.root :
+	                          s->root;
 	mm_paddr_t lt;
-	int err = mmi_leaf_table(s->sys, s->root, va, false, false, NULL, &lt, NULL);
+	int err = mmi_leaf_table(s->sys, root, va, false, false, NULL, &lt, NULL);
 	if (err)
 		return err;
 	arch_pte_t e = mmi_table_at(s->sys, lt)[arch_pte_index(va, 0)];
@@ -712,11 +718,14 @@ int mm_space_destroy(struct mm_space *s)
 	if (mm_space_is_active(s))
 		return -MM_EBUSY;
 	struct mm_sys *sys = s->sys;
+	/* The identifier's TLB entries go first, while the tables they were
+	 * filled from still exist: no frame is reused while a tagged TLB may
+	 * still translate to it. */
+	asid_put(sys, s->asid);
 	free_subtree(sys, s, s->root, ROOT_LEVEL, 0, ARCH_KERNEL_FIRST_SLOT, true);
 	MM_ASSERT(s->user_pages == 0 && s->table_pages == 1);
 	mmi_regions_free_all(s);
 	mm_sys_frame_put(sys, s->root);
-	asid_put(sys, s->asid);
 	list_del(sys, s);
 	*s = (struct mm_space){ 0 };
 	return 0;

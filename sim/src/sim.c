@@ -35,7 +35,7 @@ struct tlb_entry {
 	uint64_t vpn;  /* virtual page number (va >> 12) */
 	uint64_t pa;   /* physical address of the page */
 	uint32_t asid; /* the address space it was filled in */
-	bool valid, readable, writable, user, executable, dirty;
+	bool valid, readable, writable, user, executable, sup_executable, dirty;
 	bool negative;    /* a cached "not valid" (ISAs that may cache one): faults */
 	uint32_t hw_code; /* negative: the ISA's code of the fault it caches */
 	bool global;      /* survives root switches and flush_all (x86 G with CR4.PGE) */
@@ -157,6 +157,7 @@ static struct sim_walk rights_of(const struct tlb_entry *e)
 		                  .readable = e->readable,
 		                  .writable = e->writable,
 		                  .executable = e->executable,
+		                  .sup_executable = e->sup_executable,
 		                  .user = e->user,
 		                  .global = e->global,
 		                  .dirty = e->dirty };
@@ -196,6 +197,7 @@ static void tlb_fill(struct sim *sim, uint64_t vpn, const struct sim_walk *r)
 		.writable = r->writable,
 		.user = r->user,
 		.executable = r->executable,
+		.sup_executable = r->sup_executable,
 		.dirty = r->dirty,
 		.global = r->global,
 	};
@@ -349,7 +351,7 @@ static bool tlb_entry_is_stale(struct sim *sim, const struct tlb_entry *e, char 
 		bad = "not readable";
 	else if (e->user && !r.user)
 		bad = "supervisor-only";
-	else if (e->executable && !r.executable)
+	else if ((e->executable && !r.executable) || (e->sup_executable && !r.sup_executable))
 		bad = "execute-disabled";
 	if (!bad)
 		return false;

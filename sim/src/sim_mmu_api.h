@@ -28,6 +28,10 @@
  * @page_base_va, @page_size: the page that translated (4 KiB or larger).
  * @readable, @writable, @executable, @user, @global: the rights of the
  *              whole walk, for the TLB; @global: survives root switches.
+ * @sup_executable: a supervisor fetch may execute the page, where the ISA
+ *              decides it apart from @executable (aarch64: PXN at EL1,
+ *              UXN at EL0, @executable being EL0's); ISAs whose one
+ *              execute right serves both levels copy @executable here.
  * @dirty:      the leaf is (now) dirty: a write may use a TLB entry.
  */
 struct sim_walk {
@@ -36,7 +40,7 @@ struct sim_walk {
 	uint32_t hw_code;
 	uint64_t pa;
 	uint64_t page_base_va, page_size;
-	bool readable, writable, executable, user, global, dirty;
+	bool readable, writable, executable, sup_executable, user, global, dirty;
 };
 
 /** sim_mmu_phys_fn - a host pointer to the entry at physical @pa, or NULL. */

@@ -66,6 +66,7 @@ static void from_result(const struct mmu_rv_result *r, bool ok, struct sim_walk 
 		.readable = r->readable,
 		.writable = r->writable,
 		.executable = r->executable,
+		.sup_executable = r->executable,
 		.user = r->user,
 		.global = r->global,
 		.dirty = r->dirty,

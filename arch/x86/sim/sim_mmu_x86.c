@@ -68,6 +68,7 @@ static void from_result(const struct mmu_x86_result *r, bool ok, struct sim_walk
 		.readable = ok, /* every present x86 page is readable (§4.6) */
 		.writable = r->writable,
 		.executable = r->executable,
+		.sup_executable = r->executable,
 		.user = r->user,
 		.global = r->global,
 		.dirty = r->dirty,

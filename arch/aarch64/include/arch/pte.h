@@ -52,9 +52,10 @@
  *    AP[1]=0, which PAN cannot guard without FEAT_EPAN); WRITE brings READ.
  *    User pages are never executable at EL1 (PXN set), kernel pages never
  *    at EL0 (UXN set); user leaves are not global (nG=1, ASID-tagged).
- *  - Tables: user-half tables set PXNTable, kernel-half tables UXNTable
- *    and APTable[0] (no EL0 access), so a wrong leaf below them still
- *    cannot give the kernel's pages to EL0 or run user pages at EL1.
+ *  - Tables: kernel-half tables set UXNTable and APTable[0] (no EL0
+ *    access), so a wrong leaf below them still cannot give the kernel's
+ *    pages to EL0; user-half tables set nothing, as mm-core may map a
+ *    supervisor page in the user half and its leaf's PXN decides.
  *  - Break-before-make (arch_pte_needs_bbm()): a valid entry that changes
  *    its output address, its size or kind, its memory attributes or nG
  *    goes invalid, then is invalidated from the TLB, then is written anew;
@@ -173,13 +174,14 @@ static inline bool arch_prot_is_valid(unsigned prot)
 
 /**
  * arch_pte_table() - a table descriptor for the table at @pa. User-half
- * tables set PXNTable (nothing below runs at EL1); kernel-half tables set
- * UXNTable and APTable[0] (nothing below is reachable from EL0).
+ * tables take nothing away (mm-core may map a supervisor page there, and
+ * its leaf says what it allows); kernel-half tables set UXNTable and
+ * APTable[0] (nothing below is reachable from EL0).
  */
 static inline arch_pte_t arch_pte_table(mm_paddr_t pa, bool user)
 {
 	return pa | AARCH64_PTE_VALID | AARCH64_PTE_TABLE |
-	       (user ? AARCH64_TABLE_PXN : (AARCH64_TABLE_UXN | AARCH64_TABLE_AP_NOEL0));
+	       (user ? 0 : (AARCH64_TABLE_UXN | AARCH64_TABLE_AP_NOEL0));
 }
 
 /** arch_pte_is_present() - is the descriptor valid (bit 0)? */
