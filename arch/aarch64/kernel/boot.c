@@ -51,7 +51,11 @@ static void map_giga(arch_pte_t *root, uint64_t va, uint64_t pa)
 	t[arch_pte_index(va, GIGA_LEVEL)] = pa | AARCH64_PTE_VALID | AARCH64_PTE_AF | attr;
 }
 
-/* Builds the tables; returns the roots of both halves. */
+/**
+ * boot_tables() - build the boot tables (above), with the MMU off, at the
+ * image's physical address. Return: the physical addresses of the roots
+ * boot.S loads into TTBR0_EL1 (x0) and TTBR1_EL1 (x1).
+ */
 struct boot_roots boot_tables(void)
 {
 	for (unsigned i = 0; i < NTABLES; i++)

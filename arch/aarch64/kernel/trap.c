@@ -68,6 +68,14 @@ static void abort_trap(struct trapframe *tf, struct proc *p, unsigned ec)
 	      proc_who(p, buf));
 }
 
+/**
+ * trap() - called by trap.S for every exception taken to EL1, with @tf the
+ * frame it saved on the current kernel stack (its vector number in
+ * @tf->vector). Returns to trap_return, which resumes @tf (possibly
+ * changed: a system call's result, or another process after schedule()).
+ * A process that cannot go on is killed (proc_kill(), no return); the
+ * kernel's own faults panic.
+ */
 void trap(struct trapframe *tf);
 void trap(struct trapframe *tf)
 {
