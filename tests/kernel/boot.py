@@ -38,6 +38,9 @@ def main():
     ap.add_argument("--timeout", type=int, default=600, help="seconds")
     ap.add_argument("--append", help="kernel command line (QEMU -append; -kernel only)")
     ap.add_argument("--cpu", help="the CPU model (QEMU -cpu)")
+    ap.add_argument("--machine-opt", metavar="OPT", action="append", default=[],
+                    help="a property of the machine (QEMU -machine OPT, merged with the"
+                    " machine chosen; e.g. virtualization=on); may be repeated")
     ap.add_argument("--expect-text", metavar="TEXT", action="append", default=[],
                     help="a passing boot must also print TEXT (may be repeated)")
     ap.add_argument("--expect-failure", "--expect-panic", dest="expect_failure", metavar="TEXT",
@@ -77,6 +80,8 @@ def run(args, extra):
         cmd += ["-append", args.append]
     if args.cpu:
         cmd += ["-cpu", args.cpu]
+    for opt in args.machine_opt:
+        cmd += ["-machine", opt]
     if args.gdb:
         cmd += ["-s", "-S"]
     print("# " + " ".join(cmd), flush=True)

@@ -1,6 +1,7 @@
 /*
  * aarch64 kernel entry on QEMU's virt machine: QEMU loads the ELF at its
- * physical addresses (0x40200000 up) and enters it at EL1, MMU off. The
+ * physical addresses (0x40200000 up) and enters it at EL1 (or EL2 with
+ * -machine virtualization=on: then this drops to EL1), MMU off. The
  * devicetree is at the start of RAM (0x40000000); QEMU 7.2 leaves x0 0
  * for an ELF image (a Linux Image would get the address in x0), and
  * arch_boot_info() reads 0 as "the start of RAM".
@@ -44,11 +45,40 @@
 #define SCTLR_RES1 ((1 << 29) | (1 << 28) | (1 << 23) | (1 << 22) | (1 << 20) | (1 << 11))
 #define SCTLR_VALUE (SCTLR_RES1 | (1 << 26) | (1 << 12) | (1 << 4) | (1 << 3) | (1 << 2) | 1)
 
+/* Entered at EL2 (QEMU's -machine virtualization=on, as most boards
+ * boot): EL1 runs AArch64 (HCR_EL2.RW) untrapped (no other HCR_EL2 bit,
+ * CPTR_EL2 with only its RES1 bits, HSTR_EL2 0), reaches the physical
+ * counter and timer (CNTHCTL_EL2.EL1PCTEN, EL1PCEN), sees the virtual
+ * counter equal to the physical one (CNTVOFF_EL2 0), and starts with its
+ * MMU off; then eret to EL1h with D, A, I and F masked (SPSR_EL2 0x3C5). */
+#define HCR_RW        (1 << 31)
+#define CPTR_EL2_RES1 0x33FF
+#define SPSR_EL1H_MASKED 0x3C5
+
 	.section .boot.text, "ax"
 	.global _start
 _start:
 	msr daifset, #0xf
 	mov x19, x0			/* the devicetree */
+	mrs x1, CurrentEL
+	cmp x1, #(2 << 2)		/* EL2: drop to EL1 */
+	b.ne el1
+	ldr x1, =HCR_RW
+	msr hcr_el2, x1
+	mov x1, #3
+	msr cnthctl_el2, x1
+	msr cntvoff_el2, xzr
+	ldr x1, =CPTR_EL2_RES1
+	msr cptr_el2, x1
+	msr hstr_el2, xzr
+	ldr x1, =SCTLR_RES1
+	msr sctlr_el1, x1
+	mov x1, #SPSR_EL1H_MASKED
+	msr spsr_el2, x1
+	adr x1, el1
+	msr elr_el2, x1
+	eret
+el1:
 	adrp x1, boot_stack_top		/* physical, for now */
 	add x1, x1, :lo12:boot_stack_top
 	mov sp, x1
