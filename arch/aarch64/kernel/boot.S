@@ -124,6 +124,36 @@ high:
 	b 2b
 	.ltorg
 
+/*
+ * void ttbr1_switch(uint64_t root): load @root into TTBR1_EL1 in place of
+ * the boot tables, with break-before-make for the whole kernel half: the
+ * boot tables map it with 1 GiB blocks, mm-core with 4 KiB pages, and a
+ * TLB holding both for one address may raise a TLB conflict abort (ARM
+ * DDI 0487, D8.16 "TLB conflict aborts"). So this runs through TTBR0_EL1's
+ * identity map of the image (still the boot tables': called once, before
+ * TTBR0_EL1 is ever changed), touches no kernel-half address (no stack),
+ * stops walks through TTBR1_EL1 (TCR_EL1.EPD1) while every entry is
+ * invalidated, then loads @root and lets walks resume. Interrupts are off.
+ */
+	.global ttbr1_switch
+ttbr1_switch:
+	ldr x1, =KERNEL_VOFF
+	adr x2, 1f
+	sub x2, x2, x1			/* 1f's physical (identity-mapped) address */
+	br x2
+1:	mrs x3, tcr_el1
+	orr x4, x3, #(1 << 23)		/* EPD1 */
+	msr tcr_el1, x4
+	isb
+	tlbi vmalle1is
+	dsb ish
+	isb
+	msr ttbr1_el1, x0
+	msr tcr_el1, x3
+	isb
+	ret				/* to the caller's kernel-half address */
+	.ltorg
+
 	.bss
 	.balign 16
 	.global boot_stack_top

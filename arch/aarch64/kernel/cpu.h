@@ -142,6 +142,14 @@ struct switch_frame {
  */
 unsigned aarch64_irq(void);
 
+/**
+ * ttbr1_switch() - load @root (physical) into TTBR1_EL1 in place of the
+ * boot tables, with break-before-make for the whole kernel half (boot.S).
+ * Preconditions: called once, with interrupts off, while TTBR0_EL1 still
+ * holds the boot tables' identity map.
+ */
+void ttbr1_switch(uint64_t root);
+
 /** aarch64_has_pan() - has this CPU FEAT_PAN (ID_AA64MMFR1_EL1.PAN)? cpu.c. */
 int aarch64_has_pan(void);
 

@@ -186,8 +186,9 @@ uint32_t arch_asid_count(void)
 static bool ttbr1_loaded;
 
 /*
- * TTBR1_EL1 holds mm-core's kernel root from the first activation on (the
- * boot tables' entries, 1 GiB blocks, leave every TLB then); TTBR0_EL1 the
+ * TTBR1_EL1 holds mm-core's kernel root from the first activation on
+ * (ttbr1_switch(), boot.S: break-before-make for the whole half; then the
+ * boot identity map's global entries leave every TLB); TTBR0_EL1 the
  * active space's root with its ASID in bits 63:48. The kernel space has no
  * user half: with it, TTBR0_EL1 holds its root (for arch_mmu_root()) but
  * TCR_EL1.EPD0 stops every walk through it, so a user address faults. A
@@ -197,8 +198,9 @@ void arch_mmu_activate(mm_paddr_t root, uint32_t asid)
 {
 	const mm_paddr_t kroot = kmm()->kernel.root;
 	__asm__ volatile("dsb ishst" ::: "memory"); /* the tables' stores, before walks */
-	if (!ttbr1_loaded) {
-		sysreg_write(ttbr1_el1, kroot);
+	const bool first = !ttbr1_loaded;
+	if (first) {
+		ttbr1_switch(kroot);
 		ttbr1_loaded = true;
 	}
 	uint64_t tcr = sysreg_read(tcr_el1);
@@ -207,9 +209,7 @@ void arch_mmu_activate(mm_paddr_t root, uint32_t asid)
 	if (want != tcr)
 		sysreg_write(tcr_el1, want);
 	isb();
-	static bool flushed_boot;
-	if (!flushed_boot) {
-		flushed_boot = true;
+	if (first) {
 		__asm__ volatile("tlbi vmalle1is\n\tdsb ish\n\tisb" ::: "memory");
 	} else if (asid == 0) {
 		__asm__ volatile("tlbi aside1is, xzr\n\tdsb ish\n\tisb" ::: "memory");
