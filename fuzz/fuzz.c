@@ -396,6 +396,9 @@ NO_COVERAGE static void check_spaces(unsigned mask, bool invariants)
 	if (sim_stats(F.sim)->stale)
 		diverge("the TLB served a stale entry for va %#" PRIx64,
 		        sim_stats(F.sim)->last_stale_va);
+	if (sim_stats(F.sim)->bbm)
+		diverge("break-before-make violated for va %#" PRIx64,
+		        sim_stats(F.sim)->last_bbm_va);
 	if (mm_frames_in_use(&F.sys->frames, MM_FRAME_USER) != mf_live())
 		diverge("user frames in use %u, the model predicts %u",
 		        mm_frames_in_use(&F.sys->frames, MM_FRAME_USER), mf_live());

@@ -19,7 +19,8 @@ max=${2:-300}
 [ $# -gt 0 ] && shift
 bugs=("$@")
 [ ${#bugs[@]} -gt 0 ] || bugs=(missing-invlpg cow-keeps-ref copy-user-entries keep-empty-table
-  cow-reuse-shared cow-no-protect cow-no-flush cow-break-no-invlpg kernel-unmap-no-invlpg)
+  cow-reuse-shared cow-no-protect cow-no-flush cow-break-no-invlpg kernel-unmap-no-invlpg
+  cow-no-bbm)
 missed=0
 for bug in "${bugs[@]}"; do
   dir=build-plant-$bug

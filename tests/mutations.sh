@@ -23,7 +23,7 @@ mutations=(
 "merge forgets the removed end~mm-core/src/vm.c~			n->r.end = end;\n			mmi_region_changed(s, n);~			mmi_region_changed(s, n);~cow~region_counts_follow_splits_and_merges"
 "software COW break without invlpg~mm-core/src/vm.c~	invalidate(s, va);\n	return MM_FAULT_RESOLVED;~	(void)va;\n	return MM_FAULT_RESOLVED;~cow~software_cow_break_invalidates_the_old_translation"
 "kernel unmap without TLB work~mm-core/src/space.c~.needed = sys->active != NULL, .each = true~.needed = false, .each = true~cow~kernel_unmap_seen_at_once_by_the_active_space"
-"shared pages not marked shared~mm-core/src/vm.c~arch_pte_with_shared(arch_pte_leaf(f, prot | MM_PROT_READ), true));~arch_pte_leaf(f, prot | MM_PROT_READ));~cow~clone_at_shared_private_boundary"
+"shared pages not marked shared~mm-core/src/vm.c~arch_pte_with_shared(arch_pte_leaf(f, prot | MM_PROT_READ), true);~arch_pte_leaf(f, prot | MM_PROT_READ);~cow~clone_at_shared_private_boundary"
 "demand-zero frames not zeroed~mm-core/src/space.c~err = mm_sys_frame_alloc(sys, MM_FRAME_USER, true, &pa);~err = mm_sys_frame_alloc(sys, MM_FRAME_USER, false, &pa);~cow~demand_zero_frames_are_zero"
 "munmap keeps a reference~mm-core/src/vm.c~			mmi_tlb_add(b, va);\n			mmi_put_if_managed(sys, pa);~			mmi_tlb_add(b, va);\n			(void)pa;~cow~munmap_part_of_shared_mapping_drops_each_reference_once"
 "exec copies past p_filesz~mm-core/src/vm.c~		mm_vaddr_t hi = r->file_va + r->file_len;~		mm_vaddr_t hi = va + PAGE;~exec~exec_zero_fills_after_the_file_bytes"
@@ -32,6 +32,20 @@ mutations=(
 "kernel unmap by a flush (globals survive)~mm-core/src/space.c~.needed = sys->active != NULL, .each = true~.needed = sys->active != NULL, .each = false~cow~global_kernel_pages_survive_switches_until_unmapped"
 "madvise drops shared pages~mm-core/src/vm.c~		if (r->backing != MM_BACKING_SHARED)\n			unmap_present(s, at, stop, &b);~		unmap_present(s, at, stop, &b);~mmap~madvise_dontneed"
 )
+# Address-space identifiers: on every ISA whose simulator has them (not i386).
+if [[ $isa != i386 ]]; then
+  mutations+=(
+"destroy reuses an ASID unflushed~mm-core/src/space.c~	sys->ops->flush_all(sys->mach, asid);\n	uint8_t *map~	uint8_t *map~tlb~destroy_flushes_then_reuses"
+"an inactive space's change not invalidated by its ASID~mm-core/include/mm/mm.h~return mm_space_is_active(space) || space->asid != 0;~return mm_space_is_active(space);~tlb~inactive_space_change_is_invalidated"
+  )
+fi
+# The aarch64 port's own.
+if [[ $isa == aarch64 ]]; then
+  mutations+=(
+"aarch64: COW break without break-before-make~mm-core/src/vm.c~	if (arch_pte_needs_bbm(*e, new_e)) {~	if (0) {~tlb~cow_break_breaks_before_make"
+"aarch64: leaves made without the Access flag~arch/aarch64/include/arch/pte.h~AARCH64_PTE_SH_INNER | AARCH64_PTE_AF,~AARCH64_PTE_SH_INNER,~pte~mmu_agrees_with_format"
+  )
+fi
 # The riscv64 port's own (tests/mutations.sh riscv64, or riscv64-sv48).
 if [[ $isa == riscv64* ]]; then
   mutations+=(

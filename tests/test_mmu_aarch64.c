@@ -12,20 +12,20 @@
 #include <string.h>
 
 /* The manual's descriptor bits, written out independently of the model. */
-#define VALID    0x1ull
-#define TABLE    0x2ull /* levels 0-2: table; level 3: page */
-#define PAGE     0x3ull /* a level 3 page descriptor: bits[1:0] = 11 */
-#define BLOCK    0x1ull /* a level 1/2 block: bits[1:0] = 01 */
-#define AP_EL0   (1ull << 6)
-#define AP_RO    (1ull << 7)
-#define AF       (1ull << 10)
-#define NG       (1ull << 11)
-#define PXN      (1ull << 53)
-#define UXN      (1ull << 54)
-#define PXNTABLE (1ull << 59)
-#define UXNTABLE (1ull << 60)
+#define VALID     0x1ull
+#define TABLE     0x2ull /* levels 0-2: table; level 3: page */
+#define PAGE      0x3ull /* a level 3 page descriptor: bits[1:0] = 11 */
+#define BLOCK     0x1ull /* a level 1/2 block: bits[1:0] = 01 */
+#define AP_EL0    (1ull << 6)
+#define AP_RO     (1ull << 7)
+#define AF        (1ull << 10)
+#define NG        (1ull << 11)
+#define PXN       (1ull << 53)
+#define UXN       (1ull << 54)
+#define PXNTABLE  (1ull << 59)
+#define UXNTABLE  (1ull << 60)
 #define APT_NOEL0 (1ull << 61)
-#define APT_RO   (1ull << 62)
+#define APT_RO    (1ull << 62)
 
 #define MEM ((size_t)64 * 4096)
 static _Alignas(4096) uint8_t mem[MEM];
@@ -55,8 +55,8 @@ static struct mmu_a64_result res;
 
 /* User tables: TTBR0 root 0x1000 -> L1 0x2000 -> L2 0x3000 -> L3 0x4000.
  * Kernel tables: TTBR1 root 0x5000 -> 0x6000 -> 0x7000 -> 0x8000. */
-#define UVA 0x0000000000403000ull /* L0 0, L1 0, L2 2, L3 3 */
-#define KVA 0xFFFF800000201000ull /* L0 256, L1 0, L2 1, L3 1 */
+#define UVA   0x0000000000403000ull /* L0 0, L1 0, L2 2, L3 3 */
+#define KVA   0xFFFF800000201000ull /* L0 256, L1 0, L2 1, L3 1 */
 #define FRAME 0x20000ull
 
 static uint64_t l3_slot(void)

@@ -503,9 +503,9 @@ int mm_query(const struct mm_space *s, mm_vaddr_t va, struct mm_mapping *out)
 	/* A kernel address is looked up where the MMU finds it from this
 	 * space: the kernel space's root holds the kernel half, shared by
 	 * every root or (ARCH_KERNEL_ROOT_SEPARATE) walked from its own. */
-	mm_paddr_t root = arch_pte_index(va, ROOT_LEVEL) >= ARCH_KERNEL_FIRST_SLOT ?
-	                          s->sys->kernel.root :
-	                          s->root;
+	mm_paddr_t root = arch_pte_index(va, ROOT_LEVEL) >= ARCH_KERNEL_FIRST_SLOT
+	                          ? s->sys->kernel.root
+	                          : s->root;
 	mm_paddr_t lt;
 	int err = mmi_leaf_table(s->sys, root, va, false, false, NULL, &lt, NULL);
 	if (err)

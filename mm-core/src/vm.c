@@ -219,6 +219,9 @@ static void replace_leaf(struct mm_space *s, arch_pte_t *e, mm_vaddr_t va, arch_
 		arch_pte_store(e, 0);
 		invalidate(s, va);
 	}
+#else
+	(void)s;
+	(void)va;
 #endif
 	arch_pte_store(e, new_e);
 }
@@ -518,22 +521,27 @@ static void install_shared(struct mm_space *s, mm_vaddr_t va, mm_vaddr_t end, mm
 		MM_ASSERT(err == 0);
 		arch_pte_t *e = &mmi_table_at(sys, lt)[arch_pte_index(va, 0)];
 		struct mm_frame *meta = mmi_table_meta(sys, lt);
+		mm_paddr_t f = chain;
+		uint64_t *link = sys->ops->phys_to_virt(sys->mach, f);
+		chain = *link;
+		*link = 0; /* the frame reads as zero again */
+		arch_pte_t new_e =
+		        arch_pte_with_shared(arch_pte_leaf(f, prot | MM_PROT_READ), true);
+		if (!(prot & MM_PROT_READ))
+			new_e = arch_pte_to_protnone(new_e);
 		if (mmi_leaf_used(*e)) {
-			mmi_put_if_managed(sys, arch_pte_paddr(*e));
+			/* A replacement: another frame at a mapped page, which
+			 * breaks before it makes where the ISA requires it. */
+			mm_paddr_t old = arch_pte_paddr(*e);
+			replace_leaf(s, e, va, new_e);
+			mmi_put_if_managed(sys, old);
 			mmi_tlb_add(b, va);
 		} else {
 			meta->pt_used++;
 			s->user_pages++;
 			mmi_tlb_add_new(b, va);
+			arch_pte_store(e, new_e);
 		}
-		mm_paddr_t f = chain;
-		uint64_t *link = sys->ops->phys_to_virt(sys->mach, f);
-		chain = *link;
-		*link = 0; /* the frame reads as zero again */
-		arch_pte_store(e,
-		               arch_pte_with_shared(arch_pte_leaf(f, prot | MM_PROT_READ), true));
-		if (!(prot & MM_PROT_READ))
-			arch_pte_store(e, arch_pte_to_protnone(*e));
 	}
 }
 

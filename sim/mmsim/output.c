@@ -406,10 +406,11 @@ static void json_stats(FILE *f)
 	        "}, \"resident_pages\": %" PRIu64 ", \"page_table_frames\": %" PRIu64
 	        ", \"page_table_bytes\": %" PRIu64 ", \"peak_frames\": %u, \"frames_free\": %u"
 	        ", \"frames_total\": %u, \"cr3_writes\": %" PRIu64 ", \"invlpg\": %" PRIu64
-	        ", \"tlb_flushes\": %" PRIu64 ", \"stale_tlb_entries\": %" PRIu64 "}",
+	        ", \"tlb_flushes\": %" PRIu64 ", \"stale_tlb_entries\": %" PRIu64
+	        ", \"bbm_violations\": %" PRIu64 "}",
 	        resident, tables, tables * PAGE, M.peak_in_use,
 	        mm_frames_free_count(&M.sys->frames), mm_frames_total(&M.sys->frames),
-	        st->cr3_writes, st->invlpg, st->flushes, st->stale);
+	        st->cr3_writes, st->invlpg, st->flushes, st->stale, st->bbm);
 }
 
 void show_stats(void)
@@ -444,8 +445,8 @@ void show_stats(void)
 	        mm_frames_total(&M.sys->frames));
 	fprintf(o,
 	        "  CR3 writes %" PRIu64 ", invlpg %" PRIu64 ", TLB flushes %" PRIu64
-	        ", stale TLB entries %" PRIu64 "\n",
-	        st->cr3_writes, st->invlpg, st->flushes, st->stale);
+	        ", stale TLB entries %" PRIu64 ", break-before-make violations %" PRIu64 "\n",
+	        st->cr3_writes, st->invlpg, st->flushes, st->stale, st->bbm);
 }
 
 static void json_addr(FILE *f, const char *key, uint64_t v)

@@ -88,6 +88,11 @@ struct sim_config sim_config_default(void)
 	};
 }
 
+uint32_t sim_asids_max(void)
+{
+	return sim_mmu_asids();
+}
+
 /* ---- physical memory ----------------------------------------------------- */
 
 void *sim_phys(struct sim *sim, mm_paddr_t pa, size_t len)
@@ -498,7 +503,8 @@ int sim_create(const struct sim_config *cfg, struct sim **out)
 		return err;
 	}
 	if (cfg->asids) {
-		err = mm_sys_set_asids(&sim->sys, cfg->asids);
+		err = cfg->asids > sim_mmu_asids() ? -MM_EINVAL
+		                                   : mm_sys_set_asids(&sim->sys, cfg->asids);
 		if (err) {
 			sim_destroy(sim);
 			return err;
@@ -646,15 +652,34 @@ static int access_once(struct sim *sim, mm_vaddr_t va, unsigned flags, mm_paddr_
 			return 0;
 		}
 		/*
-		 * A hit that denies the access faults on real hardware and the
-		 * fault invalidates the entry (SDM §4.10.4.1); the handler finds
-		 * the tables allow it and retries: a spurious fault. A write
-		 * through a clean entry makes the processor walk to set D.
-		 * Either way: drop the entry and walk.
+		 * A hit that denies the access faults on real hardware. On x86
+		 * the fault invalidates the entry (SDM §4.10.4.1): drop it and
+		 * walk; the handler finds the tables allow it and retries (a
+		 * spurious fault). On aarch64 the entry itself faults and stays
+		 * (sim_mmu_hit_faults()) until the handler invalidates it. A
+		 * write through a clean entry makes the processor walk to set D.
 		 */
 		struct sim_walk rights = rights_of(e);
-		if (!sim_mmu_allows(&sim->mmu, &rights, acc))
+		uint32_t code;
+		if (!sim_mmu_allows(&sim->mmu, &rights, acc)) {
+			if (sim_mmu_hit_faults(acc, &code)) {
+				sim->st.tlb_hits++;
+				sim->st.page_faults++;
+				if (fault)
+					*fault = (struct sim_fault){
+						.page_fault = true,
+						.va = va,
+						.error_code =
+						        SIM_PF_P |
+						        ((flags & SIM_WRITE) ? SIM_PF_WR : 0u) |
+						        ((flags & SIM_USER) ? SIM_PF_US : 0u) |
+						        ((flags & SIM_FETCH) ? SIM_PF_ID : 0u),
+						.hw_code = code,
+					};
+				return -MM_EFAULT;
+			}
 			sim->st.spurious++;
+		}
 		e->valid = false;
 	}
 	sim->st.tlb_misses++;

@@ -73,6 +73,25 @@ void sim_mmu_set_kernel_root(struct sim_mmu *m, uint64_t root);
  */
 bool sim_mmu_requires_bbm(void);
 
+/**
+ * sim_mmu_asids() - how many address-space identifiers the ISA's TLB tags
+ * entries with (identifiers 0 .. n - 1), 0 if it has none: x86_64 4096
+ * PCIDs (SDM Vol. 3A §4.10.1), RISC-V 65536 (satp.ASID, at most 16 bits),
+ * aarch64 65536 (16-bit ASIDs); i386 none (PCIDs need IA-32e mode).
+ */
+uint32_t sim_mmu_asids(void);
+
+/**
+ * sim_mmu_hit_faults() - when a TLB entry denies an access of kind @flags,
+ * does the entry raise the fault itself and stay cached (aarch64: the TLB
+ * may hold an entry that gives a Permission fault, so a handler that finds
+ * the tables allow the access must invalidate it), rather than the fault
+ * dropping it for a fresh walk (x86: a page fault invalidates the entries
+ * for its address, SDM Vol. 3A §4.10.4.1; the RISC-V model does the same)?
+ * If so *@hw_code is the ISA's code of that fault.
+ */
+bool sim_mmu_hit_faults(unsigned flags, uint32_t *hw_code);
+
 /** sim_mmu_root() - the root the model walks. */
 uint64_t sim_mmu_root(const struct sim_mmu *m);
 

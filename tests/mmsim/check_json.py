@@ -19,7 +19,8 @@ BACKINGS = {"anon", "file", "shared"}
 HOWS = ["demand_zero", "file", "cow_copy", "cow_reuse", "stack_grow", "spurious"]
 STATS = ["accesses", "tlb_hits", "tlb_misses", "walks", "page_faults", "resident_pages",
          "page_table_frames", "page_table_bytes", "peak_frames", "frames_free",
-         "frames_total", "cr3_writes", "invlpg", "tlb_flushes", "stale_tlb_entries"]
+         "frames_total", "cr3_writes", "invlpg", "tlb_flushes", "stale_tlb_entries",
+         "bbm_violations"]
 
 
 class Invalid(Exception):

@@ -18,12 +18,12 @@
 #define D_UXN         (1ull << 54)
 #define D_PXNTABLE    (1ull << 59)
 #define D_UXNTABLE    (1ull << 60)
-#define D_APTABLE0    (1ull << 61) /* no EL0 data access below */
-#define D_APTABLE1    (1ull << 62) /* no write access below */
+#define D_APTABLE0    (1ull << 61)          /* no EL0 data access below */
+#define D_APTABLE1    (1ull << 62)          /* no write access below */
 #define D_OA_MASK     0x0000FFFFFFFFF000ull /* output address bits [47:12] */
 #define GRANULE_SHIFT 12
 #define INDEX_BITS    9
-#define VA_BITS       48 /* T0SZ = T1SZ = 16 */
+#define VA_BITS       48         /* T0SZ = T1SZ = 16 */
 #define ESR_IL        (1u << 25) /* a 32-bit instruction */
 #define ESR_WNR       (1u << 6)  /* data abort: a write */
 #define ESR_EC_SHIFT  26
@@ -69,8 +69,8 @@ bool mmu_a64_rights_allow(const struct mmu_a64_regs *regs, const struct mmu_a64_
 /* The rights a leaf grants, with what the tables above it took away
  * (D8 "Hierarchical control of data access permissions" and
  * "... of instruction access permissions"). */
-static void rights(const struct mmu_a64_regs *regs, uint64_t desc, bool no_el0, bool ro,
-                   bool pxn_t, bool uxn_t, struct mmu_a64_result *res)
+static void rights(const struct mmu_a64_regs *regs, uint64_t desc, bool no_el0, bool ro, bool pxn_t,
+                   bool uxn_t, struct mmu_a64_result *res)
 {
 	/* AP[2:1]: 00 EL1 RW; 01 EL1 and EL0 RW; 10 EL1 RO; 11 EL1 and EL0 RO. */
 	bool read_only = ro || (desc & D_AP2);

@@ -38,13 +38,13 @@
 
 /** struct mmu_a64_regs - the system-register state that shapes translation. */
 struct mmu_a64_regs {
-	uint64_t ttbr0;    /* TTBR0_EL1.BADDR: the user root (physical) */
-	uint64_t ttbr1;    /* TTBR1_EL1.BADDR: the kernel root (physical) */
-	uint16_t asid;     /* TTBR0_EL1.ASID (TCR_EL1.A1 = 0): the TLB's business */
-	bool pan;          /* PSTATE.PAN: EL1 loads/stores to EL0-accessible pages fault */
-	bool wxn;          /* SCTLR_EL1.WXN: a writable region is never executable */
-	bool ha;           /* TCR_EL1.HA (FEAT_HAFDBS): the walk sets AF; else AF=0 faults */
-	unsigned pa_bits;  /* TCR_EL1.IPS as a width: 32 to 48 */
+	uint64_t ttbr0;   /* TTBR0_EL1.BADDR: the user root (physical) */
+	uint64_t ttbr1;   /* TTBR1_EL1.BADDR: the kernel root (physical) */
+	uint16_t asid;    /* TTBR0_EL1.ASID (TCR_EL1.A1 = 0): the TLB's business */
+	bool pan;         /* PSTATE.PAN: EL1 loads/stores to EL0-accessible pages fault */
+	bool wxn;         /* SCTLR_EL1.WXN: a writable region is never executable */
+	bool ha;          /* TCR_EL1.HA (FEAT_HAFDBS): the walk sets AF; else AF=0 faults */
+	unsigned pa_bits; /* TCR_EL1.IPS as a width: 32 to 48 */
 };
 
 /* Access kinds (flags). */
@@ -79,23 +79,23 @@ typedef void *(*mmu_a64_phys_fn)(void *ctx, uint64_t pa);
 /** struct mmu_a64_result - the outcome of one translation. */
 struct mmu_a64_result {
 	bool ok;
-	bool external;    /* !ok: a descriptor address had no memory behind it */
-	uint32_t esr;     /* !ok: ESR_EL1 (EC, IL, WnR, DFSC/IFSC) */
-	uint32_t fsc;     /* !ok: the DFSC/IFSC alone (type + level) */
-	uint64_t far;     /* !ok: FAR_EL1, the faulting virtual address */
-	uint64_t pa;      /* the byte's physical address */
+	bool external;                    /* !ok: a descriptor address had no memory behind it */
+	uint32_t esr;                     /* !ok: ESR_EL1 (EC, IL, WnR, DFSC/IFSC) */
+	uint32_t fsc;                     /* !ok: the DFSC/IFSC alone (type + level) */
+	uint64_t far;                     /* !ok: FAR_EL1, the faulting virtual address */
+	uint64_t pa;                      /* the byte's physical address */
 	uint64_t page_base_va, page_size; /* 4 KiB page, 2 MiB or 1 GiB block */
 	/* Rights of the whole walk (hierarchical controls applied). */
 	bool el0_read, el0_write, el0_exec; /* at EL0 */
 	bool el1_read, el1_write, el1_exec; /* at EL1 (PAN not applied) */
-	bool global;      /* nG = 0 */
-	bool af;          /* the leaf's AF is (now) 1 */
-	unsigned levels;  /* descriptors read */
+	bool global;                        /* nG = 0 */
+	bool af;                            /* the leaf's AF is (now) 1 */
+	unsigned levels;                    /* descriptors read */
 };
 
 /* Walk flags. */
 enum {
-	MMU_A64_WALK_SET_AF = 1u << 0, /* with ha: set AF in the leaf when the access succeeds */
+	MMU_A64_WALK_SET_AF = 1u << 0,   /* with ha: set AF in the leaf when the access succeeds */
 	MMU_A64_WALK_NO_CHECK = 1u << 1, /* no permission or AF check: report the rights */
 };
 

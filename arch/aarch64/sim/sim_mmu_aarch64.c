@@ -117,7 +117,8 @@ bool sim_mmu_translate(const struct sim_mmu *m, sim_mmu_phys_fn phys, void *ctx,
 		uint32_t type = r.fsc & ~3u;
 		bool present = type == MMU_A64_FSC_PERMISSION || type == MMU_A64_FSC_ACCESS_FLAG;
 		w->fault = (present ? SIM_PF_P : 0u) | ((flags & SIM_WRITE) ? SIM_PF_WR : 0u) |
-		           ((flags & SIM_USER) ? SIM_PF_US : 0u) | ((flags & SIM_FETCH) ? SIM_PF_ID : 0u);
+		           ((flags & SIM_USER) ? SIM_PF_US : 0u) |
+		           ((flags & SIM_FETCH) ? SIM_PF_ID : 0u);
 	}
 	return ok;
 }
@@ -126,6 +127,27 @@ bool sim_mmu_allows(const struct sim_mmu *m, const struct sim_walk *w, unsigned 
 {
 	struct mmu_a64_result r = result_of(w);
 	return mmu_a64_rights_allow(&m->regs, &r, acc_of(flags));
+}
+
+bool sim_mmu_hit_faults(unsigned flags, uint32_t *hw_code)
+{
+	/* A cached entry that denies the access gives a Permission fault at
+	 * level 3 without a walk, and stays cached (Arm ARM D8, "Translation
+	 * Lookaside Buffers": only Translation, Address size and Access flag
+	 * faults are never cached). */
+	unsigned acc = acc_of(flags);
+	uint32_t ec =
+	        (acc & MMU_A64_ACC_FETCH)
+	                ? ((acc & MMU_A64_ACC_EL0) ? MMU_A64_EC_IABT_LOWER : MMU_A64_EC_IABT_CUR)
+	                : ((acc & MMU_A64_ACC_EL0) ? MMU_A64_EC_DABT_LOWER : MMU_A64_EC_DABT_CUR);
+	bool wnr = !(acc & MMU_A64_ACC_FETCH) && (acc & MMU_A64_ACC_WRITE);
+	*hw_code = ec << 26 | 1u << 25 | (wnr ? 1u << 6 : 0) | (MMU_A64_FSC_PERMISSION | 3u);
+	return true;
+}
+
+uint32_t sim_mmu_asids(void)
+{
+	return 65536; /* 16-bit ASIDs (ID_AA64MMFR0_EL1.ASIDBits = 0b0010) */
 }
 
 const char *sim_mmu_code_name(void)

@@ -5,5 +5,7 @@
 
 #define ARCH_SIM_MMU_MODE   MMU_X86_PAGING_32
 #define ARCH_SIM_MAXPHYADDR 32u
+/* No PCIDs: CR4.PCIDE can be set only in IA-32e mode (SDM Vol. 3A §4.10.1). */
+#define ARCH_SIM_PCIDS 0u
 
 #endif

@@ -110,6 +110,20 @@ bool sim_mmu_allows(const struct sim_mmu *m, const struct sim_walk *w, unsigned 
 	                           acc_of(flags));
 }
 
+bool sim_mmu_hit_faults(unsigned flags, uint32_t *hw_code)
+{
+	/* Modelled as x86 does it: the fault drops the entry and the access
+	 * walks again (stricter than the Privileged spec requires). */
+	(void)flags;
+	(void)hw_code;
+	return false;
+}
+
+uint32_t sim_mmu_asids(void)
+{
+	return 65536; /* satp.ASID: ASIDLEN at most 16 for Sv39 and Sv48 */
+}
+
 const char *sim_mmu_code_name(void)
 {
 	return "scause";

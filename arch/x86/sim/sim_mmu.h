@@ -10,6 +10,7 @@
 
 struct sim_mmu {
 	struct mmu_x86_regs regs;
+	uint32_t pcid; /* CR3[11:0] with CR4.PCIDE = 1 (x86_64 only): the TLB's tag */
 };
 
 #endif

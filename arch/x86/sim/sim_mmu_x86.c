@@ -38,7 +38,8 @@ void sim_mmu_reset(struct sim_mmu *m)
 
 void sim_mmu_set_root(struct sim_mmu *m, uint64_t root, uint32_t asid)
 {
-	(void)asid; /* no PCIDs in the model (CR4.PCIDE=0) */
+	/* The PCID tags TLB entries only; the walk never reads it. */
+	m->pcid = asid;
 	m->regs.cr3 = root;
 }
 
@@ -49,8 +50,19 @@ uint64_t sim_mmu_root(const struct sim_mmu *m)
 
 uint32_t sim_mmu_asid(const struct sim_mmu *m)
 {
-	(void)m;
-	return 0;
+	return m->pcid;
+}
+
+bool sim_mmu_hit_faults(unsigned flags, uint32_t *hw_code)
+{
+	(void)flags; /* the fault drops the entry (SDM Vol. 3A §4.10.4.1) */
+	(void)hw_code;
+	return false;
+}
+
+uint32_t sim_mmu_asids(void)
+{
+	return ARCH_SIM_PCIDS;
 }
 
 static void from_result(const struct mmu_x86_result *r, bool ok, struct sim_walk *w)

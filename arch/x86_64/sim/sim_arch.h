@@ -5,5 +5,7 @@
 
 #define ARCH_SIM_MMU_MODE   MMU_X86_PAGING_4LEVEL
 #define ARCH_SIM_MAXPHYADDR 46u
+/* 12-bit PCIDs in CR3[11:0] with CR4.PCIDE = 1 (SDM Vol. 3A §4.10.1). */
+#define ARCH_SIM_PCIDS 4096u
 
 #endif

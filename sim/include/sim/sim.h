@@ -30,7 +30,7 @@ struct sim_config {
 	bool quiet;           /* no stale-entry messages on stderr (false) */
 	bool direct_map;      /* map all RAM at ARCH_DIRECT_MAP_BASE (true) */
 	uint32_t asids;       /* address-space identifiers, mm_sys_set_asids(); 0 = none
-	                         (the ISA's: aarch64 65536, others 0) */
+	                         (aarch64 65536, others 0); at most sim_asids_max() */
 };
 
 /*
@@ -69,9 +69,17 @@ struct sim;
  * with all RAM direct-mapped in the kernel half if cfg->direct_map.
  * Return: 0 and *@out; -MM_EINVAL for a bad config (size not a multiple of
  * 4 KiB, base 0 or unaligned, nranges 0 or too many, tlb_ways not dividing
- * tlb_entries); -MM_ENOMEM if the host or the arena is too small.
+ * tlb_entries, asids above sim_asids_max()); -MM_ENOMEM if the host or the
+ * arena is too small.
  */
 int sim_create(const struct sim_config *cfg, struct sim **out);
+
+/**
+ * sim_asids_max() - the most address-space identifiers the simulated ISA's
+ * TLB tags entries with (cfg.asids), 0 if it has none: x86_64 4096 PCIDs,
+ * riscv64 and aarch64 65536, i386 0.
+ */
+uint32_t sim_asids_max(void);
 
 /**
  * sim_destroy() - destroy every space still alive, tear the system down

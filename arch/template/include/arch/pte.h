@@ -22,7 +22,10 @@
  *  - The entry 0 is "not valid": a zeroed table maps nothing, and mm-core
  *    writes 0 to clear an entry.
  *  - The kernel half is the upper root slots [ARCH_KERNEL_FIRST_SLOT,
- *    ARCH_ENTRIES): mm-core shares those root entries in every space.
+ *    ARCH_ENTRIES) of the kernel space's root: mm-core shares those root
+ *    entries in every space, or, where the MMU walks the kernel half from
+ *    a root register of its own (ARCH_KERNEL_ROOT_SEPARATE), leaves them
+ *    out of every user root.
  */
 #ifndef ARCH_TEMPLATE_PTE_H
 #define ARCH_TEMPLATE_PTE_H
@@ -41,8 +44,9 @@
 #define ARCH_ENTRIES    (1u << ARCH_INDEX_BITS)          /* entries per table */
 #define ARCH_VA_BITS    39u /* = ARCH_PAGE_SHIFT + ARCH_LEVELS * ARCH_INDEX_BITS */
 #define ARCH_PA_BITS    56u /* physical-address width an entry can hold */
-/* First root slot of the kernel half; every space shares root entries
- * [ARCH_KERNEL_FIRST_SLOT, ARCH_ENTRIES). */
+/* First root slot of the kernel half: root entries
+ * [ARCH_KERNEL_FIRST_SLOT, ARCH_ENTRIES) map it (in every space's root, or
+ * only in the kernel space's with ARCH_KERNEL_ROOT_SEPARATE). */
 #define ARCH_KERNEL_FIRST_SLOT 256u
 /**
  * ARCH_KERNEL_ROOT_SEPARATE - how the MMU reaches the kernel half. 0: from
