@@ -6,6 +6,9 @@
  * vectors), D17.2.149 (VBAR_EL1), D17.2.65 (ID_AA64MMFR1_EL1).
  */
 #include <kernel/arch.h>
+#include <kernel/kernel.h>
+
+#include <arch/pte.h>
 
 #include "cpu.h"
 
@@ -15,6 +18,11 @@ void cpu_init(void)
 {
 	sysreg_write(vbar_el1, (uintptr_t)trap_vectors); /* 2 KiB aligned (trap.S) */
 	isb();
+	/* boot.S programmed MAIR_EL1 before any C ran: the attributes pte.h's
+	 * AttrIndx values mean must be the ones it wrote. */
+	if (sysreg_read(mair_el1) != AARCH64_MAIR)
+		panic("MAIR_EL1 is 0x%llx, not pte.h's 0x%llx",
+		      (unsigned long long)sysreg_read(mair_el1), (unsigned long long)AARCH64_MAIR);
 }
 
 /* trap_return leaves SP_EL1 at the top of the stack it returns from when it
