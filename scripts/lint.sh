@@ -23,9 +23,10 @@ builddir=${1:-build}
 # time, e.g. sim/mmsim/mmkit_isas.h) if meson.build changed since setup.
 if [ -f "$builddir/build.ninja" ]; then
   ninja -C "$builddir" build.ninja > /dev/null
-  # The RISC-V kernels' own C files reach the database only when built
-  # (scripts/cross-build.py writes their compile commands): build them.
-  rv=$(ninja -C "$builddir" -t targets all | sed -n 's/^\(kernel\/mmkit-riscv[^:]*\.elf\): .*/\1/p')
+  # The RISC-V and aarch64 kernels' own C files reach the database only
+  # when built (scripts/cross-build.py writes their compile commands): build them.
+  rv=$(ninja -C "$builddir" -t targets all |
+    sed -n 's/^\(kernel\/mmkit-\(riscv\|aarch64\)[^:]*\.elf\): .*/\1/p')
   if [ -n "$rv" ]; then
     # shellcheck disable=SC2086 # target names, one word each
     ninja -C "$builddir" $rv > /dev/null

@@ -162,6 +162,20 @@ static void test_kernel_half(void)
 	tap_ok(same && seen,
 	       "kernel half identical in %d spaces after a late kernel mapping, and live in each",
 	       N);
+	/* Address-space identifiers (mm_sys_set_asids(), where the TLB has
+	 * them): every live space its own, never 0; else all 0. */
+	const uint32_t nasids = arch_asid_count();
+	bool asids_ok = true;
+	for (int i = 0; i < N; i++) {
+		asids_ok &= nasids ? spaces[i].asid != 0 : spaces[i].asid == 0;
+		for (int j = 0; j < i; j++)
+			asids_ok &= !nasids || spaces[i].asid != spaces[j].asid;
+	}
+	if (nasids)
+		tap_ok(asids_ok, "address-space identifiers: %d spaces, %d distinct ones (of %u)",
+		       N, N, (unsigned)(sys->asid_count - 1));
+	else
+		tap_ok(asids_ok, "address-space identifiers: none, every space runs as 0");
 	mm_kernel_unmap(sys, late, 1);
 	mm_sys_frame_put(sys, f);
 	for (int i = 0; i < N; i++)

@@ -294,6 +294,14 @@ void mem_init(const struct boot_info *bi, struct mem_info *info)
 	                      meta_bytes);
 	if (err)
 		panic("mm_sys_init: %s", mm_strerror(err));
+	/* Address-space identifiers, where the TLB has them: then a switch
+	 * between spaces keeps every space's TLB entries. */
+	uint32_t nasids = arch_asid_count();
+	if (nasids) {
+		err = mm_sys_set_asids(&sys, nasids);
+		if (err)
+			panic("mm_sys_set_asids: %s", mm_strerror(err));
+	}
 	kglobal = arch_kernel_global();
 	mm_sys_set_wx(&sys, true); /* W^X for every user mapping */
 	info->managed = mm_frames_total(&sys.frames);

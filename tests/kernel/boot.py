@@ -2,11 +2,15 @@
 """Boot an mmkit kernel in QEMU and judge the TAP it prints on its serial line.
 
 Passes only if QEMU leaves with the kernel's success code (33: x86 through
-isa-debug-exit, riscv64 through the virt machine's test finisher), the TAP
+isa-debug-exit, riscv64 through the virt machine's test finisher, aarch64
+through semihosting's SYS_EXIT, whose exit code QEMU exits with), the TAP
 plan matches the tests run, and none failed: a hang (the timeout), a triple
 fault or a reset (-no-reboot exits 0), a firmware shutdown (0) or a panic
 (35) can never pass. A qemu-system-riscv64 boots the virt machine with
-QEMU's OpenSBI (-bios default), which enters the kernel ELF in S-mode.
+QEMU's OpenSBI (-bios default), which enters the kernel ELF in S-mode. A
+qemu-system-aarch64 boots the virt machine (GICv2) with a Cortex-A57 unless
+--cpu says otherwise, and -semihosting: QEMU loads the kernel ELF and enters
+it at EL1, with the devicetree at the start of RAM.
 Runs under QEMU's TCG; MMKIT_KVM=1 asks for KVM first (falling back to TCG),
 a bonus only: on some hosts (nested virtualisation) KVM guests do not boot.
 """
@@ -24,15 +28,19 @@ FAILURE = (0x11 << 1) | 1  # 35
 def main():
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--qemu", required=True,
-                    help="qemu-system-i386, qemu-system-x86_64 or qemu-system-riscv64")
+                    help="qemu-system-i386, qemu-system-x86_64, qemu-system-riscv64 or"
+                    " qemu-system-aarch64")
     src = ap.add_mutually_exclusive_group(required=True)
-    src.add_argument("--kernel", help="a Multiboot ELF32 image (x86) or an ELF (riscv64),"
-                     " booted by QEMU -kernel")
+    src.add_argument("--kernel", help="a Multiboot ELF32 image (x86) or an ELF (riscv64,"
+                     " aarch64), booted by QEMU -kernel")
     src.add_argument("--iso", help="a GRUB ISO, booted from CD")
     ap.add_argument("--mem", default="128M", help="guest RAM (QEMU -m)")
     ap.add_argument("--timeout", type=int, default=600, help="seconds")
     ap.add_argument("--append", help="kernel command line (QEMU -append; -kernel only)")
     ap.add_argument("--cpu", help="the CPU model (QEMU -cpu)")
+    ap.add_argument("--machine-opt", metavar="OPT", action="append", default=[],
+                    help="a property of the machine (QEMU -machine OPT, merged with the"
+                    " machine chosen; e.g. virtualization=on); may be repeated")
     ap.add_argument("--expect-text", metavar="TEXT", action="append", default=[],
                     help="a passing boot must also print TEXT (may be repeated)")
     ap.add_argument("--expect-failure", "--expect-panic", dest="expect_failure", metavar="TEXT",
@@ -58,6 +66,10 @@ def run(args, extra):
            "-monitor", "none", "-no-reboot"]
     if "riscv" in os.path.basename(args.qemu):
         cmd += ["-machine", "virt", "-bios", "default"]
+    elif "aarch64" in os.path.basename(args.qemu):
+        cmd += ["-machine", "virt", "-semihosting"]
+        if not args.cpu:
+            cmd += ["-cpu", "cortex-a57"]
     else:
         cmd += ["-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"]
     use_kvm = os.environ.get("MMKIT_KVM") == "1" and os.access("/dev/kvm", os.R_OK | os.W_OK)
@@ -68,6 +80,8 @@ def run(args, extra):
         cmd += ["-append", args.append]
     if args.cpu:
         cmd += ["-cpu", args.cpu]
+    for opt in args.machine_opt:
+        cmd += ["-machine", opt]
     if args.gdb:
         cmd += ["-s", "-S"]
     print("# " + " ".join(cmd), flush=True)

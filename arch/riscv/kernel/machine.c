@@ -118,6 +118,12 @@ unsigned arch_kernel_global(void)
 	return MM_PROT_GLOBAL;
 }
 
+/* No address-space identifiers yet: every space runs as ASID 0. */
+uint32_t arch_asid_count(void)
+{
+	return 0;
+}
+
 /* satp: MODE, ASID, root PPN (§4.1.11). No ASIDs are assigned yet: every
  * space is ASID 0, and a satp write is followed by a full sfence.vma. */
 void arch_mmu_activate(mm_paddr_t root, uint32_t asid)

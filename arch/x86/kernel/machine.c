@@ -119,6 +119,12 @@ unsigned arch_kernel_global(void)
 	return MM_PROT_GLOBAL;
 }
 
+/* No address-space identifiers yet: every space runs as ASID 0. */
+uint32_t arch_asid_count(void)
+{
+	return 0;
+}
+
 /* No PCID yet: every space's @asid is 0. */
 void arch_mmu_activate(mm_paddr_t root, uint32_t asid)
 {

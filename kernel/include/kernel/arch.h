@@ -4,12 +4,14 @@
  * <arch/pte.h> (docs/PORTING.md); this one is the machine around it:
  * firmware, console, QEMU's exit device, the MMU's root register and TLB,
  * interrupts and the timer. The x86 kernels implement it in
- * arch/x86/kernel/machine.c, riscv64 in arch/riscv/kernel/machine.c.
+ * arch/x86/kernel/machine.c, riscv64 in arch/riscv/kernel/machine.c,
+ * aarch64 in arch/aarch64/kernel/machine.c.
  *
  * Each ISA's "cpu.h" (arch/<isa>/kernel/) adds the trap frame and its
  * accessors (TF_PC, TF_SP, TF_RET, TF_FROM_USER, TF_SYSNO, TF_ARG0-2,
  * tf_init_user()), struct switch_frame, ARCH_ROOT_REG (the name of the
- * register that holds the root: "CR3", "satp") and ARCH_KILLED_BY_PF().
+ * register that holds the root: "CR3", "satp", "TTBR0_EL1") and
+ * ARCH_KILLED_BY_PF().
  */
 #ifndef KERNEL_ARCH_H
 #define KERNEL_ARCH_H
@@ -43,7 +45,8 @@ struct boot_info {
  * arch_boot_info() - read the firmware's description of the machine from
  * the two words the boot code received (x86: the Multiboot magic in EAX
  * and the physical address of the information in EBX; riscv64: the hart
- * ID in a0 and the devicetree's physical address in a1). Reads them
+ * ID in a0 and the devicetree's physical address in a1; aarch64: the
+ * devicetree's physical address in x0, and 0). Reads them
  * through the boot mapping (phys_to_virt()). Panics when they are missing
  * or malformed: the kernel cannot run without knowing its RAM.
  */
@@ -63,13 +66,16 @@ int arch_map_devices(struct mm_sys *sys, unsigned global);
  * user pages outside arch_user_access_begin()/end() and from ever
  * executing them, where it can: x86 CR4.SMAP and CR4.SMEP when CPUID has
  * them (Intel SDM Vol. 3A §4.6.1); RISC-V sstatus.SUM clear (S-mode never
- * executes a U page, Privileged spec §4.3.1). Return: what is on, in words.
+ * executes a U page, Privileged spec §4.3.1); aarch64 PSTATE.PAN where the
+ * CPU has FEAT_PAN, PXN always, and SCTLR_EL1.WXN (ARM DDI 0487 D8.4).
+ * Return: what is on, in words.
  */
 const char *arch_user_protection_init(void);
 /**
  * arch_user_access_begin(), arch_user_access_end() - open and close the
  * kernel's access to user pages around a copy from or to user memory (x86
- * with SMAP: stac and clac; RISC-V: set and clear sstatus.SUM). Every trap
+ * with SMAP: stac and clac; RISC-V: set and clear sstatus.SUM; aarch64
+ * with PAN: clear and set PSTATE.PAN). Every trap
  * entry closes it again for its handler.
  */
 void arch_user_access_begin(void);
@@ -81,17 +87,28 @@ void arch_console_putc(char c);
 
 /**
  * arch_qemu_exit() - leave QEMU with status 33 on success, 35 on failure
- * (x86: isa-debug-exit; riscv64: the virt machine's test finisher), so a
+ * (x86: isa-debug-exit; riscv64: the virt machine's test finisher;
+ * aarch64: semihosting SYS_EXIT, with QEMU's -semihosting), so a
  * hang, a reset or a firmware shutdown can never pass.
  */
 __attribute__((noreturn)) void arch_qemu_exit(bool success);
 
 /**
  * arch_kernel_global() - turn global pages on if the CPU has them (x86:
- * CPUID PGE, then CR4.PGE; RISC-V: always there) and say what to add to
+ * CPUID PGE, then CR4.PGE; RISC-V and aarch64: always there) and say what to add to
  * the protection of kernel-half mappings: MM_PROT_GLOBAL, or 0.
  */
 unsigned arch_kernel_global(void);
+
+/**
+ * arch_asid_count() - how many address-space identifiers the TLB tags its
+ * entries with, for mm_sys_set_asids() (mem_init() calls it once, right
+ * after mm_sys_init()), or 0 to use none: then every space runs as
+ * identifier 0, and arch_mmu_activate() drops the non-global entries on
+ * every switch. aarch64: 2^ASIDBits (ID_AA64MMFR0_EL1, ARM DDI 0487
+ * D17.2.64); x86 (no PCID yet) and riscv64 (no ASIDs yet): 0.
+ */
+uint32_t arch_asid_count(void);
 
 /* mm-core's machine hooks (struct mm_mach_ops, <mm/mm.h>), for the CPU
  * this runs on: load the root of a space (physical address) with its

@@ -39,8 +39,12 @@
  *    dirty bit without FEAT_HAFDBS's DBM, and mm-core does not track
  *    dirtiness (RISC-V's port likewise sets D at creation).
  *  - Memory: AttrIndx 0 (MAIR_EL1 attribute 0 is Normal, write-back; the
- *    kernel programs it), inner shareable. mm-core has no memory type yet:
- *    a kernel maps its devices as Normal memory, which QEMU accepts.
+ *    kernel programs it), inner shareable. mm-core has no memory type:
+ *    every leaf it makes is Normal. A kernel that maps a device through
+ *    mm_kernel_map() then sets the leaf's AttrIndx to AARCH64_ATTR_DEVICE
+ *    (MAIR_EL1 attribute 1, Device-nGnRnE) itself, before the mapping is
+ *    used (arch/aarch64/kernel/machine.c); AARCH64_MAIR is the MAIR_EL1
+ *    value both attributes need.
  *  - Software bits: 55 = COW, 56 = SHARED in a valid leaf; 57 marks a
  *    PROT_NONE leaf, which is not valid (bit 0 clear: the MMU ignores every
  *    other bit of an invalid descriptor).
@@ -108,6 +112,12 @@ typedef uint64_t arch_pte_t;
 #define AARCH64_TABLE_PXN      (UINT64_C(1) << 59)          /* PXNTable */
 #define AARCH64_TABLE_UXN      (UINT64_C(1) << 60)          /* UXNTable */
 #define AARCH64_TABLE_AP_NOEL0 (UINT64_C(1) << 61)          /* APTable[0]: no EL0 access */
+/* AttrIndx values (bits 4:2) and the MAIR_EL1 a kernel programs for them
+ * (D17.2.97: 0xFF Normal inner/outer write-back non-transient read/write
+ * allocate; 0x00 Device-nGnRnE). mm-core's leaves are all AttrIndx 0. */
+#define AARCH64_ATTR_NORMAL (UINT64_C(0) << 2)
+#define AARCH64_ATTR_DEVICE (UINT64_C(1) << 2)
+#define AARCH64_MAIR        UINT64_C(0x00FF)
 /* What a change of which needs break-before-make (besides a valid<->table
  * change): the output address, the memory type and shareability, nG. */
 #define AARCH64_PTE_BBM_BITS                                                                       \
