@@ -665,13 +665,15 @@ int mm_space_create(struct mm_sys *sys, struct mm_space *s)
 		return err;
 	/* The kernel half, and only the kernel half, comes from the template,
 	 * unless the MMU reaches it through a root of its own (aarch64 TTBR1). */
-	const arch_pte_t *kt = mmi_table_at(sys, sys->kernel.root);
-	arch_pte_t *t = mmi_table_at(sys, root);
-	if (!ARCH_KERNEL_ROOT_SEPARATE)
+	if (!ARCH_KERNEL_ROOT_SEPARATE) {
+		const arch_pte_t *kt = mmi_table_at(sys, sys->kernel.root);
+		arch_pte_t *t = mmi_table_at(sys, root);
 		for (unsigned i = ARCH_KERNEL_FIRST_SLOT; i < ARCH_ENTRIES; i++)
 			arch_pte_store(&t[i], kt[i]);
+	}
 #ifdef MM_PLANT_COPY_USER_ENTRIES /* test-only planted bug: seed 002's */
 	if (sys->active && !sys->active->is_kernel) {
+		arch_pte_t *t = mmi_table_at(sys, root);
 		const arch_pte_t *at = mmi_table_at(sys, sys->active->root);
 		for (unsigned i = 0; i < ARCH_KERNEL_FIRST_SLOT; i++)
 			arch_pte_store(&t[i], at[i]);
