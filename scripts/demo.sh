@@ -3,7 +3,7 @@
 # the bundled default: a copy-on-write fork scenario (page tables, maps,
 # statistics, and a Graphviz picture), the replay of a real program's
 # memory trace, and the image of /bin/ls. Then boot the kernels in QEMU
-# (i386, x86_64 and riscv64: the same mm-core on three real MMUs).
+# (i386, x86_64, riscv64 and aarch64: the same mm-core on four real MMUs).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -25,11 +25,12 @@ if [ -r /bin/ls ]; then
   echo
 fi
 cd "$root"
-for isa in i386 x86_64 riscv64; do
+for isa in i386 x86_64 riscv64 aarch64; do
   image=build/kernel/mmkit-$isa.elf
   [ "$isa" = x86_64 ] && image=build/kernel/mmkit-x86_64.elf32
   how="-kernel $image"
   [ "$isa" = riscv64 ] && how="-machine virt -bios default -kernel $image (OpenSBI)"
+  [ "$isa" = aarch64 ] && how="-machine virt -cpu cortex-a57 -semihosting -kernel $image (EL1)"
   echo "== booting the $isa kernel: qemu-system-$isa $how -m 128M"
   tests/kernel/boot.py --qemu "qemu-system-$isa" --kernel "$image" --mem 128M | grep -v '^# /'
   echo
