@@ -111,7 +111,10 @@ static void test_same_va(void)
 	       "same VA in two spaces through %s: reads 0x%x and 0x%x from frames 0x%llx and "
 	       "0x%llx",
 	       ARCH_ROOT_REG, ra, rb, (unsigned long long)ma.pa, (unsigned long long)mb.pa);
-	tap_ok(ma.dirty && mb.dirty, "the MMU set the Dirty bit in both PTEs");
+	/* x86 sets D on the write; formats without a hardware dirty bit in
+	 * use (RISC-V with D set at creation, aarch64 without DBM) report
+	 * every leaf dirty, so there the test only checks that mm-core says so. */
+	tap_ok(ma.dirty && mb.dirty, "both written pages' entries read as dirty");
 	mm_space_destroy(a);
 	mm_space_destroy(b);
 }
