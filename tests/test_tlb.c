@@ -322,8 +322,12 @@ START_TEST(cow_break_breaks_before_make)
 	struct mm_mapping before, after;
 	ck_assert_int_eq(mm_query(&a, UVA, &before), 0);
 	ck_assert(before.cow);
-	ck_assert_uint_eq(dread(UVA), 11);    /* the TLB holds the read-only COW entry */
+	ck_assert_uint_eq(dread(UVA), 11); /* the TLB holds the read-only COW entry */
+	uint64_t invl = sim_stats(sim)->invlpg;
 	ck_assert_int_eq(dwrite(UVA, 22), 0); /* COW break: a copy */
+	/* One invalidation per break on every ISA: after the new entry, or
+	 * (break-before-make, no cached invalid entries) between the two. */
+	ck_assert_uint_eq(sim_stats(sim)->invlpg, invl + 1);
 	ck_assert_int_eq(mm_query(&a, UVA, &after), 0);
 	ck_assert_uint_ne(after.pa, before.pa);
 	ck_assert_uint_eq(dread(UVA), 22);

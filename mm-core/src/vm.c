@@ -209,21 +209,27 @@ static enum mm_fault_verdict fill_page(struct mm_space *s, const struct mm_regio
  * break-before-make for this change (arch_pte_needs_bbm(): aarch64, when
  * the output address changes), the entry first goes invalid and its TLB
  * entries are invalidated, so that no TLB ever holds the old and the new
- * translation at once. The caller invalidates @va afterwards, as after any
- * change.
+ * translation at once.
+ * Return: whether the caller must still invalidate @va, as after any
+ * change: not after a break-before-make on an ISA whose TLB caches no
+ * invalid entry, where the invalidation in between already dropped the
+ * old translation and nothing cached the invalid one.
  */
-static void replace_leaf(struct mm_space *s, arch_pte_t *e, mm_vaddr_t va, arch_pte_t new_e)
+static bool replace_leaf(struct mm_space *s, arch_pte_t *e, mm_vaddr_t va, arch_pte_t new_e)
 {
+	bool again = true;
 #ifndef MM_PLANT_COW_NO_BBM /* test-only planted bug: the new entry over the old in place */
 	if (arch_pte_needs_bbm(*e, new_e)) {
 		arch_pte_store(e, 0);
 		invalidate(s, va);
+		again = arch_tlb_caches_invalid();
 	}
 #else
 	(void)s;
 	(void)va;
 #endif
 	arch_pte_store(e, new_e);
+	return again;
 }
 
 /* A write to a present COW page: copy it, or take it over if alone. */
@@ -236,6 +242,7 @@ static enum mm_fault_verdict break_cow(struct mm_space *s, arch_pte_t *e, mm_vad
 	MM_ASSERT(f && f->kind != MM_FRAME_FREE);
 	unsigned prot = mmi_pte_logical_prot(*e);
 	MM_ASSERT(prot & MM_PROT_WRITE);
+	bool again = true;       /* invalidate @va at the end */
 #ifdef MM_PLANT_COW_REUSE_SHARED /* test-only planted bug: take over a frame others map */
 	if (f->ref_or_next > 1) {
 		arch_pte_store(e, arch_pte_with_cow(arch_pte_with_prot(*e, prot), false));
@@ -253,7 +260,7 @@ static enum mm_fault_verdict break_cow(struct mm_space *s, arch_pte_t *e, mm_vad
 			return MM_FAULT_OOM;
 		__builtin_memcpy(sys->ops->phys_to_virt(sys->mach, copy),
 		                 sys->ops->phys_to_virt(sys->mach, old), PAGE);
-		replace_leaf(s, e, va, arch_pte_leaf(copy, prot));
+		again = replace_leaf(s, e, va, arch_pte_leaf(copy, prot));
 #ifndef MM_PLANT_COW_KEEPS_REF /* test-only planted bug */
 		mm_sys_frame_put(sys, old);
 #endif
@@ -262,7 +269,8 @@ static enum mm_fault_verdict break_cow(struct mm_space *s, arch_pte_t *e, mm_vad
 		return MM_FAULT_RESOLVED;
 #endif
 	}
-	invalidate(s, va);
+	if (again)
+		invalidate(s, va);
 	return MM_FAULT_RESOLVED;
 }
 
@@ -533,9 +541,9 @@ static void install_shared(struct mm_space *s, mm_vaddr_t va, mm_vaddr_t end, mm
 			/* A replacement: another frame at a mapped page, which
 			 * breaks before it makes where the ISA requires it. */
 			mm_paddr_t old = arch_pte_paddr(*e);
-			replace_leaf(s, e, va, new_e);
+			if (replace_leaf(s, e, va, new_e))
+				mmi_tlb_add(b, va);
 			mmi_put_if_managed(sys, old);
-			mmi_tlb_add(b, va);
 		} else {
 			meta->pt_used++;
 			s->user_pages++;
