@@ -17,7 +17,6 @@
  * hw/arm/boot.c (an ELF kernel gets the devicetree at the start of RAM).
  */
 #include <kernel/arch.h>
-#include <kernel/fdt.h>
 #include <kernel/kernel.h>
 
 #include <arch/layout.h>
@@ -32,44 +31,13 @@
 
 /* ---- devicetree ----------------------------------------------------------- */
 
-static void copy_ranges(struct boot_range *out, unsigned *n, const struct fdt_range *r, size_t k)
-{
-	for (size_t i = 0; i < k && *n < BOOT_MAX_RANGES; i++)
-		out[(*n)++] = (struct boot_range){ r[i].base, r[i].size };
-}
-
 /* x0 at entry: the devicetree's physical address, or 0: QEMU puts the
  * blob at the start of RAM for an ELF kernel but leaves x0 0 (QEMU 7.2,
  * hw/arm/boot.c: only a Linux image is given its address in x0). */
 void arch_boot_info(uintptr_t dtb_pa, uintptr_t unused, struct boot_info *bi)
 {
 	(void)unused;
-	*bi = (struct boot_info){ .source = "devicetree" };
-	if (dtb_pa == 0)
-		dtb_pa = VIRT_RAM;
-	if (dtb_pa >= ARCH_BOOT_MAP_BYTES)
-		panic("no devicetree from the boot loader (x0 = 0x%llx)",
-		      (unsigned long long)dtb_pa);
-	const void *dtb = phys_to_virt(dtb_pa);
-	/* The header says how long the blob is; it must lie in the boot map. */
-	size_t len = fdt_totalsize(dtb, (size_t)(ARCH_BOOT_MAP_BYTES - dtb_pa));
-	if (len == 0)
-		panic("the devicetree at 0x%llx is not one", (unsigned long long)dtb_pa);
-	struct fdt_range r[BOOT_MAX_RANGES];
-	size_t k;
-	int err = fdt_memory(dtb, len, r, BOOT_MAX_RANGES, &k);
-	if (err)
-		panic("devicetree memory nodes: error %d", err);
-	copy_ranges(bi->ram, &bi->nram, r, k);
-	err = fdt_reserved(dtb, len, r, BOOT_MAX_RANGES - 1, &k);
-	if (err)
-		panic("devicetree reservations: error %d", err);
-	copy_ranges(bi->reserved, &bi->nreserved, r, k);
-	/* The blob itself, which this kernel reads no more after boot but
-	 * does not copy: keep it. */
-	bi->reserved[bi->nreserved++] = (struct boot_range){ dtb_pa, len };
-	if (fdt_bootargs(dtb, len, bi->cmdline, sizeof(bi->cmdline)) != 0)
-		bi->cmdline[0] = 0;
+	fdt_boot_info(dtb_pa ? dtb_pa : VIRT_RAM, bi);
 }
 
 /* The leaf of kernel address @va in the kernel space's tables, or NULL. */

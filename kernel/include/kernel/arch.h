@@ -53,6 +53,16 @@ struct boot_info {
 void arch_boot_info(uintptr_t a0, uintptr_t a1, struct boot_info *bi);
 
 /**
+ * fdt_boot_info() - arch_boot_info() for a machine whose firmware hands
+ * over a devicetree (riscv64, aarch64; kernel/core/fdt_boot.c): RAM from
+ * its memory nodes, reservations from its reservation block and
+ * /reserved-memory plus the blob itself, the command line from
+ * /chosen/bootargs. @dtb_pa: the blob's physical address, inside the boot
+ * mapping. Panics if there is none there or it is malformed.
+ */
+void fdt_boot_info(uintptr_t dtb_pa, struct boot_info *bi);
+
+/**
  * arch_map_devices() - map the memory-mapped devices the kernel drives into
  * mm-core's kernel space (mm_kernel_map(), kernel-only, at
  * phys_to_virt() of their physical address), before it is activated.
