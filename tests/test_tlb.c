@@ -17,15 +17,22 @@
 
 #define PAGE_MASK (ARCH_PAGE_SIZE - 1)
 
-/* A machine whose spaces get identifiers (1 .. @asids - 1), on any ISA. */
-static struct sim *asid_machine(uint32_t asids)
+/* A machine whose spaces get identifiers (1 .. @asids - 1; 0: none), on
+ * any ISA, with the stale-TLB checker on every hit or not. */
+static struct sim *machine(uint32_t asids, bool check_stale)
 {
 	struct sim_config cfg = sim_config_default();
 	cfg.quiet = true;
 	cfg.asids = asids;
+	cfg.check_stale = check_stale;
 	struct sim *m = NULL;
 	ck_assert_int_eq(sim_create(&cfg, &m), 0);
 	return m;
+}
+
+static struct sim *asid_machine(uint32_t asids)
+{
+	return machine(asids, true);
 }
 
 static mm_paddr_t translate(struct sim *m, mm_vaddr_t va, unsigned flags)
@@ -75,13 +82,8 @@ END_TEST
 START_TEST(switch_forgets_the_last_translation)
 {
 	if (sim_asids_max() < 256)
-		return; /* an ISA without identifiers (i386) */
-	struct sim_config cfg = sim_config_default();
-	cfg.quiet = true;
-	cfg.asids = 256;
-	cfg.check_stale = false; /* the fast path in front of the TLB */
-	struct sim *m = NULL;
-	ck_assert_int_eq(sim_create(&cfg, &m), 0);
+		return;                      /* an ISA without identifiers (i386) */
+	struct sim *m = machine(256, false); /* the fast path in front of the TLB */
 	struct mm_sys *y = sim_sys(m);
 	static struct mm_space a, b;
 	ck_assert_int_eq(mm_space_create(y, &a), 0);
@@ -108,11 +110,7 @@ END_TEST
  * violation, and a kernel-half flush of every identifier drops them all. */
 START_TEST(untagged_switches_are_no_violation)
 {
-	struct sim_config cfg = sim_config_default();
-	cfg.quiet = true;
-	cfg.asids = 0;
-	struct sim *m = NULL;
-	ck_assert_int_eq(sim_create(&cfg, &m), 0);
+	struct sim *m = machine(0, true);
 	struct mm_sys *y = sim_sys(m);
 	static struct mm_space a, b;
 	ck_assert_int_eq(mm_space_create(y, &a), 0);
@@ -140,11 +138,7 @@ END_TEST
 
 START_TEST(untagged_switch_drops_entries)
 {
-	struct sim_config cfg = sim_config_default();
-	cfg.quiet = true;
-	cfg.asids = 0;
-	struct sim *m = NULL;
-	ck_assert_int_eq(sim_create(&cfg, &m), 0);
+	struct sim *m = machine(0, true);
 	struct mm_sys *y = sim_sys(m);
 	static struct mm_space a, b;
 	ck_assert_int_eq(mm_space_create(y, &a), 0);
@@ -261,11 +255,7 @@ END_TEST
 
 START_TEST(set_asids_errors)
 {
-	struct sim_config cfg = sim_config_default();
-	cfg.quiet = true;
-	cfg.asids = 0;
-	struct sim *m = NULL;
-	ck_assert_int_eq(sim_create(&cfg, &m), 0);
+	struct sim *m = machine(0, true);
 	struct mm_sys *y = sim_sys(m);
 	ck_assert_int_eq(mm_sys_set_asids(y, 1), -MM_EINVAL);
 	static struct mm_space a;
