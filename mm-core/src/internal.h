@@ -35,7 +35,16 @@ struct mmi_map_src {
 	mm_paddr_t pa; /* !anon: physical address of the first page */
 	bool take_ref; /* take a reference on managed frames */
 	bool shared;   /* mark the PTEs shared (arch_pte_with_shared) */
+	/* !anon: the highest level at which a large leaf may be made where
+	 * addresses and range allow (0: 4 KiB pages only). */
+	unsigned max_level;
 };
+
+/* Bytes one entry at @level spans. */
+static inline uint64_t mmi_level_size(unsigned level)
+{
+	return UINT64_C(1) << arch_level_shift(level);
+}
 
 /*
  * The one rule for protections of user leaves (see "Copy-on-write" in
@@ -58,10 +67,17 @@ static inline unsigned mmi_pte_logical_prot(arch_pte_t e)
 }
 
 /* Does the leaf @e hold a frame: present, or PROT_NONE (not present to the
- * MMU, frame kept)? Only leaves at level 0 are ever PROT_NONE. */
+ * MMU, frame kept)? For an entry at level 0; above it, mmi_is_leaf_at(). */
 static inline bool mmi_leaf_used(arch_pte_t e)
 {
 	return arch_pte_is_present(e) || arch_pte_is_protnone(e);
+}
+
+/* Is the entry @e at @level a leaf holding frames (a page, or a large page
+ * above level 0), present or PROT_NONE? A table entry is not. */
+static inline bool mmi_is_leaf_at(arch_pte_t e, unsigned level)
+{
+	return mmi_leaf_used(e) && arch_pte_is_leaf(e, level);
 }
 
 /* @e (a present user leaf whose frame's metadata is @f, NULL if unmanaged)
@@ -80,6 +96,14 @@ void mmi_put_if_managed(struct mm_sys *sys, mm_paddr_t pa);
 arch_pte_t *mmi_table_at(const struct mm_sys *sys, mm_paddr_t pa);
 struct mm_frame *mmi_table_meta(const struct mm_sys *sys, mm_paddr_t pa);
 mm_vaddr_t mmi_chunk_end(mm_vaddr_t va, mm_vaddr_t end);
+/* First address past the entry at @level spanning @va, capped at @end
+ * (0: the range ends at 2^64). */
+mm_vaddr_t mmi_span_end(mm_vaddr_t va, unsigned level, mm_vaddr_t end);
+/* The slot of the entry that decides @va under @root: the first on its
+ * path that is missing or a leaf (of any level); its level in *@level and,
+ * if @table is not NULL, the table holding it in *@table. */
+arch_pte_t *mmi_descend(const struct mm_sys *sys, mm_paddr_t root, mm_vaddr_t va, unsigned *level,
+                        mm_paddr_t *table);
 /* The batch for a change to @s: TLB work only if a TLB may hold @s's entries. */
 static inline struct mmi_tlb_batch mmi_tlb_batch_of(const struct mm_space *s)
 {
@@ -101,10 +125,21 @@ int mmi_check_user_range(const struct mm_space *s, mm_vaddr_t va, uint64_t npage
 /* Map [va, end) under @root, every page absent; all-or-nothing. */
 int mmi_map_range(struct mm_sys *sys, mm_paddr_t root, mm_vaddr_t va, mm_vaddr_t end,
                   const struct mmi_map_src *src, unsigned prot, bool user_half, uint64_t *ntables,
-                  uint64_t *npages_out);
-/* Unmap [va, end) under @root, every page present. */
-void mmi_unmap_range(struct mm_sys *sys, mm_paddr_t root, mm_vaddr_t va, mm_vaddr_t end,
-                     bool user_half, uint64_t *ntables, struct mmi_tlb_batch *b);
+                  uint64_t *npages_out, uint64_t *nlarge);
+/* Unmap what is mapped in [va, end) under @root, no large leaf crossing
+ * either end (mmi_split_edges()); returns the 4 KiB pages unmapped. */
+uint64_t mmi_unmap_range(struct mm_sys *sys, mm_paddr_t root, mm_vaddr_t va, mm_vaddr_t end,
+                         bool user_half, uint64_t *ntables, uint64_t *nlarge,
+                         struct mmi_tlb_batch *b);
+/* Split the large leaves of @s's user half that cross @va or @end, so
+ * that each leaf lies wholly inside or outside [va, end); all-or-nothing.
+ * Return: 0 or -MM_ENOMEM (nothing changed). */
+int mmi_split_edges(struct mm_space *s, mm_vaddr_t va, mm_vaddr_t end, struct mmi_tlb_batch *b);
+/* Split every large leaf of @s's user half that overlaps [va, end) down
+ * to 4 KiB pages, for the region layer, which works page by page; no-op
+ * (and free) when the space has none. All-or-nothing.
+ * Return: 0 or -MM_ENOMEM (nothing changed). */
+int mmi_demote_range(struct mm_space *s, mm_vaddr_t va, mm_vaddr_t end);
 
 /* Set the used leaf *@e to logical protection @prot: without READ it becomes
  * PROT_NONE (frame kept), else present by mmi_pte_with_logical_prot(). */

@@ -34,17 +34,35 @@ struct mm_frame *mmi_table_meta(const struct mm_sys *sys, mm_paddr_t pa)
 	return f;
 }
 
-/* Bytes spanned by one leaf table: the chunk size of range walks. */
-static uint64_t leaf_table_span(void)
+mm_vaddr_t mmi_span_end(mm_vaddr_t va, unsigned level, mm_vaddr_t end)
 {
-	return UINT64_C(1) << arch_level_shift(1);
+	mm_vaddr_t next = (va | (mmi_level_size(level) - 1)) + 1;
+	if (next == 0) /* the span reaches 2^64, and so does or ends before it @end */
+		return end;
+	return (end != 0 && next > end) ? end : next;
 }
 
-/* First address past the leaf table that holds @va, capped at @end. */
+/* First address past the leaf table that holds @va, capped at @end: the
+ * chunk of range walks. */
 mm_vaddr_t mmi_chunk_end(mm_vaddr_t va, mm_vaddr_t end)
 {
-	mm_vaddr_t next = (va | (leaf_table_span() - 1)) + 1;
-	return (next == 0 || next > end) ? end : next; /* next == 0: wrapped */
+	return mmi_span_end(va, 1, end);
+}
+
+arch_pte_t *mmi_descend(const struct mm_sys *sys, mm_paddr_t root, mm_vaddr_t va, unsigned *level,
+                        mm_paddr_t *table)
+{
+	mm_paddr_t pa = root;
+	for (unsigned l = ROOT_LEVEL;; l--) {
+		arch_pte_t *slot = &mmi_table_at(sys, pa)[arch_pte_index(va, l)];
+		if (l == 0 || !arch_pte_is_present(*slot) || arch_pte_is_leaf(*slot, l)) {
+			*level = l;
+			if (table)
+				*table = pa;
+			return slot;
+		}
+		pa = arch_pte_paddr(*slot);
+	}
 }
 
 /* ---- frames ------------------------------------------------------------ */
@@ -118,7 +136,8 @@ void mmi_tlb_add_new(struct mmi_tlb_batch *b, mm_vaddr_t va)
 /* ---- the walker ---------------------------------------------------------- */
 
 /*
- * Find the leaf table (level 0) covering @va under @root; with @alloc,
+ * Find the table at level @target (mmi_leaf_table(): the leaf table, level
+ * 0) covering @va under @root; with @alloc,
  * allocate missing tables on the way (zeroed, kind PT, counted in
  * *@ntables, user-accessible if @user). On -MM_ENOMEM the tables already
  * linked stay linked but empty: the caller prunes them.
@@ -127,13 +146,17 @@ void mmi_tlb_add_new(struct mmi_tlb_batch *b, mm_vaddr_t va)
  * parent's level in *@missing if @missing is not NULL);
  * -MM_ENOMEM.
  */
-int mmi_leaf_table(struct mm_sys *sys, mm_paddr_t root, mm_vaddr_t va, bool alloc, bool user,
-                   uint64_t *ntables, mm_paddr_t *leaf_pa, unsigned *missing)
+static int table_for(struct mm_sys *sys, mm_paddr_t root, mm_vaddr_t va, unsigned target,
+                     bool alloc, bool user, uint64_t *ntables, mm_paddr_t *table_pa,
+                     unsigned *missing)
 {
 	mm_paddr_t pa = root;
-	for (unsigned level = ROOT_LEVEL; level > 0; level--) {
+	for (unsigned level = ROOT_LEVEL; level > target; level--) {
 		arch_pte_t *t = mmi_table_at(sys, pa);
 		unsigned i = arch_pte_index(va, level);
+		/* A large leaf on the way: callers split it first (mmi_split_edges(),
+		 * mmi_demote_range()) or never meet one. */
+		MM_ASSERT(!mmi_is_leaf_at(t[i], level));
 		if (!arch_pte_is_present(t[i])) {
 			if (!alloc) {
 				if (missing)
@@ -148,11 +171,16 @@ int mmi_leaf_table(struct mm_sys *sys, mm_paddr_t root, mm_vaddr_t va, bool allo
 			mmi_table_meta(sys, pa)->pt_used++;
 			(*ntables)++;
 		}
-		MM_ASSERT(!arch_pte_is_leaf(t[i], level));
 		pa = arch_pte_paddr(t[i]);
 	}
-	*leaf_pa = pa;
+	*table_pa = pa;
 	return 0;
+}
+
+int mmi_leaf_table(struct mm_sys *sys, mm_paddr_t root, mm_vaddr_t va, bool alloc, bool user,
+                   uint64_t *ntables, mm_paddr_t *leaf_pa, unsigned *missing)
+{
+	return table_for(sys, root, va, 0, alloc, user, ntables, leaf_pa, missing);
 }
 
 /*
@@ -168,7 +196,7 @@ void mmi_prune(struct mm_sys *sys, mm_paddr_t root, mm_vaddr_t va, unsigned stop
 	unsigned lowest = ROOT_LEVEL;
 	for (unsigned level = ROOT_LEVEL; level > 0; level--) {
 		arch_pte_t e = mmi_table_at(sys, path[level])[arch_pte_index(va, level)];
-		if (!arch_pte_is_present(e))
+		if (!arch_pte_is_present(e) || arch_pte_is_leaf(e, level))
 			break;
 		path[level - 1] = arch_pte_paddr(e);
 		lowest = level - 1;
@@ -192,22 +220,216 @@ uint64_t mmi_count_mapped(struct mm_sys *sys, mm_paddr_t root, mm_vaddr_t va, mm
 {
 	uint64_t n = 0;
 	while (va != end) {
-		mm_vaddr_t stop = mmi_chunk_end(va, end);
-		mm_paddr_t lt;
-		unsigned missing;
-		if (mmi_leaf_table(sys, root, va, false, false, NULL, &lt, &missing) == 0) {
-			arch_pte_t *t = mmi_table_at(sys, lt);
+		unsigned level;
+		arch_pte_t *slot = mmi_descend(sys, root, va, &level, NULL);
+		mm_vaddr_t stop = mmi_span_end(va, level > 0 ? level : 1, end);
+		if (level == 0) { /* the rest of this leaf table */
+			arch_pte_t *t = slot - arch_pte_index(va, 0);
 			for (mm_vaddr_t v = va; v != stop; v += ARCH_PAGE_SIZE)
 				n += mmi_leaf_used(t[arch_pte_index(v, 0)]);
-		} else {
-			/* Nothing is mapped in the span of the missing entry. */
-			uint64_t span = UINT64_C(1) << arch_level_shift(missing);
-			mm_vaddr_t next = (va | (span - 1)) + 1;
-			stop = (next == 0 || next > end || next < va) ? end : next;
-		}
+		} else if (mmi_is_leaf_at(*slot, level)) { /* a large page */
+			n += (stop - va) >> ARCH_PAGE_SHIFT;
+		} /* else missing: nothing is mapped in its span */
 		va = stop;
 	}
 	return n;
+}
+
+/* ---- large pages -------------------------------------------------------- */
+
+int mm_sys_set_large_pages(struct mm_sys *sys, unsigned max_level)
+{
+	if (max_level > ARCH_LARGE_MAX_LEVEL)
+		return -MM_EINVAL;
+	sys->large_max = max_level;
+	return 0;
+}
+
+/*
+ * Split the large leaf in @slot (at @level > 0, mapping from @base) into
+ * the table at @tpa (a frame of kind PT the caller took): 512 (1024)
+ * leaves one level down, the same translations, rights and software bits,
+ * so that references and the COW state stay as they were (a large leaf
+ * holds one reference per 4 KiB frame). The table is filled before it is
+ * linked. The TLB may hold the large page, whose size has now changed:
+ * it is invalidated (SDM Vol. 3A §4.10.4.2), at once and with the entry
+ * invalid in between where the ISA breaks before it makes (aarch64: a
+ * block replaced by a table, Arm ARM D8 "break-before-make").
+ */
+static void split_leaf(struct mm_sys *sys, arch_pte_t *slot, unsigned level, mm_vaddr_t base,
+                       mm_paddr_t tpa, bool user, uint64_t *nlarge, struct mmi_tlb_batch *b)
+{
+	const arch_pte_t e = *slot;
+	const arch_pte_t piece = arch_pte_resize(e, level - 1);
+	const uint64_t size = mmi_level_size(level - 1);
+	arch_pte_t *t = mmi_table_at(sys, tpa);
+	for (unsigned i = 0; i < ARCH_ENTRIES; i++)
+		arch_pte_store(&t[i], arch_pte_with_paddr(piece, arch_pte_paddr(e) + i * size));
+	mmi_table_meta(sys, tpa)->pt_used = (uint16_t)ARCH_ENTRIES;
+	const arch_pte_t table = arch_pte_table(tpa, user);
+	if (arch_pte_is_present(e) && b->needed && arch_pte_needs_bbm(e, table)) {
+		arch_pte_store(slot, 0);
+		sys->ops->invalidate_page(sys->mach, b->asid, base);
+		arch_pte_store(slot, table);
+	} else {
+		arch_pte_store(slot, table);
+		if (arch_pte_is_present(e))
+			mmi_tlb_add(b, base);
+	}
+	*nlarge = *nlarge - 1 + (level > 1 ? ARCH_ENTRIES : 0);
+}
+
+/* Splits that make @b a boundary between leaves under @root: one per
+ * level, from the large leaf holding @b down, at which @b is not aligned.
+ * The leaf's slot in *@slot, its level in *@level. */
+static unsigned splits_at(const struct mm_sys *sys, mm_paddr_t root, mm_vaddr_t b,
+                          arch_pte_t **slot, unsigned *level)
+{
+	*slot = mmi_descend(sys, root, b, level, NULL);
+	if (*level == 0 || !mmi_is_leaf_at(**slot, *level))
+		return 0;
+	unsigned n = 0;
+	for (unsigned l = *level; l > 0 && (b & (mmi_level_size(l) - 1)); l--)
+		n++;
+	return n;
+}
+
+/* Split at @b until it is a boundary, with tables from @spare. */
+static void split_to(struct mm_sys *sys, mm_paddr_t root, mm_vaddr_t b, bool user,
+                     mm_paddr_t *spare, unsigned *nspare, uint64_t *ntables, uint64_t *nlarge,
+                     struct mmi_tlb_batch *tlb)
+{
+	for (;;) {
+		unsigned level;
+		arch_pte_t *slot = mmi_descend(sys, root, b, &level, NULL);
+		if (level == 0 || !mmi_is_leaf_at(*slot, level) || !(b & (mmi_level_size(level) - 1)))
+			return;
+		MM_ASSERT(*nspare > 0);
+		split_leaf(sys, slot, level, b & ~(mmi_level_size(level) - 1), spare[--*nspare], user,
+		           nlarge, tlb);
+		(*ntables)++;
+	}
+}
+
+/*
+ * Make @va and @end (0: 2^64) boundaries between leaves under @root, so
+ * that every large leaf lies wholly inside or outside [va, end). The
+ * tables are counted and taken first (the two ends may share splits of
+ * one large leaf), so it is all-or-nothing.
+ */
+static int split_edges(struct mm_sys *sys, mm_paddr_t root, mm_vaddr_t va, mm_vaddr_t end,
+                       bool user, uint64_t *ntables, uint64_t *nlarge, struct mmi_tlb_batch *tlb)
+{
+	arch_pte_t *s1, *s2 = NULL;
+	unsigned l1, l2 = 0;
+	unsigned n1 = splits_at(sys, root, va, &s1, &l1);
+	unsigned n2 = end ? splits_at(sys, root, end, &s2, &l2) : 0;
+	if (n1 + n2 == 0)
+		return 0;
+	unsigned shared = 0; /* both ends in one large leaf: its first splits serve both */
+	if (s1 == s2 && n1 && n2)
+		for (unsigned l = l1; l > 0; l--) {
+			uint64_t mask = mmi_level_size(l) - 1;
+			if (!(va & mask) || !(end & mask) || (va & ~mask) != (end & ~mask))
+				break;
+			shared++;
+		}
+	mm_paddr_t spare[2 * ARCH_LEVELS];
+	unsigned nspare = 0, need = n1 + n2 - shared;
+	while (nspare < need) {
+		int err = mm_sys_frame_alloc(sys, MM_FRAME_PT, false, &spare[nspare]);
+		if (err) {
+			while (nspare)
+				mm_sys_frame_put(sys, spare[--nspare]);
+			return err;
+		}
+		nspare++;
+	}
+	split_to(sys, root, va, user, spare, &nspare, ntables, nlarge, tlb);
+	if (end)
+		split_to(sys, root, end, user, spare, &nspare, ntables, nlarge, tlb);
+	MM_ASSERT(nspare == 0);
+	return 0;
+}
+
+int mmi_split_edges(struct mm_space *s, mm_vaddr_t va, mm_vaddr_t end, struct mmi_tlb_batch *b)
+{
+	if (!s->large_leaves)
+		return 0;
+	return split_edges(s->sys, s->root, va, end, true, &s->table_pages, &s->large_leaves, b);
+}
+
+/* Tables that demoting a large leaf at @level to 4 KiB pages takes:
+ * 1 + 512 + ... + 512^(level - 1). */
+static uint64_t demote_tables(unsigned level)
+{
+	uint64_t n = 0, per = 1;
+	for (unsigned l = level; l > 0; l--, per *= ARCH_ENTRIES)
+		n += per;
+	return n;
+}
+
+/* Pop a frame from the chain of spare tables (linked through their first
+ * word; each is overwritten whole when used). */
+static mm_paddr_t spare_pop(struct mm_sys *sys, mm_paddr_t *chain)
+{
+	mm_paddr_t pa = *chain;
+	MM_ASSERT(pa != 0);
+	*chain = *(mm_paddr_t *)(void *)mmi_table_at(sys, pa);
+	return pa;
+}
+
+static void demote_leaf(struct mm_space *s, arch_pte_t *slot, unsigned level, mm_vaddr_t base,
+                        mm_paddr_t *chain, struct mmi_tlb_batch *b)
+{
+	mm_paddr_t tpa = spare_pop(s->sys, chain);
+	split_leaf(s->sys, slot, level, base, tpa, true, &s->large_leaves, b);
+	s->table_pages++;
+	if (level == 1)
+		return;
+	arch_pte_t *t = mmi_table_at(s->sys, tpa);
+	for (unsigned i = 0; i < ARCH_ENTRIES; i++)
+		demote_leaf(s, &t[i], level - 1, base + i * mmi_level_size(level - 1), chain, b);
+}
+
+int mmi_demote_range(struct mm_space *s, mm_vaddr_t va, mm_vaddr_t end)
+{
+	if (!s->large_leaves)
+		return 0;
+	struct mm_sys *sys = s->sys;
+	uint64_t need = 0;
+	for (mm_vaddr_t v = va; v != end;) {
+		unsigned level;
+		arch_pte_t *slot = mmi_descend(sys, s->root, v, &level, NULL);
+		if (level > 0 && mmi_is_leaf_at(*slot, level))
+			need += demote_tables(level);
+		v = mmi_span_end(v, level > 0 ? level : 1, end);
+	}
+	if (!need)
+		return 0;
+	mm_paddr_t chain = 0;
+	for (uint64_t i = 0; i < need; i++) {
+		mm_paddr_t pa;
+		int err = mm_sys_frame_alloc(sys, MM_FRAME_PT, false, &pa);
+		if (err) {
+			while (chain)
+				mm_sys_frame_put(sys, spare_pop(sys, &chain));
+			return err;
+		}
+		*(mm_paddr_t *)(void *)mmi_table_at(sys, pa) = chain;
+		chain = pa;
+	}
+	struct mmi_tlb_batch b = mmi_tlb_batch_of(s);
+	for (mm_vaddr_t v = va; v != end;) {
+		unsigned level;
+		arch_pte_t *slot = mmi_descend(sys, s->root, v, &level, NULL);
+		if (level > 0 && mmi_is_leaf_at(*slot, level))
+			demote_leaf(s, slot, level, v & ~(mmi_level_size(level) - 1), &chain, &b);
+		v = mmi_span_end(v, level > 0 ? level : 1, end);
+	}
+	MM_ASSERT(chain == 0);
+	mmi_tlb_finish(&b);
+	return 0;
 }
 
 /* ---- argument checks ----------------------------------------------------- */
@@ -250,14 +472,92 @@ static int check_kernel_range(mm_vaddr_t va, uint64_t npages, mm_vaddr_t *end)
 
 /* ---- mapping ------------------------------------------------------------- */
 
+/*
+ * The level of the leaf to make at @va for @src (physical address @pa),
+ * mapping up to @end: the largest that @src and the platform allow, whose
+ * size @va and @pa are aligned to and that fits. In the kernel half, a
+ * root-level leaf replaces the empty shared table of its slot, which only
+ * a system with no user space yet may do (the root entries are copied
+ * into every space at creation): *@root_slot says so.
+ */
+static unsigned pick_level(const struct mm_sys *sys, mm_paddr_t root, mm_vaddr_t va,
+                           mm_paddr_t pa, mm_vaddr_t end, const struct mmi_map_src *src,
+                           bool user_half, bool *root_slot)
+{
+	*root_slot = false;
+	if (src->anon)
+		return 0;
+	unsigned max = src->max_level < sys->large_max ? src->max_level : sys->large_max;
+	for (unsigned l = max; l > 0; l--) {
+		uint64_t size = mmi_level_size(l);
+		if (((va | pa) & (size - 1)) || (end != 0 && end - va < size) ||
+		    !arch_pa_is_valid(pa + (size - 1)))
+			continue;
+		if (l == ROOT_LEVEL && !user_half) {
+			arch_pte_t e = mmi_table_at(sys, root)[arch_pte_index(va, l)];
+			if (sys->nspaces != 1 || ARCH_KERNEL_ROOT_SEPARATE || !arch_pte_is_present(e) ||
+			    arch_pte_is_leaf(e, l) || mmi_table_meta(sys, arch_pte_paddr(e))->pt_used)
+				continue;
+			*root_slot = true;
+		}
+		return l;
+	}
+	return 0;
+}
+
+/* Take one reference on each managed frame of [pa, pa + size); none on
+ * error. */
+static int ref_run(struct mm_sys *sys, mm_paddr_t pa, uint64_t size)
+{
+	for (uint64_t off = 0; off < size; off += ARCH_PAGE_SIZE) {
+		struct mm_frame *f = mm_frame_get(&sys->frames, pa + off);
+		int err = f ? mm_frame_ref_meta(f) : 0;
+		if (err) {
+			while (off) {
+				off -= ARCH_PAGE_SIZE;
+				mmi_put_if_managed(sys, pa + off);
+			}
+			return err;
+		}
+	}
+	return 0;
+}
+
 int mmi_map_range(struct mm_sys *sys, mm_paddr_t root, mm_vaddr_t va, mm_vaddr_t end,
                   const struct mmi_map_src *src, unsigned prot, bool user_half, uint64_t *ntables,
-                  uint64_t *npages_out)
+                  uint64_t *npages_out, uint64_t *nlarge)
 {
 	const unsigned stop = user_half ? ROOT_LEVEL : SHARED_LEVEL;
 	const mm_vaddr_t start = va;
+	bool root_slots = false; /* kernel root-level leaves left for the second pass */
 	int err = 0;
 	while (va != end) {
+		bool root_slot;
+		unsigned level = pick_level(sys, root, va, src->pa + (va - start), end, src,
+		                            user_half, &root_slot);
+		if (root_slot) { /* placed below, once nothing else can fail */
+			root_slots = true;
+			va += mmi_level_size(level);
+			continue;
+		}
+		if (level > 0) {
+			mm_paddr_t tpa, pa = src->pa + (va - start);
+			err = table_for(sys, root, va, level, true, user_half, ntables, &tpa, NULL);
+			if (!err && src->take_ref)
+				err = ref_run(sys, pa, mmi_level_size(level));
+			if (err)
+				goto undo_chunk;
+			arch_pte_t *slot = &mmi_table_at(sys, tpa)[arch_pte_index(va, level)];
+			MM_ASSERT(*slot == 0);
+			arch_pte_store(slot, arch_pte_resize(arch_pte_with_shared(arch_pte_leaf(pa, prot),
+			                                                          src->shared),
+			                                     level));
+			mmi_table_meta(sys, tpa)->pt_used++;
+			*npages_out += mmi_level_size(level) >> ARCH_PAGE_SHIFT;
+			(*nlarge)++;
+			va += mmi_level_size(level);
+			continue;
+		}
 		mm_vaddr_t cend = mmi_chunk_end(va, end);
 		mm_paddr_t lt;
 		err = mmi_leaf_table(sys, root, va, true, user_half, ntables, &lt, NULL);
@@ -287,6 +587,22 @@ int mmi_map_range(struct mm_sys *sys, mm_paddr_t root, mm_vaddr_t va, mm_vaddr_t
 			(*npages_out)++;
 		}
 	}
+	/* Kernel root-level leaves, each in place of its slot's empty shared
+	 * table; nothing can fail any more. */
+	for (va = start; root_slots && va != end;) {
+		bool root_slot;
+		mm_paddr_t pa = src->pa + (va - start);
+		unsigned level = pick_level(sys, root, va, pa, end, src, user_half, &root_slot);
+		if (root_slot) {
+			arch_pte_t *slot = &mmi_table_at(sys, root)[arch_pte_index(va, level)];
+			mm_sys_frame_put(sys, arch_pte_paddr(*slot));
+			(*ntables)--;
+			arch_pte_store(slot, arch_pte_resize(arch_pte_leaf(pa, prot), level));
+			*npages_out += mmi_level_size(level) >> ARCH_PAGE_SHIFT;
+			(*nlarge)++;
+		}
+		va = mmi_span_end(va, level > 0 ? level : 1, end);
+	}
 	return 0;
 
 undo_chunk:
@@ -295,43 +611,66 @@ undo_chunk:
 	if (va != start) {
 		/* Nothing mapped here was ever present before: no TLB entries. */
 		struct mmi_tlb_batch none = { .sys = sys, .needed = false };
-		uint64_t before = *npages_out;
-		mmi_unmap_range(sys, root, start, va, user_half, ntables, &none);
-		*npages_out = before - ((va - start) >> ARCH_PAGE_SHIFT);
+		*npages_out -= mmi_unmap_range(sys, root, start, va, user_half, ntables, nlarge, &none);
 	}
 	return err;
 }
 
 /*
- * Unmap [va, end) under @root, every page present (checked by the caller):
- * clear each PTE, drop the frame reference (user half only), queue the
- * invalidation, and free tables that become empty.
+ * Unmap what is mapped in [va, end) under @root, no large leaf crossing
+ * either end: clear each leaf (a large one whole), drop its frame
+ * references (user half only: one per 4 KiB frame), queue the
+ * invalidation (once per leaf), and free tables that become empty.
+ * Return: the 4 KiB pages unmapped.
  */
-void mmi_unmap_range(struct mm_sys *sys, mm_paddr_t root, mm_vaddr_t va, mm_vaddr_t end,
-                     bool user_half, uint64_t *ntables, struct mmi_tlb_batch *b)
+uint64_t mmi_unmap_range(struct mm_sys *sys, mm_paddr_t root, mm_vaddr_t va, mm_vaddr_t end,
+                         bool user_half, uint64_t *ntables, uint64_t *nlarge,
+                         struct mmi_tlb_batch *b)
 {
 	const unsigned stop = user_half ? ROOT_LEVEL : SHARED_LEVEL;
+	uint64_t n = 0;
 	while (va != end) {
-		mm_vaddr_t cstart = va, cend = mmi_chunk_end(va, end);
-		mm_paddr_t lt;
-		int err = mmi_leaf_table(sys, root, va, false, false, NULL, &lt, NULL);
-		MM_ASSERT(err == 0);
-		arch_pte_t *t = mmi_table_at(sys, lt);
-		struct mm_frame *lt_meta = mmi_table_meta(sys, lt);
+		unsigned level;
+		mm_paddr_t tpa;
+		arch_pte_t *slot = mmi_descend(sys, root, va, &level, &tpa);
+		mm_vaddr_t cstart = va, cend = mmi_span_end(va, level > 0 ? level : 1, end);
+		if (level > 0) {
+			if (mmi_is_leaf_at(*slot, level)) { /* a large page, wholly inside */
+				const arch_pte_t e = *slot;
+				const uint64_t size = mmi_level_size(level);
+				MM_ASSERT(!(va & (size - 1)) && cend - va == size);
+				MM_ASSERT(level < ROOT_LEVEL || user_half);
+				arch_pte_store(slot, 0);
+				mmi_table_meta(sys, tpa)->pt_used--;
+				mmi_tlb_add(b, va);
+				if (user_half)
+					for (uint64_t off = 0; off < size; off += ARCH_PAGE_SIZE)
+						mmi_put_if_managed(sys, arch_pte_paddr(e) + off);
+				n += size >> ARCH_PAGE_SHIFT;
+				(*nlarge)--;
+				mmi_prune(sys, root, va, stop, ntables);
+			}
+			va = cend;
+			continue;
+		}
+		arch_pte_t *t = slot - arch_pte_index(va, 0);
+		struct mm_frame *lt_meta = mmi_table_meta(sys, tpa);
 		for (; va != cend; va += ARCH_PAGE_SIZE) {
 			unsigned i = arch_pte_index(va, 0);
 			arch_pte_t e = t[i];
-			MM_ASSERT(mmi_leaf_used(e));
+			if (!mmi_leaf_used(e))
+				continue;
 			arch_pte_store(&t[i], 0);
 			lt_meta->pt_used--;
 			mmi_tlb_add(b, va);
-			mm_paddr_t pa = arch_pte_paddr(e);
 			if (user_half)
-				mmi_put_if_managed(sys, pa);
+				mmi_put_if_managed(sys, arch_pte_paddr(e));
+			n++;
 		}
 		if (lt_meta->pt_used == 0)
 			mmi_prune(sys, root, cstart, stop, ntables);
 	}
+	return n;
 }
 
 /* Pages [va, end) were just made valid: the TLB work an ISA that caches
@@ -359,7 +698,7 @@ int mm_map(struct mm_space *s, mm_vaddr_t va, uint64_t npages, unsigned prot)
 		return -MM_EEXIST;
 	struct mmi_map_src src = { .anon = true };
 	err = mmi_map_range(s->sys, s->root, va, end, &src, prot, true, &s->table_pages,
-	                    &s->user_pages);
+	                    &s->user_pages, &s->large_leaves);
 	if (!err)
 		tlb_new_range(mmi_tlb_batch_of(s), va, end);
 	return err;
@@ -367,6 +706,8 @@ int mm_map(struct mm_space *s, mm_vaddr_t va, uint64_t npages, unsigned prot)
 
 int mm_map_phys(struct mm_space *s, mm_vaddr_t va, mm_paddr_t pa, uint64_t npages, unsigned prot)
 {
+	const unsigned max_level = (prot & MM_PROT_LARGE) ? ARCH_LARGE_MAX_LEVEL : 0;
+	prot &= ~(unsigned)MM_PROT_LARGE;
 	mm_vaddr_t end;
 	int err = mmi_check_user_range(s, va, npages, &end);
 	if (err)
@@ -385,9 +726,11 @@ int mm_map_phys(struct mm_space *s, mm_vaddr_t va, mm_paddr_t pa, uint64_t npage
 	}
 	if (mmi_count_mapped(s->sys, s->root, va, end) != 0)
 		return -MM_EEXIST;
-	struct mmi_map_src src = { .anon = false, .pa = pa, .take_ref = true, .shared = true };
+	struct mmi_map_src src = {
+		.anon = false, .pa = pa, .take_ref = true, .shared = true, .max_level = max_level
+	};
 	err = mmi_map_range(s->sys, s->root, va, end, &src, prot, true, &s->table_pages,
-	                    &s->user_pages);
+	                    &s->user_pages, &s->large_leaves);
 	if (!err)
 		tlb_new_range(mmi_tlb_batch_of(s), va, end);
 	return err;
@@ -402,8 +745,11 @@ int mm_unmap(struct mm_space *s, mm_vaddr_t va, uint64_t npages)
 	if (mmi_count_mapped(s->sys, s->root, va, end) != npages)
 		return -MM_ENOENT;
 	struct mmi_tlb_batch b = mmi_tlb_batch_of(s);
-	mmi_unmap_range(s->sys, s->root, va, end, true, &s->table_pages, &b);
-	s->user_pages -= npages;
+	err = mmi_split_edges(s, va, end, &b);
+	if (err)
+		return err;
+	s->user_pages -= mmi_unmap_range(s->sys, s->root, va, end, true, &s->table_pages,
+	                                 &s->large_leaves, &b);
 	mmi_tlb_finish(&b);
 	return 0;
 }
@@ -421,12 +767,20 @@ int mm_protect(struct mm_space *s, mm_vaddr_t va, uint64_t npages, unsigned prot
 	if (mmi_count_mapped(s->sys, s->root, va, end) != npages)
 		return -MM_ENOENT;
 	struct mmi_tlb_batch b = mmi_tlb_batch_of(s);
+	err = mmi_split_edges(s, va, end, &b);
+	if (err)
+		return err;
 	while (va != end) {
-		mm_vaddr_t cend = mmi_chunk_end(va, end);
-		mm_paddr_t lt;
-		err = mmi_leaf_table(s->sys, s->root, va, false, false, NULL, &lt, NULL);
-		MM_ASSERT(err == 0);
-		arch_pte_t *t = mmi_table_at(s->sys, lt);
+		unsigned level;
+		arch_pte_t *slot = mmi_descend(s->sys, s->root, va, &level, NULL);
+		mm_vaddr_t cend = mmi_span_end(va, level > 0 ? level : 1, end);
+		if (level > 0) { /* a large page, wholly inside: once */
+			mmi_leaf_set_prot(s->sys, slot, prot);
+			mmi_tlb_add(&b, va);
+			va = cend;
+			continue;
+		}
+		arch_pte_t *t = slot - arch_pte_index(va, 0);
 		for (; va != cend; va += ARCH_PAGE_SIZE) {
 			mmi_leaf_set_prot(s->sys, &t[arch_pte_index(va, 0)], prot);
 			mmi_tlb_add(&b, va);
@@ -442,6 +796,8 @@ int mm_kernel_map(struct mm_sys *sys, mm_vaddr_t va, mm_paddr_t pa, uint64_t npa
 	int err = check_kernel_range(va, npages, &end);
 	if (err)
 		return err;
+	const unsigned max_level = (prot & MM_PROT_LARGE) ? ARCH_LARGE_MAX_LEVEL : 0;
+	prot &= ~(unsigned)MM_PROT_LARGE;
 	if (!arch_prot_is_valid(prot & ~(unsigned)MM_PROT_GLOBAL) || (prot & MM_PROT_USER) ||
 	    !arch_pa_is_valid(pa))
 		return -MM_EINVAL;
@@ -450,10 +806,10 @@ int mm_kernel_map(struct mm_sys *sys, mm_vaddr_t va, mm_paddr_t pa, uint64_t npa
 		return -MM_EINVAL;
 	if (mmi_count_mapped(sys, sys->kernel.root, va, end) != 0)
 		return -MM_EEXIST;
-	struct mmi_map_src src = { .anon = false, .pa = pa, .take_ref = false };
+	struct mmi_map_src src = { .anon = false, .pa = pa, .take_ref = false, .max_level = max_level };
 	uint64_t mapped = 0;
 	err = mmi_map_range(sys, sys->kernel.root, va, end, &src, prot, false, &sys->kernel_tables,
-	                    &mapped);
+	                    &mapped, &sys->kernel.large_leaves);
 	if (!err)
 		tlb_new_range((struct mmi_tlb_batch){ .sys = sys,
 		                                      .asid = MM_ASID_ALL,
@@ -470,13 +826,25 @@ int mm_kernel_unmap(struct mm_sys *sys, mm_vaddr_t va, uint64_t npages)
 		return err;
 	if (mmi_count_mapped(sys, sys->kernel.root, va, end) != npages)
 		return -MM_ENOENT;
+	/* A root-level large page is a root entry every space has a copy of. */
+	for (mm_vaddr_t v = va; v != end; v = mmi_span_end(v, ROOT_LEVEL, end))
+		if (arch_pte_is_leaf(mmi_table_at(sys, sys->kernel.root)[arch_pte_index(v, ROOT_LEVEL)],
+		                     ROOT_LEVEL))
+			return -MM_EBUSY;
 	struct mmi_tlb_batch b = {
 		.sys = sys, .asid = MM_ASID_ALL, .needed = sys->active != NULL, .each = true
 	};
 #ifdef MM_PLANT_KERNEL_UNMAP_NO_INVLPG /* test-only planted bug */
 	b.needed = false;
 #endif
-	mmi_unmap_range(sys, sys->kernel.root, va, end, false, &sys->kernel_tables, &b);
+	if (sys->kernel.large_leaves) {
+		err = split_edges(sys, sys->kernel.root, va, end, false, &sys->kernel_tables,
+		                  &sys->kernel.large_leaves, &b);
+		if (err)
+			return err;
+	}
+	mmi_unmap_range(sys, sys->kernel.root, va, end, false, &sys->kernel_tables,
+	                &sys->kernel.large_leaves, &b);
 	mmi_tlb_finish(&b);
 	return 0;
 }
@@ -506,18 +874,18 @@ int mm_query(const struct mm_space *s, mm_vaddr_t va, struct mm_mapping *out)
 	mm_paddr_t root = arch_pte_index(va, ROOT_LEVEL) >= ARCH_KERNEL_FIRST_SLOT
 	                          ? s->sys->kernel.root
 	                          : s->root;
-	mm_paddr_t lt;
-	int err = mmi_leaf_table(s->sys, root, va, false, false, NULL, &lt, NULL);
-	if (err)
-		return err;
-	arch_pte_t e = mmi_table_at(s->sys, lt)[arch_pte_index(va, 0)];
-	if (!mmi_leaf_used(e))
+	unsigned level;
+	arch_pte_t e = *mmi_descend(s->sys, root, va, &level, NULL);
+	if (!mmi_is_leaf_at(e, level))
 		return -MM_ENOENT;
 	bool none = arch_pte_is_protnone(e);
-	mm_paddr_t frame = arch_pte_paddr(e);
+	const uint64_t size = mmi_level_size(level);
+	/* The 4 KiB frame holding va, whose metadata says who else maps it. */
+	mm_paddr_t frame = arch_pte_paddr(e) + (va & (size - 1) & ~PAGE_MASK);
 	const struct mm_frame *f = mm_frame_get(&s->sys->frames, frame);
 	*out = (struct mm_mapping){
 		.pa = frame | (va & PAGE_MASK),
+		.size = size,
 		.prot = none ? 0u : arch_pte_prot(e),
 		.protnone = none,
 		.cow = arch_pte_is_cow(e),
@@ -536,7 +904,7 @@ static int walk_table(const struct mm_sys *sys, mm_paddr_t pa, unsigned level, m
 	const arch_pte_t *t = mmi_table_at(sys, pa);
 	for (unsigned i = first; i < end; i++) {
 		arch_pte_t e = t[i];
-		bool none = level == 0 && arch_pte_is_protnone(e);
+		bool none = arch_pte_is_protnone(e) && arch_pte_is_leaf(e, level);
 		if (!arch_pte_is_present(e) && !none)
 			continue;
 		mm_vaddr_t va =
@@ -693,14 +1061,18 @@ static void free_subtree(struct mm_sys *sys, struct mm_space *s, mm_paddr_t pa, 
 	arch_pte_t *t = mmi_table_at(sys, pa);
 	for (unsigned i = first; i < end; i++) {
 		arch_pte_t e = t[i];
-		if (!(level == 0 ? mmi_leaf_used(e) : arch_pte_is_present(e)))
+		bool leaf = mmi_is_leaf_at(e, level);
+		if (!leaf && !(level > 0 && arch_pte_is_present(e)))
 			continue;
 		mm_paddr_t child = arch_pte_paddr(e);
-		if (level == 0) {
-			if (user_half)
-				mmi_put_if_managed(sys, child);
+		if (leaf) { /* one reference per 4 KiB frame, a large page's too */
+			const uint64_t size = mmi_level_size(level);
+			for (uint64_t off = 0; user_half && off < size; off += ARCH_PAGE_SIZE)
+				mmi_put_if_managed(sys, child + off);
 			if (s)
-				s->user_pages--;
+				s->user_pages -= size >> ARCH_PAGE_SHIFT;
+			if (level > 0)
+				(s ? s : &sys->kernel)->large_leaves--;
 		} else {
 			free_subtree(sys, s, child, level - 1, 0, ARCH_ENTRIES, user_half);
 			mm_sys_frame_put(sys, child);
@@ -792,6 +1164,21 @@ static int clone_leaf(struct mm_sys *sys, struct clone_ctx *c, arch_pte_t src, a
 	return 0;
 }
 
+/*
+ * The child's entry for the parent's large leaf @src at @level. Large
+ * user pages come only from mm_map_phys(), so they are shared memory or
+ * device memory: both clones share them as they are, whole, with one more
+ * reference on each managed 4 KiB frame (none taken on error).
+ */
+static int clone_large(struct mm_sys *sys, arch_pte_t src, unsigned level, arch_pte_t *dst)
+{
+	MM_ASSERT(arch_pte_is_shared(src) || !mm_frame_get(&sys->frames, arch_pte_paddr(src)));
+	int err = ref_run(sys, arch_pte_paddr(src), mmi_level_size(level));
+	if (!err)
+		arch_pte_store(dst, src);
+	return err;
+}
+
 /* Pass 1: copy entries [first, end) of @src_pa (at @level) into @dst_pa. */
 static int clone_table(struct mm_sys *sys, struct clone_ctx *c, mm_paddr_t src_pa,
                        mm_paddr_t dst_pa, unsigned level, mm_vaddr_t base, unsigned first,
@@ -802,10 +1189,20 @@ static int clone_table(struct mm_sys *sys, struct clone_ctx *c, mm_paddr_t src_p
 	struct mm_frame *dst_meta = mmi_table_meta(sys, dst_pa);
 	for (unsigned i = first; i < end; i++) {
 		arch_pte_t e = src[i];
-		if (!(level == 0 ? mmi_leaf_used(e) : arch_pte_is_present(e)))
+		bool leaf = mmi_is_leaf_at(e, level);
+		if (!leaf && !(level > 0 && arch_pte_is_present(e)))
 			continue;
 		mm_vaddr_t va = base + ((mm_vaddr_t)i << arch_level_shift(level));
 		int err;
+		if (leaf && level > 0) {
+			err = clone_large(sys, e, level, &dst[i]);
+			if (err)
+				return err;
+			dst_meta->pt_used++;
+			c->child->user_pages += mmi_level_size(level) >> ARCH_PAGE_SHIFT;
+			c->child->large_leaves++;
+			continue;
+		}
 		if (level == 0) {
 			err = clone_leaf(sys, c, e, &dst[i]);
 			if (err)
@@ -840,8 +1237,8 @@ static void cow_protect(struct mm_sys *sys, mm_paddr_t ppa, mm_paddr_t cpa, unsi
 	const arch_pte_t *ct = mmi_table_at(sys, cpa);
 	for (unsigned i = first; i < end; i++) {
 		arch_pte_t e = pt[i];
-		if (!arch_pte_is_present(e))
-			continue;
+		if (!arch_pte_is_present(e) || (level > 0 && arch_pte_is_leaf(e, level)))
+			continue; /* large pages are shared, never COW */
 		if (level > 0) {
 			cow_protect(sys, arch_pte_paddr(e), arch_pte_paddr(ct[i]), level - 1, 0,
 			            ARCH_ENTRIES);

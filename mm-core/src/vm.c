@@ -183,7 +183,7 @@ static enum mm_fault_verdict fill_page(struct mm_space *s, const struct mm_regio
 	struct mmi_map_src src = { .anon = true, .shared = r->backing == MM_BACKING_SHARED };
 	uint64_t one = 0;
 	int err = mmi_map_range(s->sys, s->root, va, va + PAGE, &src, r->prot, true,
-	                        &s->table_pages, &one);
+	                        &s->table_pages, &one, &s->large_leaves);
 	if (err)
 		return MM_FAULT_OOM;
 	s->user_pages++;
@@ -283,6 +283,10 @@ enum mm_fault_verdict mm_fault(struct mm_space *s, mm_vaddr_t va, unsigned acces
 	if (s->is_kernel || !arch_va_is_canonical(va) || va >= ARCH_USER_END)
 		return MM_FAULT_SEGV;
 	const mm_vaddr_t page = va & ~(mm_vaddr_t)PAGE_MASK;
+	/* The region layer works page by page: a large page (mm_map_phys())
+	 * here becomes 4 KiB pages first. */
+	if (mmi_demote_range(s, page, page + PAGE))
+		return MM_FAULT_OOM;
 	const struct mm_region *r = mm_region_find(s, page);
 	arch_pte_t *e = pte_slot(s, page, NULL);
 
@@ -326,6 +330,9 @@ int mm_populate(struct mm_space *s, mm_vaddr_t va, uint64_t npages, unsigned acc
 {
 	mm_vaddr_t end;
 	int err = mmi_check_user_range(s, va, npages, &end);
+	if (err)
+		return err;
+	err = mmi_demote_range(s, va, end);
 	if (err)
 		return err;
 	for (; va != end; va += PAGE) {
@@ -403,6 +410,11 @@ int mm_munmap(struct mm_space *s, mm_vaddr_t va, uint64_t npages)
 	err = mmi_regions_reserve(s, splits(s, va, end), &added);
 	if (err)
 		return err;
+	err = mmi_demote_range(s, va, end);
+	if (err) {
+		mmi_regions_cancel(s, added);
+		return err;
+	}
 	remove_regions(s, va, end);
 	struct mmi_tlb_batch b = mmi_tlb_batch_of(s);
 	unmap_present(s, va, end, &b);
@@ -432,6 +444,11 @@ int mm_mprotect(struct mm_space *s, mm_vaddr_t va, uint64_t npages, unsigned pro
 	err = mmi_regions_reserve(s, splits(s, va, end), &added);
 	if (err)
 		return err;
+	err = mmi_demote_range(s, va, end);
+	if (err) {
+		mmi_regions_cancel(s, added);
+		return err;
+	}
 	split_at(s, va);
 	split_at(s, end);
 	for (struct mm_region_node *n = mmi_region_ending_after(s, va); n && n->r.start < end;
@@ -611,6 +628,11 @@ int mm_mmap(struct mm_space *s, mm_vaddr_t addr, uint64_t npages, unsigned prot,
 	int err = mmi_regions_reserve(s, splits(s, at, end) + 1, &added);
 	if (err)
 		return err;
+	err = mmi_demote_range(s, at, end);
+	if (err) {
+		mmi_regions_cancel(s, added);
+		return err;
+	}
 	mm_paddr_t chain = 0;
 	if (shared) {
 		err = reserve_shared(s, at, end, npages, &chain);
@@ -655,6 +677,9 @@ int mm_madvise(struct mm_space *s, mm_vaddr_t va, uint64_t npages, unsigned advi
 		return -MM_EINVAL;
 	if (!all_in_regions(s, va, end))
 		return -MM_ENOENT;
+	err = mmi_demote_range(s, va, end);
+	if (err)
+		return err;
 	struct mmi_tlb_batch b = mmi_tlb_batch_of(s);
 	for (mm_vaddr_t at = va; at < end;) {
 		const struct mm_region *r = mm_region_find(s, at);
@@ -767,6 +792,9 @@ int mm_mremap(struct mm_space *s, mm_vaddr_t old, uint64_t old_pages, uint64_t n
 	if (!to)
 		return -MM_ENOMEM;
 	new_end = to + new_len;
+	err = mmi_demote_range(s, old, old_end); /* moved page by page */
+	if (err)
+		return err;
 	/* Reserve: the nodes (the old range cut out, the moved region), the
 	 * target's tables, a shared region's new frames. */
 	uint64_t added;

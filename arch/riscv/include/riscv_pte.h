@@ -164,10 +164,38 @@ static inline bool arch_pte_is_leaf(arch_pte_t e, unsigned level)
 	return level == 0 || (e & RISCV_PTE_RWX) != 0;
 }
 
+/*
+ * ARCH_LARGE_MAX_LEVEL - the highest level at which a leaf (a large page)
+ * may sit. RISC-V allows a leaf at any level (Privileged spec, "Sv39":
+ * megapages and gigapages; Sv48 adds 512 GiB terapages). mm-core stops at
+ * 1 GiB (level 2: the root on Sv39): terapages are left out, as Linux
+ * leaves them out.
+ */
+#define ARCH_LARGE_MAX_LEVEL 2u
+
+/**
+ * arch_pte_resize() - the leaf @e re-encoded as a leaf at @level: the same
+ * bits, since a RISC-V leaf looks the same at every level; the PPN must be
+ * aligned to the size (a misaligned superpage faults).
+ * Preconditions: @level <= ARCH_LARGE_MAX_LEVEL. (test: large_resize_round_trip)
+ */
+static inline arch_pte_t arch_pte_resize(arch_pte_t e, unsigned level)
+{
+	(void)level;
+	return e;
+}
+
 /** arch_pte_paddr() - the physical address PPN << 12 of @e. */
 static inline mm_paddr_t arch_pte_paddr(arch_pte_t e)
 {
 	return ((e >> RISCV_PTE_PPN_SHIFT) & RISCV_PTE_PPN_MASK) << ARCH_PAGE_SHIFT;
+}
+
+/** arch_pte_with_paddr() - @e (a leaf of any level, or PROT_NONE) with its
+ * PPN replaced by that of @pa (aligned to the leaf's size). */
+static inline arch_pte_t arch_pte_with_paddr(arch_pte_t e, mm_paddr_t pa)
+{
+	return (e & ~(RISCV_PTE_PPN_MASK << RISCV_PTE_PPN_SHIFT)) | riscv_ppn_bits(pa);
 }
 
 /** arch_pte_prot() - the protections a present leaf grants. */

@@ -168,6 +168,7 @@ struct mm_space {
 	mm_paddr_t root;
 	uint64_t user_pages;
 	uint64_t table_pages;
+	uint64_t large_leaves; /* leaves above level 0 (large pages) in its half */
 	bool is_kernel;
 	uint32_t asid;
 	struct mm_space *prev, *next; /* every space of @sys */
@@ -210,6 +211,7 @@ struct mm_sys {
 	bool wx_strict; /* W^X policy on: see mm_sys_set_wx() */
 	mm_paddr_t asid_map;
 	uint32_t asid_count, asid_next;
+	unsigned large_max; /* highest level of a large leaf: mm_sys_set_large_pages() */
 };
 
 /**
@@ -246,6 +248,22 @@ int mm_sys_set_asids(struct mm_sys *sys, uint32_t count);
  * @strict: true to refuse W+X, false to allow it.
  */
 void mm_sys_set_wx(struct mm_sys *sys, bool strict);
+
+/**
+ * mm_sys_set_large_pages() - let mm_kernel_map() and mm_map_phys() with
+ * MM_PROT_LARGE make leaves at levels 1 to @max_level: the page sizes the
+ * CPU supports (x86: 4 MiB with CR4.PSE on i386, CPUID.01H:EDX.PSE[bit 3];
+ * 2 MiB always and 1 GiB with CPUID.80000001H:EDX.Page1GB[bit 26] on
+ * x86_64, SDM Vol. 3A §4.1.4; RISC-V and aarch64 always have 2 MiB and
+ * 1 GiB). 0 after mm_sys_init(): 4 KiB pages only. May be called at any
+ * time; it changes no existing mapping. No TLB effect.
+ * @sys:       the system.
+ * @max_level: 0 to ARCH_LARGE_MAX_LEVEL (1 << arch_level_shift(level)
+ *             bytes per page at each level).
+ * Return: 0; -MM_EINVAL if @max_level > ARCH_LARGE_MAX_LEVEL (nothing
+ * changes).
+ */
+int mm_sys_set_large_pages(struct mm_sys *sys, unsigned max_level);
 
 /**
  * mm_sys_init() - set up a system over the physical RAM in @ranges.
@@ -316,7 +334,14 @@ uint32_t mm_sys_frame_put(struct mm_sys *sys, mm_paddr_t pa);
  * @prot:   MM_PROT_READ plus any of WRITE and EXEC, and MM_PROT_GLOBAL for
  *          a global page (its TLB entries survive address-space switches;
  *          the platform must have enabled them, x86: CR4.PGE, SDM Vol. 3A
- *          §4.10.2.4); never MM_PROT_USER.
+ *          §4.10.2.4); never MM_PROT_USER. With MM_PROT_LARGE, large
+ *          pages wherever @va and @pa are both aligned to one and it fits
+ *          in the range, up to the level mm_sys_set_large_pages() allows
+ *          (the largest first), 4 KiB pages elsewhere. A large page at the
+ *          root level (i386 4 MiB, Sv39 1 GiB: a root entry, copied into
+ *          every space) is made only while no user space exists, and is
+ *          never unmapped: the kernel half's root entries are shared by
+ *          copy.
  *
  * Allocates page tables below the shared level as needed. TLB: none where
  * the ISA never caches entries that are not valid (x86, SDM Vol. 3A
@@ -338,8 +363,13 @@ int mm_kernel_map(struct mm_sys *sys, mm_vaddr_t va, mm_paddr_t pa, uint64_t npa
  * page's entry survives a root switch (x86: a CR3 reload, SDM Vol. 3A
  * §4.10.4.1); in the active space, which shares the kernel half.
  *
+ * A large page crossing either end of the range is split first (one page
+ * table per level split, invalidated page by page as above).
+ *
  * Return: 0; -MM_EINVAL, -MM_EFAULT as for mm_kernel_map(); -MM_ENOENT if
- * any page in the range is not mapped (nothing changes).
+ * any page in the range is not mapped; -MM_EBUSY if the range touches a
+ * large page at the root level (permanent: see mm_kernel_map());
+ * -MM_ENOMEM if a split finds no frame. Nothing changes on error.
  */
 int mm_kernel_unmap(struct mm_sys *sys, mm_vaddr_t va, uint64_t npages);
 
@@ -451,6 +481,15 @@ int mm_map(struct mm_space *space, mm_vaddr_t va, uint64_t npages, unsigned prot
  * mapping; an unmanaged one (device memory) gets none. The PTEs carry the
  * software shared mark: such pages are never copy-on-write, a clone (eager
  * or COW) shares them as they are, and mm_protect() sets exactly @prot.
+ * With MM_PROT_LARGE in @prot, large pages (2 MiB, 4 MiB, 1 GiB) wherever
+ * @va and @pa are both aligned to one, up to mm_sys_set_large_pages(); a
+ * large leaf holds one reference on each managed 4 KiB frame it maps, so
+ * that splitting it moves references, never takes them. mm_unmap() or
+ * mm_protect() of part of a large page splits it into the next level down
+ * (a new page table, all-or-nothing); the region layer's calls (mm_fault(),
+ * mm_munmap(), mm_mprotect(), ...) split the large pages they touch into
+ * 4 KiB pages first. Source: Intel SDM Vol. 3A §4.3-§4.5 (PS), RISC-V
+ * Privileged spec §4.3-§4.5 (superpages), Arm ARM D8.3 (block descriptors).
  *
  * Return: as mm_map(), plus -MM_EINVAL if @pa is invalid for the ISA or a
  * page in the range is a managed frame that is free, and -MM_EOVERFLOW if a
@@ -464,10 +503,16 @@ int mm_map_phys(struct mm_space *space, mm_vaddr_t va, mm_paddr_t pa, uint64_t n
  * each page's frame reference and freeing every page table this empties.
  *
  * TLB: if @space is active, each page is invalidated (one full flush if
- * more than MM_TLB_BATCH_PAGES).
+ * more than MM_TLB_BATCH_PAGES); a large page once, at any of its
+ * addresses, which invalidates every TLB entry for it (SDM Vol. 3A
+ * §4.10.4.1 INVLPG; sfence.vma and TLBI VAE1 likewise). A large page that
+ * crosses either end of the range is first split (needing one page table
+ * per level split) and invalidated, since its page size changed (SDM Vol.
+ * 3A §4.10.4.2; aarch64 breaks before it makes).
  *
  * Return: 0; -MM_EINVAL, -MM_EFAULT, -MM_EPERM as for mm_map(); -MM_ENOENT
- * if any page in the range is not mapped (nothing changes).
+ * if any page in the range is not mapped; -MM_ENOMEM if a large page must
+ * be split and no frame is left for its table. Nothing changes on error.
  */
 int mm_unmap(struct mm_space *space, mm_vaddr_t va, uint64_t npages);
 
@@ -484,8 +529,12 @@ int mm_unmap(struct mm_space *space, mm_vaddr_t va, uint64_t npages);
  * TLB: if @space is active, each page is invalidated (one full flush past
  * MM_TLB_BATCH_PAGES), for upgrades as for downgrades.
  *
+ * A large page wholly inside the range keeps its size; one that crosses
+ * either end is split first, as by mm_unmap().
+ *
  * Return: 0; -MM_EINVAL, -MM_EFAULT, -MM_EPERM as for mm_map(); -MM_ENOENT
- * if any page in the range is not mapped (nothing changes).
+ * if any page in the range is not mapped; -MM_ENOMEM if a large page must
+ * be split and no frame is left for its table. Nothing changes on error.
  */
 int mm_protect(struct mm_space *space, mm_vaddr_t va, uint64_t npages, unsigned prot);
 
@@ -500,6 +549,7 @@ struct mm_mapping {
 	bool dirty;    /* D bit, set by the MMU */
 	bool managed;  /* the frame is managed by the allocator */
 	uint32_t refs; /* its reference count, 0 if unmanaged */
+	uint64_t size; /* bytes of the page holding va: 4 KiB, or a large page's */
 };
 
 /**

@@ -35,6 +35,12 @@ enum {
 	 * entries survive address-space switches (x86: the G bit, with
 	 * CR4.PGE). Never part of a user protection. */
 	MM_PROT_GLOBAL = 1u << 4,
+	/* mm_kernel_map() and mm_map_phys() only: map with the largest pages
+	 * (2 MiB, 4 MiB, 1 GiB: ARCH_LARGE_MAX_LEVEL) that the alignment of
+	 * the virtual and physical addresses, the range and
+	 * mm_sys_set_large_pages() allow, 4 KiB pages elsewhere. Not stored:
+	 * never part of a page's protection. */
+	MM_PROT_LARGE = 1u << 5,
 };
 
 /*

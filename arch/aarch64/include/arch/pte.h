@@ -197,10 +197,38 @@ static inline bool arch_pte_is_leaf(arch_pte_t e, unsigned level)
 	return level == 0 || !(e & AARCH64_PTE_TABLE);
 }
 
+/*
+ * ARCH_LARGE_MAX_LEVEL - the highest level at which a leaf (a large page)
+ * may sit: with the 4 KiB granule, block descriptors at Arm levels 2
+ * (2 MiB) and 1 (1 GiB), mmkit levels 1 and 2 (Arm ARM D8.3, "Translation
+ * table descriptor formats"); no block at Arm level 0 without FEAT_LPA2.
+ */
+#define ARCH_LARGE_MAX_LEVEL 2u
+
+/**
+ * arch_pte_resize() - the leaf @e (valid or PROT_NONE) re-encoded as a
+ * leaf at @level: a block (bits[1:0] = 01) above level 0, a page
+ * (bits[1:0] = 11) at 0, with output address, attributes and software
+ * bits kept.
+ * Preconditions: @level <= ARCH_LARGE_MAX_LEVEL; the output address is
+ * aligned to 1 << arch_level_shift(@level). (test: large_resize_round_trip)
+ */
+static inline arch_pte_t arch_pte_resize(arch_pte_t e, unsigned level)
+{
+	return level ? (e & ~AARCH64_PTE_TABLE) : (e | AARCH64_PTE_TABLE);
+}
+
 /** arch_pte_paddr() - the output address (or next table) of @e. */
 static inline mm_paddr_t arch_pte_paddr(arch_pte_t e)
 {
 	return e & AARCH64_PTE_ADDR;
+}
+
+/** arch_pte_with_paddr() - @e (a leaf of any level, or PROT_NONE) with its
+ * output address replaced by @pa (aligned to the leaf's size). */
+static inline arch_pte_t arch_pte_with_paddr(arch_pte_t e, mm_paddr_t pa)
+{
+	return (e & ~AARCH64_PTE_ADDR) | pa;
 }
 
 /** arch_pte_prot() - the protections a valid leaf grants: USER from

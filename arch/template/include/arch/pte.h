@@ -175,11 +175,39 @@ static inline bool arch_pte_is_present(arch_pte_t e)
  * arch_pte_is_leaf() - does the present entry @e at @level map memory
  * rather than point at a table? Every entry at level 0 is a leaf; above it,
  * as the format says (x86: PS; RISC-V: any of R, W, X; here: T clear).
- * mm-core's walkers stop at leaves; it creates leaves at level 0 only.
+ * mm-core's walkers stop at leaves; it creates leaves above level 0 up to
+ * ARCH_LARGE_MAX_LEVEL (large pages).
  */
 static inline bool arch_pte_is_leaf(arch_pte_t e, unsigned level)
 {
 	return level == 0 || !(e & TEMPLATE_PTE_T);
+}
+
+/*
+ * ARCH_LARGE_MAX_LEVEL - the highest level at which a leaf (a large page)
+ * may sit; 0 for a format without large pages. A leaf at level L maps
+ * 1 << arch_level_shift(L) bytes from an output address aligned to that
+ * size. mm-core makes large leaves only where the platform allows
+ * (mm_sys_set_large_pages(): CPU features such as x86 PSE or 1 GiB pages),
+ * splits them into the next level down when an operation covers part of
+ * one, and walks, clones and frees them whole. Here: 2 MiB at level 1.
+ */
+#define ARCH_LARGE_MAX_LEVEL 1u
+
+/**
+ * arch_pte_resize() - the leaf @e (valid or PROT_NONE) re-encoded as a
+ * leaf at @level (a large page above 0, a 4 KiB page at 0), with its
+ * output address, protections, A/D and software bits kept: what a format
+ * encodes differently for large leaves (x86 PS, aarch64 block vs page
+ * descriptors) changes here, and nowhere else. Here: nothing (T is clear
+ * on every leaf).
+ * Preconditions: @level <= ARCH_LARGE_MAX_LEVEL; the output address is
+ * aligned to 1 << arch_level_shift(@level). (test: large_resize_round_trip)
+ */
+static inline arch_pte_t arch_pte_resize(arch_pte_t e, unsigned level)
+{
+	(void)level;
+	return e;
 }
 
 /** arch_pte_paddr() - the physical address of the frame or table @e points
@@ -187,6 +215,14 @@ static inline bool arch_pte_is_leaf(arch_pte_t e, unsigned level)
 static inline mm_paddr_t arch_pte_paddr(arch_pte_t e)
 {
 	return e & TEMPLATE_PTE_ADDR;
+}
+
+/** arch_pte_with_paddr() - @e (a leaf of any level, or PROT_NONE) with its
+ * output address replaced by @pa (aligned to the leaf's size): how
+ * mm-core gives each piece of a split large page its address. */
+static inline arch_pte_t arch_pte_with_paddr(arch_pte_t e, mm_paddr_t pa)
+{
+	return (e & ~TEMPLATE_PTE_ADDR) | pa;
 }
 
 /** arch_pte_prot() - the MM_PROT_* bits of a present leaf: READ, WRITE,

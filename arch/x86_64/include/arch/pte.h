@@ -151,6 +151,31 @@ static inline bool arch_pte_is_leaf(arch_pte_t e, unsigned level)
 	return level == 0 || (e & X86_64_PTE_PS);
 }
 
+/*
+ * ARCH_LARGE_MAX_LEVEL - the highest level at which a leaf (a large page)
+ * may sit; 0 for a format without large pages. Leaves above level 0 map
+ * 1 << arch_level_shift(level) bytes, and mm-core makes them only where
+ * the platform allows (mm_sys_set_large_pages()).
+ */
+/* x86_64: 2 MiB PDEs and 1 GiB PDPTEs with PS set (SDM Vol. 3A §4.5, Tables 4-17
+ * and 4-15); 1 GiB pages need CPUID.80000001H:EDX.Page1GB[bit 26]. */
+#define ARCH_LARGE_MAX_LEVEL 2u
+
+/**
+ * arch_pte_resize() - the leaf @e (present or PROT_NONE) re-encoded as a
+ * leaf at @level: a large page above level 0, a 4 KiB page at 0, with its
+ * output address, protections, A/D and software bits kept. x86: PS (bit
+ * 7) set above level 0, clear at 0. The PAT bit (bit 7 of a 4 KiB PTE,
+ * bit 12 of a large one; SDM Vol. 3A §4.5 Tables 4-15 to 4-19) is never
+ * set by mm-core, so nothing else moves.
+ * Preconditions: @level <= ARCH_LARGE_MAX_LEVEL; the output address is
+ * aligned to 1 << arch_level_shift(@level). (test: large_resize_round_trip)
+ */
+static inline arch_pte_t arch_pte_resize(arch_pte_t e, unsigned level)
+{
+	return level ? (e | X86_64_PTE_PS) : (e & ~X86_64_PTE_PS);
+}
+
 /**
  * arch_pte_store() - write entry @e into the table slot @slot: the one way
  * mm-core writes an entry. One aligned store the MMU sees whole (SDM Vol.
@@ -196,6 +221,13 @@ static inline bool arch_tlb_caches_invalid(void)
 static inline mm_paddr_t arch_pte_paddr(arch_pte_t e)
 {
 	return e & X86_64_PTE_ADDR;
+}
+
+/** arch_pte_with_paddr() - @e (a leaf of any level, or PROT_NONE) with its
+ * output address replaced by @pa (aligned to the leaf's size). */
+static inline arch_pte_t arch_pte_with_paddr(arch_pte_t e, mm_paddr_t pa)
+{
+	return (e & ~X86_64_PTE_ADDR) | pa;
 }
 
 /** arch_pte_prot() - decode the protections of a present leaf PTE. */
