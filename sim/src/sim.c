@@ -40,6 +40,7 @@ struct tlb_entry {
 	uint32_t hw_code; /* negative: the ISA's code of the fault it caches */
 	bool global;      /* survives root switches and flush_all (x86 G with CR4.PGE) */
 	uint8_t ok;       /* access kinds (SIM_WRITE|USER|FETCH, 0-7) served without a walk */
+	uint8_t shift;    /* log2 of the size of the page it was filled from (12 or more) */
 };
 
 struct sim {
@@ -59,6 +60,7 @@ struct sim {
 	uint64_t last_vpn, last_pa;
 	uint8_t last_ok;
 	mm_paddr_t asid0_root; /* the last root activated without an identifier */
+	uint64_t large_fills;  /* TLB entries ever filled from a large page */
 };
 
 const char *sim_arch_name(void)
@@ -82,6 +84,7 @@ struct sim_config sim_config_default(void)
 		.tlb_ways = 4,
 		.check_stale = true,
 		.direct_map = true,
+		.large_pages = true,
 #ifdef ARCH_SIM_ASIDS
 		.asids = ARCH_SIM_ASIDS,
 #endif
@@ -192,7 +195,13 @@ static void tlb_fill(struct sim *sim, uint64_t vpn, const struct sim_walk *r)
 		e = &sim->tlb[set * sim->cfg.tlb_ways + sim->tlb_next[set]];
 		sim->tlb_next[set] = (uint8_t)((sim->tlb_next[set] + 1) % sim->cfg.tlb_ways);
 	}
-	/* A large page is cached as its 4 KiB piece (SDM §4.10.2.3 allows it). */
+	/* A large page is cached as its 4 KiB piece (SDM §4.10.2.3 allows it),
+	 * remembering the size, which invalidations go by. */
+	unsigned shift = ARCH_PAGE_SHIFT;
+	while (r->page_size > (UINT64_C(1) << shift) && shift < 63)
+		shift++;
+	if (shift > ARCH_PAGE_SHIFT)
+		sim->large_fills++;
 	*e = (struct tlb_entry){
 		.vpn = vpn,
 		.pa = r->pa & ~(uint64_t)(ARCH_PAGE_SIZE - 1),
@@ -205,6 +214,7 @@ static void tlb_fill(struct sim *sim, uint64_t vpn, const struct sim_walk *r)
 		.sup_executable = r->sup_executable,
 		.dirty = r->dirty,
 		.global = r->global,
+		.shift = (uint8_t)shift,
 	};
 	e->ok = entry_ok(sim, e);
 }
@@ -246,10 +256,22 @@ static void tlb_flush_asid(struct sim *sim, uint32_t asid)
 		}
 }
 
+/* Does the invalidation of @va in @asid drop the valid entry @e? */
+static bool tlb_drops(const struct tlb_entry *e, uint32_t asid, mm_vaddr_t va)
+{
+	return e->valid && (asid == MM_ASID_ALL || (!e->global && e->asid == asid)) &&
+	       ((e->vpn << ARCH_PAGE_SHIFT) >> e->shift) == (va >> e->shift);
+}
+
 /* Drop the entries of the page holding @va in address space @asid, global
  * ones spared; with MM_ASID_ALL, every entry of the page (RISC-V
  * sfence.vma va, asid / va, x0; x86 invlpg, whose spaces are all 0 and
- * whose kernel-half invalidations name MM_ASID_ALL). */
+ * whose kernel-half invalidations name MM_ASID_ALL). For a large page,
+ * every entry cached from it, whichever 4 KiB piece: INVLPG invalidates
+ * all the TLB entries for the page that maps the address, however many a
+ * large page was cached in (SDM Vol. 3A §4.10.4.1); sfence.vma and TLBI
+ * VAE1 likewise invalidate the leaf that maps the address, whatever its
+ * size. */
 static void tlb_invalidate(struct sim *sim, uint32_t asid, mm_vaddr_t va)
 {
 	last_clear(sim);
@@ -258,10 +280,14 @@ static void tlb_invalidate(struct sim *sim, uint32_t asid, mm_vaddr_t va)
 	const uint64_t vpn = va >> ARCH_PAGE_SHIFT;
 	struct tlb_entry *set = tlb_set(sim, vpn);
 	for (unsigned w = 0; w < sim->cfg.tlb_ways; w++)
-		if (set[w].valid && set[w].vpn == vpn &&
-		    (asid == MM_ASID_ALL || (!set[w].global && set[w].asid == asid))) {
+		if (tlb_drops(&set[w], asid, va)) {
 			bbm_check(sim, &set[w]);
 			set[w].valid = false;
+		}
+	for (unsigned i = 0; sim->large_fills && i < sim->cfg.tlb_entries; i++)
+		if (sim->tlb[i].shift > ARCH_PAGE_SHIFT && tlb_drops(&sim->tlb[i], asid, va)) {
+			bbm_check(sim, &sim->tlb[i]);
+			sim->tlb[i].valid = false;
 		}
 }
 
@@ -516,9 +542,15 @@ int sim_create(const struct sim_config *cfg, struct sim **out)
 	/* An MMU with a root register for the kernel half (aarch64 TTBR1_EL1)
 	 * gets the kernel space's root once, as a kernel's boot code does. */
 	sim_mmu_set_kernel_root(&sim->mmu, mm_sys_kernel_space(&sim->sys)->root);
+	/* The simulated CPU has every page size its format defines (x86: PSE
+	 * and 1 GiB pages). */
+	if (cfg->large_pages)
+		(void)mm_sys_set_large_pages(&sim->sys, ARCH_LARGE_MAX_LEVEL);
 	if (cfg->direct_map) {
 		err = mm_kernel_map(&sim->sys, ARCH_DIRECT_MAP_BASE + cfg->phys_base,
-		                    cfg->phys_base, frames, MM_PROT_READ | MM_PROT_WRITE);
+		                    cfg->phys_base, frames,
+		                    MM_PROT_READ | MM_PROT_WRITE |
+		                            (cfg->large_pages ? MM_PROT_LARGE : 0u));
 		if (err) {
 			sim_destroy(sim);
 			return err;
@@ -765,7 +797,7 @@ struct check_ctx {
 	struct sim *sim;
 	const struct mm_space *space;
 	uint32_t *mapcount; /* user-half leaf PTEs per managed frame */
-	uint64_t leaves, tables;
+	uint64_t leaves, tables, large;
 	char *msg;
 	size_t msg_len;
 };
@@ -810,14 +842,28 @@ static int check_entry(void *ctx, const struct mm_walk_entry *e)
 		c->tables++;
 		return 0;
 	}
-	c->leaves++;
-	if (!f)
-		return 0; /* unmanaged (device) memory */
-	if (f->kind == MM_FRAME_FREE)
-		return fail(c, "a user PTE maps a free frame", e->va, e->pa);
-	if (f->kind == MM_FRAME_PT)
-		return fail(c, "a user PTE maps a page table", e->va, e->pa);
-	c->mapcount[mm_frames_index(fa, e->pa)]++;
+	/* A large leaf maps 1 << arch_level_shift(level) bytes from an address
+	 * aligned to that size, and holds one reference per 4 KiB frame. */
+	const uint64_t size = UINT64_C(1) << arch_level_shift(e->level);
+	if (e->level > 0) {
+		if (e->level > c->sim->sys.large_max)
+			return fail(c, "a large page above the level the platform allows", e->va,
+			            e->pa);
+		if ((e->va | e->pa) & (size - 1))
+			return fail(c, "a large page is not aligned to its size", e->va, e->pa);
+		c->large++;
+	}
+	for (uint64_t off = 0; off < size; off += ARCH_PAGE_SIZE) {
+		c->leaves++;
+		f = mm_frame_get(fa, e->pa + off);
+		if (!f)
+			continue; /* unmanaged (device) memory */
+		if (f->kind == MM_FRAME_FREE)
+			return fail(c, "a user PTE maps a free frame", e->va + off, e->pa + off);
+		if (f->kind == MM_FRAME_PT)
+			return fail(c, "a user PTE maps a page table", e->va + off, e->pa + off);
+		c->mapcount[mm_frames_index(fa, e->pa + off)]++;
+	}
 	return 0;
 }
 
@@ -851,6 +897,14 @@ static int check_leaf_rules(void *ctx, const struct mm_walk_entry *e)
 	if (e->shared != (r->backing == MM_BACKING_SHARED))
 		return fail(c, "a page's shared mark differs from its region's backing", e->va,
 		            e->pa);
+	return 0;
+}
+
+/* Count the kernel half's large leaves. */
+static int count_kernel_large(void *ctx, const struct mm_walk_entry *e)
+{
+	if (e->kernel && e->leaf && e->level > 0)
+		++*(uint64_t *)ctx;
 	return 0;
 }
 
@@ -896,17 +950,19 @@ int sim_check(struct sim *sim, char *msg, size_t msg_len)
 			          s->root);
 			break;
 		}
-		c.leaves = c.tables = 0;
+		c.leaves = c.tables = c.large = 0;
 		rc = mm_space_walk(s, false, check_entry, &c);
 		if (rc)
 			break;
-		if (c.leaves != s->user_pages || c.tables + 1 != s->table_pages) {
-			char what[128];
+		if (c.leaves != s->user_pages || c.tables + 1 != s->table_pages ||
+		    (!s->is_kernel && c.large != s->large_leaves)) {
+			char what[160];
 			snprintf(what, sizeof(what),
 			         "counters differ from the tables: user_pages %" PRIu64
-			         " vs %" PRIu64 " leaf PTEs, table_pages %" PRIu64 " vs %" PRIu64
-			         " tables",
-			         s->user_pages, c.leaves, s->table_pages, c.tables + 1);
+			         " vs %" PRIu64 " 4 KiB pages, table_pages %" PRIu64 " vs %" PRIu64
+			         " tables, large_leaves %" PRIu64 " vs %" PRIu64,
+			         s->user_pages, c.leaves, s->table_pages, c.tables + 1,
+			         s->large_leaves, c.large);
 			rc = fail(&c, what, 0, s->root);
 		}
 		user_tables += c.tables + 1;
@@ -914,6 +970,14 @@ int sim_check(struct sim *sim, char *msg, size_t msg_len)
 	}
 	if (!rc && spaces != sys->nspaces)
 		rc = fail(&c, "the space list and nspaces disagree", 0, 0);
+	if (!rc) {
+		uint64_t klarge = 0;
+		mm_space_walk(&sys->kernel, true, count_kernel_large, &klarge);
+		c.space = &sys->kernel;
+		if (klarge != sys->kernel.large_leaves)
+			rc = fail(&c, "the kernel half's large_leaves differs from its large pages", 0,
+			          0);
+	}
 	if (!rc && user_tables + sys->kernel_tables != mm_frames_in_use(fa, MM_FRAME_PT)) {
 		c.space = &sys->kernel;
 		rc = fail(&c, "page-table frames in use differ from the tables present", 0, 0);

@@ -29,6 +29,8 @@ struct sim_config {
 	bool abort_on_stale;  /* abort() on a stale entry (false) */
 	bool quiet;           /* no stale-entry messages on stderr (false) */
 	bool direct_map;      /* map all RAM at ARCH_DIRECT_MAP_BASE (true) */
+	bool large_pages;     /* mm_sys_set_large_pages(ARCH_LARGE_MAX_LEVEL), and the
+	                         direct map in large pages where aligned (true) */
 	uint32_t asids;       /* address-space identifiers, mm_sys_set_asids(); 0 = none
 	                         (aarch64 65536, others 0); at most sim_asids_max() */
 };
