@@ -302,11 +302,12 @@ static void split_to(struct mm_sys *sys, mm_paddr_t root, mm_vaddr_t b, bool use
 	for (;;) {
 		unsigned level;
 		arch_pte_t *slot = mmi_descend(sys, root, b, &level, NULL);
-		if (level == 0 || !mmi_is_leaf_at(*slot, level) || !(b & (mmi_level_size(level) - 1)))
+		if (level == 0 || !mmi_is_leaf_at(*slot, level) ||
+		    !(b & (mmi_level_size(level) - 1)))
 			return;
 		MM_ASSERT(*nspare > 0);
-		split_leaf(sys, slot, level, b & ~(mmi_level_size(level) - 1), spare[--*nspare], user,
-		           nlarge, tlb);
+		split_leaf(sys, slot, level, b & ~(mmi_level_size(level) - 1), spare[--*nspare],
+		           user, nlarge, tlb);
 		(*ntables)++;
 	}
 }
@@ -480,9 +481,9 @@ static int check_kernel_range(mm_vaddr_t va, uint64_t npages, mm_vaddr_t *end)
  * a system with no user space yet may do (the root entries are copied
  * into every space at creation): *@root_slot says so.
  */
-static unsigned pick_level(const struct mm_sys *sys, mm_paddr_t root, mm_vaddr_t va,
-                           mm_paddr_t pa, mm_vaddr_t end, const struct mmi_map_src *src,
-                           bool user_half, bool *root_slot)
+static unsigned pick_level(const struct mm_sys *sys, mm_paddr_t root, mm_vaddr_t va, mm_paddr_t pa,
+                           mm_vaddr_t end, const struct mmi_map_src *src, bool user_half,
+                           bool *root_slot)
 {
 	*root_slot = false;
 	if (src->anon)
@@ -491,12 +492,13 @@ static unsigned pick_level(const struct mm_sys *sys, mm_paddr_t root, mm_vaddr_t
 	for (unsigned l = max; l > 0; l--) {
 		uint64_t size = mmi_level_size(l);
 		if (((va | pa) & (size - 1)) || (end != 0 && end - va < size) ||
-		    !arch_pa_is_valid(pa + (size - 1)))
+		    !arch_pa_is_valid(pa + (size - ARCH_PAGE_SIZE)))
 			continue;
 		if (l == ROOT_LEVEL && !user_half) {
 			arch_pte_t e = mmi_table_at(sys, root)[arch_pte_index(va, l)];
-			if (sys->nspaces != 1 || ARCH_KERNEL_ROOT_SEPARATE || !arch_pte_is_present(e) ||
-			    arch_pte_is_leaf(e, l) || mmi_table_meta(sys, arch_pte_paddr(e))->pt_used)
+			if (sys->nspaces != 1 || ARCH_KERNEL_ROOT_SEPARATE ||
+			    !arch_pte_is_present(e) || arch_pte_is_leaf(e, l) ||
+			    mmi_table_meta(sys, arch_pte_paddr(e))->pt_used)
 				continue;
 			*root_slot = true;
 		}
@@ -549,9 +551,10 @@ int mmi_map_range(struct mm_sys *sys, mm_paddr_t root, mm_vaddr_t va, mm_vaddr_t
 				goto undo_chunk;
 			arch_pte_t *slot = &mmi_table_at(sys, tpa)[arch_pte_index(va, level)];
 			MM_ASSERT(*slot == 0);
-			arch_pte_store(slot, arch_pte_resize(arch_pte_with_shared(arch_pte_leaf(pa, prot),
-			                                                          src->shared),
-			                                     level));
+			arch_pte_store(slot,
+			               arch_pte_resize(arch_pte_with_shared(arch_pte_leaf(pa, prot),
+			                                                    src->shared),
+			                               level));
 			mmi_table_meta(sys, tpa)->pt_used++;
 			*npages_out += mmi_level_size(level) >> ARCH_PAGE_SHIFT;
 			(*nlarge)++;
@@ -611,7 +614,8 @@ undo_chunk:
 	if (va != start) {
 		/* Nothing mapped here was ever present before: no TLB entries. */
 		struct mmi_tlb_batch none = { .sys = sys, .needed = false };
-		*npages_out -= mmi_unmap_range(sys, root, start, va, user_half, ntables, nlarge, &none);
+		*npages_out -=
+		        mmi_unmap_range(sys, root, start, va, user_half, ntables, nlarge, &none);
 	}
 	return err;
 }
@@ -806,7 +810,9 @@ int mm_kernel_map(struct mm_sys *sys, mm_vaddr_t va, mm_paddr_t pa, uint64_t npa
 		return -MM_EINVAL;
 	if (mmi_count_mapped(sys, sys->kernel.root, va, end) != 0)
 		return -MM_EEXIST;
-	struct mmi_map_src src = { .anon = false, .pa = pa, .take_ref = false, .max_level = max_level };
+	struct mmi_map_src src = {
+		.anon = false, .pa = pa, .take_ref = false, .max_level = max_level
+	};
 	uint64_t mapped = 0;
 	err = mmi_map_range(sys, sys->kernel.root, va, end, &src, prot, false, &sys->kernel_tables,
 	                    &mapped, &sys->kernel.large_leaves);
@@ -828,8 +834,9 @@ int mm_kernel_unmap(struct mm_sys *sys, mm_vaddr_t va, uint64_t npages)
 		return -MM_ENOENT;
 	/* A root-level large page is a root entry every space has a copy of. */
 	for (mm_vaddr_t v = va; v != end; v = mmi_span_end(v, ROOT_LEVEL, end))
-		if (arch_pte_is_leaf(mmi_table_at(sys, sys->kernel.root)[arch_pte_index(v, ROOT_LEVEL)],
-		                     ROOT_LEVEL))
+		if (arch_pte_is_leaf(
+		            mmi_table_at(sys, sys->kernel.root)[arch_pte_index(v, ROOT_LEVEL)],
+		            ROOT_LEVEL))
 			return -MM_EBUSY;
 	struct mmi_tlb_batch b = {
 		.sys = sys, .asid = MM_ASID_ALL, .needed = sys->active != NULL, .each = true
