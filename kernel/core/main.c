@@ -30,6 +30,25 @@ static const char *prot_str(unsigned prot)
 	return b;
 }
 
+/* The first large leaf of the kernel half over RAM mm-core manages (not
+ * firmware's: OpenSBI guards its own with PMP), for test_memory(). */
+struct large_seen {
+	bool found;
+	unsigned level;
+	mm_vaddr_t va;
+	mm_paddr_t pa;
+};
+
+static int first_large(void *ctx, const struct mm_walk_entry *e)
+{
+	struct large_seen *ls = ctx;
+	if (!e->leaf || e->level == 0 || !e->kernel || ls->found ||
+	    !mm_frame_get(&kmm()->frames, e->pa + 12345))
+		return 0;
+	*ls = (struct large_seen){ true, e->level, e->va, e->pa };
+	return 1; /* stop the walk */
+}
+
 static void test_memory(const struct mem_info *mi)
 {
 	struct mm_sys *sys = kmm();
@@ -46,6 +65,23 @@ static void test_memory(const struct mem_info *mi)
 	       "mm-core",
 	       ARCH_ROOT_REG, (unsigned long long)sys->kernel.root,
 	       (unsigned long long)mi->direct_pages);
+	/* The direct map in large pages where RAM holds one aligned (every
+	 * boot has a few MiB of aligned RAM); a byte read through the first
+	 * one is the byte of its physical address. */
+	struct large_seen ls = { 0 };
+	mm_space_walk(&sys->kernel, true, first_large, &ls);
+	struct mm_mapping m = { 0 };
+	bool ok = mi->large_level == 0 ||
+	          (ls.found && mi->large_pages > 0 &&
+	           mm_query(&sys->kernel, ls.va + 12345, &m) == 0 && m.pa == ls.pa + 12345 &&
+	           m.size == (UINT64_C(1) << arch_level_shift(ls.level)) &&
+	           *(volatile uint8_t *)(uintptr_t)(ls.va + 12345) ==
+	                   *(volatile uint8_t *)phys_to_virt(ls.pa + 12345));
+	tap_ok(ok,
+	       "large pages up to level %u: %llu in the kernel half (the first of %llu KiB), which "
+	       "takes %llu page tables",
+	       mi->large_level, (unsigned long long)mi->large_pages,
+	       (unsigned long long)(m.size >> 10), (unsigned long long)sys->kernel_tables);
 }
 
 /* The kernel's own mappings: text read-only (and executable), rodata

@@ -85,7 +85,7 @@ static int map_by_parts(uint64_t va_base, uint64_t lo, uint64_t hi, bool runs)
 			if (cuts[i] > at && cuts[i] < next)
 				next = cuts[i];
 		int err = mm_kernel_map(&sys, va_base + at, at, (next - at) / ARCH_PAGE_SIZE,
-		                        image_prot(&ip, at, runs));
+		                        image_prot(&ip, at, runs) | MM_PROT_LARGE);
 		if (err)
 			return err;
 		at = next;
@@ -303,6 +303,9 @@ void mem_init(const struct boot_info *bi, struct mem_info *info)
 			panic("mm_sys_set_asids: %s", mm_strerror(err));
 	}
 	kglobal = arch_kernel_global();
+	err = mm_sys_set_large_pages(&sys, arch_large_pages());
+	if (err)
+		panic("mm_sys_set_large_pages: %s", mm_strerror(err));
 	mm_sys_set_wx(&sys, true); /* W^X for every user mapping */
 	info->managed = mm_frames_total(&sys.frames);
 	info->nranges = nspans;
@@ -328,6 +331,8 @@ void mem_init(const struct boot_info *bi, struct mem_info *info)
 			      (unsigned long long)hi, mm_strerror(err));
 		info->direct_pages += n;
 	}
+	info->large_pages = sys.kernel.large_leaves;
+	info->large_level = sys.large_max;
 	/* The image itself, where it is not the direct map (x86_64): text
 	 * read-only and executable, rodata read-only, data and bss writable,
 	 * neither executable. */

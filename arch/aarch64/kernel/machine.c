@@ -143,6 +143,12 @@ unsigned arch_kernel_global(void)
 	return MM_PROT_GLOBAL;
 }
 
+/* 2 MiB and 1 GiB blocks are part of the 4 KiB granule (Arm ARM D8.3). */
+unsigned arch_large_pages(void)
+{
+	return ARCH_LARGE_MAX_LEVEL;
+}
+
 /* ASIDBits (ID_AA64MMFR0_EL1[7:4]): 16 bits (boot.S then set TCR_EL1.AS)
  * or 8. */
 uint32_t arch_asid_count(void)

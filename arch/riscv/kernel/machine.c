@@ -89,6 +89,12 @@ unsigned arch_kernel_global(void)
 	return MM_PROT_GLOBAL;
 }
 
+/* Megapages and gigapages are part of Sv39 and Sv48 (Privileged spec §4.4). */
+unsigned arch_large_pages(void)
+{
+	return ARCH_LARGE_MAX_LEVEL;
+}
+
 /* No address-space identifiers yet: every space runs as ASID 0. */
 uint32_t arch_asid_count(void)
 {

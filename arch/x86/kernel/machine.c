@@ -119,6 +119,23 @@ unsigned arch_kernel_global(void)
 	return MM_PROT_GLOBAL;
 }
 
+unsigned arch_large_pages(void)
+{
+#if ARCH_LARGE_MAX_LEVEL >= 2
+	uint32_t max, b, c, d;
+	cpuid(0x80000000u, &max, &b, &c, &d);
+	if (max >= 0x80000001u) {
+		uint32_t a;
+		cpuid(0x80000001u, &a, &b, &c, &d);
+		if (d & X86_CPUID81_EDX_PAGE1GB)
+			return 2;
+	}
+	return 1; /* 2 MiB pages: every long-mode CPU has them */
+#else
+	return 1; /* 4 MiB pages: boot.S requires PSE and turns CR4.PSE on */
+#endif
+}
+
 /* No address-space identifiers yet: every space runs as ASID 0. */
 uint32_t arch_asid_count(void)
 {

@@ -91,11 +91,12 @@ static inline void cpuid(uint32_t leaf, uint32_t *a, uint32_t *b, uint32_t *c, u
 	__asm__ volatile("cpuid" : "=a"(*a), "=b"(*b), "=c"(*c), "=d"(*d) : "a"(leaf), "c"(0));
 }
 
-#define X86_CPUID1_EDX_PGE  (1u << 13) /* CPUID.01H:EDX.PGE (SDM Vol. 2A, CPUID) */
-#define X86_CPUID7_EBX_SMEP (1u << 7)  /* CPUID.(EAX=07H,ECX=0):EBX.SMEP */
-#define X86_CPUID7_EBX_SMAP (1u << 20) /* CPUID.(EAX=07H,ECX=0):EBX.SMAP */
-#define X86_CR4_SMEP        (1u << 20) /* SDM Vol. 3A §2.5 */
-#define X86_CR4_SMAP        (1u << 21)
+#define X86_CPUID1_EDX_PGE      (1u << 13) /* CPUID.01H:EDX.PGE (SDM Vol. 2A, CPUID) */
+#define X86_CPUID81_EDX_PAGE1GB (1u << 26) /* CPUID.80000001H:EDX: 1 GiB pages */
+#define X86_CPUID7_EBX_SMEP     (1u << 7)  /* CPUID.(EAX=07H,ECX=0):EBX.SMEP */
+#define X86_CPUID7_EBX_SMAP     (1u << 20) /* CPUID.(EAX=07H,ECX=0):EBX.SMAP */
+#define X86_CR4_SMEP            (1u << 20) /* SDM Vol. 3A §2.5 */
+#define X86_CR4_SMAP            (1u << 21)
 
 static inline void invlpg(uintptr_t va)
 {

@@ -111,6 +111,16 @@ __attribute__((noreturn)) void arch_qemu_exit(bool success);
 unsigned arch_kernel_global(void);
 
 /**
+ * arch_large_pages() - the largest level at which this CPU maps a large
+ * page, for mm_sys_set_large_pages() (mem_init() maps the direct map and
+ * the image with the largest pages that fit, MM_PROT_LARGE), 0 for none.
+ * i386: 1 (4 MiB, CR4.PSE, which boot.S requires and turns on); x86_64: 1
+ * (2 MiB), 2 with CPUID.80000001H:EDX.Page1GB[bit 26] (1 GiB; SDM Vol. 3A
+ * §4.1.4); riscv64 and aarch64: 2 (2 MiB and 1 GiB, always there).
+ */
+unsigned arch_large_pages(void);
+
+/**
  * arch_asid_count() - how many address-space identifiers the TLB tags its
  * entries with, for mm_sys_set_asids() (mem_init() calls it once, right
  * after mm_sys_init()), or 0 to use none: then every space runs as

@@ -44,6 +44,8 @@ struct mem_info {
 	unsigned nranges;      /* ranges handed to mm-core */
 	uint64_t meta_bytes;   /* frame metadata, carved from RAM */
 	uint64_t direct_pages; /* pages of the direct map mm-core built */
+	uint64_t large_pages;  /* large pages in it and the image mapping */
+	unsigned large_level;  /* the largest level a large page may sit at */
 	char cmdline[128];     /* the command line, or "" */
 };
 
