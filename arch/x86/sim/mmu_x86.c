@@ -40,7 +40,7 @@ bool mmu_x86_rights_allow(const struct mmu_x86_regs *r, bool writable, bool user
                           unsigned acc)
 {
 	bool fetch = acc & MMU_ACC_FETCH;
-	bool write = !fetch && (acc & MMU_ACC_WRITE);
+	bool write = acc & MMU_ACC_WRITE; /* with a fetch too: both rules apply */
 	if (!supervisor_access(acc)) {
 		/* §4.6.1, user-mode accesses: only to user-mode addresses, and
 		 * data writes only if R/W=1 at every level. */
@@ -48,15 +48,14 @@ bool mmu_x86_rights_allow(const struct mmu_x86_regs *r, bool writable, bool user
 			return false;
 		if (write && !writable)
 			return false;
-	} else if (fetch) {
+	} else {
 		/* §4.6.1: with CR4.SMEP=1, no supervisor fetch from a user-mode
 		 * address. */
-		if (user && r->cr4_smep)
+		if (fetch && user && r->cr4_smep)
 			return false;
-	} else {
 		/* §4.6.1: with CR4.SMAP=1, supervisor data accesses to a
 		 * user-mode address need EFLAGS.AC=1 and an explicit access. */
-		if (user && r->cr4_smap && (!r->eflags_ac || (acc & MMU_ACC_IMPLICIT)))
+		if (!fetch && user && r->cr4_smap && (!r->eflags_ac || (acc & MMU_ACC_IMPLICIT)))
 			return false;
 		/* Supervisor writes, to supervisor- and user-mode addresses
 		 * alike: with CR0.WP=1 only if R/W=1 at every level. */
@@ -131,8 +130,8 @@ bool mmu_x86_translate(const struct mmu_x86_regs *r, mmu_x86_phys_fn phys, void 
 	 * (PAE or 4-level paging) and NXE=1.
 	 */
 	bool fetch = acc & MMU_ACC_FETCH;
-	uint32_t ec = ((!fetch && (acc & MMU_ACC_WRITE)) ? MMU_PF_WR : 0) |
-	              (supervisor_access(acc) ? 0 : MMU_PF_US);
+	uint32_t ec =
+	        ((acc & MMU_ACC_WRITE) ? MMU_PF_WR : 0) | (supervisor_access(acc) ? 0 : MMU_PF_US);
 	if (fetch && (r->cr4_smep || xd_enabled(r)))
 		ec |= MMU_PF_ID;
 
@@ -261,7 +260,7 @@ bool mmu_x86_translate(const struct mmu_x86_regs *r, mmu_x86_phys_fn phys, void 
 			if (flags & MMU_WALK_SET_AD) {
 				/* §4.8: A in every entry used; D in the leaf on a
 				 * write. A PAE PDPTE is a register, with no A bit. */
-				bool write = !fetch && (acc & MMU_ACC_WRITE);
+				bool write = acc & MMU_ACC_WRITE;
 				for (unsigned i = first; i < used; i++) {
 					uint64_t ne = entry[i] | E_A;
 					if (i == used - 1 && write)

@@ -37,7 +37,7 @@ enum mmu_x86_mode {
 enum {
 	MMU_ACC_WRITE = 1u << 0, /* else a read */
 	MMU_ACC_USER = 1u << 1,  /* CPL = 3, else supervisor */
-	MMU_ACC_FETCH = 1u << 2, /* instruction fetch (never with MMU_ACC_WRITE) */
+	MMU_ACC_FETCH = 1u << 2, /* instruction fetch; with MMU_ACC_WRITE: both checked */
 	/*
 	 * An implicit supervisor-mode access (§4.6: GDT, LDT, IDT or TSS
 	 * accesses): a supervisor-mode data access whatever the CPL
