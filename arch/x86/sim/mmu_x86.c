@@ -126,8 +126,10 @@ bool mmu_x86_translate(const struct mmu_x86_regs *r, mmu_x86_phys_fn phys, void 
 	/*
 	 * §4.7: W/R describes the access; U/S is 1 for user-mode accesses
 	 * (implicit supervisor-mode accesses at CPL 3 are supervisor-mode
-	 * accesses, §4.6); I/D is 1 for fetches if SMEP=1, or if CR4.PAE=1
-	 * (PAE or 4-level paging) and NXE=1.
+	 * accesses, §4.6, so U/S=0; editions of the SDM before SMAP said
+	 * "CPL = 3" here, when no access at CPL 3 was a supervisor-mode
+	 * one); I/D is 1 for fetches if SMEP=1, or if CR4.PAE=1 (PAE or
+	 * 4-level paging) and NXE=1.
 	 */
 	bool fetch = acc & MMU_ACC_FETCH;
 	uint32_t ec =
