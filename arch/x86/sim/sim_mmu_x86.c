@@ -1,7 +1,9 @@
 /*
  * The simulator's MMU interface (sim/src/mmu.h) over the x86 model
  * (mmu_x86.c), for i386 (32-bit paging) and x86_64 (4-level paging): the
- * mode comes from the ISA's <sim_arch.h>. The neutral fault bits are the
+ * mode comes from the ISA's <sim_arch.h>. The model's PAE paging has no
+ * ISA here yet (it would need mmu_x86_load_pdptes() in
+ * sim_mmu_set_root()). The neutral fault bits are the
  * #PF error code's own (SDM Vol. 3A §4.7), so @fault and @hw_code agree.
  */
 #include <sim_mmu_api.h>
@@ -25,7 +27,20 @@ static unsigned acc_of(unsigned flags)
 
 void sim_mmu_reset(struct sim_mmu *m)
 {
-	/* What the kernels enable: WP, PSE, PGE and NXE (SDM Vol. 3A §2.5). */
+	/*
+	 * What the kernels enable: WP, PSE, PGE and NXE (SDM Vol. 3A §2.5).
+	 * CR4.SMEP and CR4.SMAP stay 0 (the fields left out are 0): the
+	 * simulator's supervisor accesses (no SIM_USER) stand for the
+	 * kernel's user copies, made with EFLAGS.AC=1 (stac), and its tests
+	 * write user pages from supervisor mode on purpose (a COW break by a
+	 * kernel write); sim_mmu_probe() reads every cached page, user pages
+	 * included. With SMAP=1 and AC=1 an explicit access is allowed
+	 * exactly as with SMAP=0 (§4.6.1), and the simulator makes no
+	 * implicit accesses, so SMAP would change nothing; SMEP would forbid
+	 * supervisor fetches from user pages, which mm-core never makes in
+	 * the simulator. The model's SMEP/SMAP rules are tested on their
+	 * own (tests/test_mmu_x86.c).
+	 */
 	m->regs = (struct mmu_x86_regs){
 		.mode = ARCH_SIM_MMU_MODE,
 		.cr0_wp = true,
@@ -100,7 +115,8 @@ bool sim_mmu_translate(const struct sim_mmu *m, sim_mmu_phys_fn phys, void *ctx,
 bool sim_mmu_probe(const struct sim_mmu *m, sim_mmu_phys_fn phys, void *ctx, uint64_t va,
                    struct sim_walk *w)
 {
-	/* A supervisor read: with SMAP off it is allowed on every present page. */
+	/* A supervisor read: with SMAP off (sim_mmu_reset()) it is allowed on
+	 * every present page. */
 	return sim_mmu_translate(m, phys, ctx, va, 0, false, w);
 }
 
