@@ -208,6 +208,30 @@ START_TEST(user_access_through_large_page)
 }
 END_TEST
 
+START_TEST(one_tlb_entry_per_large_page)
+{
+	/* Every 4 KiB piece of a large page read: one TLB miss, since the
+	 * TLB caches the large page whole; the same frames in 4 KiB pages:
+	 * one miss per page. */
+	const mm_paddr_t run = take_run();
+	new_space();
+	ck_assert_int_eq(mm_map_phys(&s, LVA, run, L1 / PAGE, LARGE), 0);
+	ck_assert_int_eq(mm_map_phys(&s, LVA + L1, run, L1 / PAGE, RW), 0);
+	mm_space_activate(&s);
+	uint64_t v;
+	for (unsigned k = 0; k < 2; k++) {
+		const uint64_t before = sim_stats(sim)->tlb_misses;
+		for (uint64_t off = 0; off < L1; off += PAGE)
+			ck_assert_int_eq(uread64(sim, LVA + k * L1 + off, &v), 0);
+		ck_assert_uint_eq(sim_stats(sim)->tlb_misses - before, k == 0 ? 1 : L1 / PAGE);
+	}
+	ck_assert_uint_eq(sim_stats(sim)->stale, 0);
+	kernel_active();
+	ck_assert_int_eq(mm_space_destroy(&s), 0);
+	put_run(run);
+}
+END_TEST
+
 START_TEST(partial_unmap_splits)
 {
 	const mm_paddr_t run = take_run();
@@ -488,6 +512,7 @@ int main(void)
 	tcase_add_test(tc, map_phys_large_where_aligned);
 	tcase_add_test(tc, walk_reports_large_leaves);
 	tcase_add_test(tc, user_access_through_large_page);
+	tcase_add_test(tc, one_tlb_entry_per_large_page);
 	tcase_add_test(tc, partial_unmap_splits);
 	tcase_add_test(tc, partial_protect_splits);
 #if ARCH_LARGE_MAX_LEVEL >= 2

@@ -32,7 +32,7 @@
 #endif
 
 struct tlb_entry {
-	uint64_t vpn;  /* virtual page number (va >> 12) */
+	uint64_t vpn;  /* va >> 12 of the first byte of the page it caches */
 	uint64_t pa;   /* physical address of the page */
 	uint32_t asid; /* the address space it was filled in */
 	bool valid, readable, writable, user, executable, sup_executable, dirty;
@@ -40,7 +40,7 @@ struct tlb_entry {
 	uint32_t hw_code; /* negative: the ISA's code of the fault it caches */
 	bool global;      /* survives root switches and flush_all (x86 G with CR4.PGE) */
 	uint8_t ok;       /* access kinds (SIM_WRITE|USER|FETCH, 0-7) served without a walk */
-	uint8_t shift;    /* log2 of the size of the page it was filled from (12 or more) */
+	uint8_t shift;    /* log2 of its page's size: 12, or a large page's (one entry) */
 };
 
 struct sim {
@@ -146,16 +146,30 @@ static struct tlb_entry *tlb_set(struct sim *sim, uint64_t vpn)
 	return &sim->tlb[(vpn % sim->tlb_sets) * sim->cfg.tlb_ways];
 }
 
-static struct tlb_entry *tlb_lookup(struct sim *sim, uint64_t vpn)
+/* The entry of page size 1 << @shift that would hold @va, in its set. */
+static struct tlb_entry *tlb_find(struct sim *sim, mm_vaddr_t va, unsigned shift)
+{
+	const uint64_t vpn = (va >> shift) << (shift - ARCH_PAGE_SHIFT);
+	struct tlb_entry *set = &sim->tlb[((va >> shift) % sim->tlb_sets) * sim->cfg.tlb_ways];
+	const uint32_t asid = sim_mmu_asid(&sim->mmu);
+	for (unsigned w = 0; w < sim->cfg.tlb_ways; w++)
+		if (set[w].valid && set[w].shift == shift && set[w].vpn == vpn &&
+		    (set[w].global || set[w].asid == asid))
+			return &set[w];
+	return NULL;
+}
+
+/* The entry translating @va: a 4 KiB page's, or (once any was filled) a
+ * large page's, one entry for the whole page as a TLB's large-page array
+ * holds it (SDM Vol. 3A §4.10.2.2), indexed by the large page number. */
+static struct tlb_entry *tlb_lookup(struct sim *sim, mm_vaddr_t va)
 {
 	if (!sim->tlb)
 		return NULL;
-	struct tlb_entry *set = tlb_set(sim, vpn);
-	const uint32_t asid = sim_mmu_asid(&sim->mmu);
-	for (unsigned w = 0; w < sim->cfg.tlb_ways; w++)
-		if (set[w].valid && set[w].vpn == vpn && (set[w].global || set[w].asid == asid))
-			return &set[w];
-	return NULL;
+	struct tlb_entry *e = tlb_find(sim, va, ARCH_PAGE_SHIFT);
+	for (unsigned l = 1; !e && sim->large_fills && l <= ARCH_LARGE_MAX_LEVEL; l++)
+		e = tlb_find(sim, va, arch_level_shift(l));
+	return e;
 }
 
 /* The rights of a TLB entry, as the model's rule reads them. */
@@ -184,27 +198,26 @@ static uint8_t entry_ok(const struct sim *sim, const struct tlb_entry *e)
 	return ok;
 }
 
-static void tlb_fill(struct sim *sim, uint64_t vpn, const struct sim_walk *r)
+static void tlb_fill(struct sim *sim, mm_vaddr_t va, const struct sim_walk *r)
 {
 	last_clear(sim);
 	if (!sim->tlb)
 		return;
-	struct tlb_entry *e = tlb_lookup(sim, vpn);
-	if (!e) {
-		uint64_t set = vpn % sim->tlb_sets;
-		e = &sim->tlb[set * sim->cfg.tlb_ways + sim->tlb_next[set]];
-		sim->tlb_next[set] = (uint8_t)((sim->tlb_next[set] + 1) % sim->cfg.tlb_ways);
-	}
-	/* A large page is cached as its 4 KiB piece (SDM §4.10.2.3 allows it),
-	 * remembering the size, which invalidations go by. */
+	/* A large page takes one entry, for all of it. */
 	unsigned shift = ARCH_PAGE_SHIFT;
 	while (r->page_size > (UINT64_C(1) << shift) && shift < 63)
 		shift++;
 	if (shift > ARCH_PAGE_SHIFT)
 		sim->large_fills++;
+	struct tlb_entry *e = tlb_find(sim, va, shift);
+	if (!e) {
+		uint64_t set = (va >> shift) % sim->tlb_sets;
+		e = &sim->tlb[set * sim->cfg.tlb_ways + sim->tlb_next[set]];
+		sim->tlb_next[set] = (uint8_t)((sim->tlb_next[set] + 1) % sim->cfg.tlb_ways);
+	}
 	*e = (struct tlb_entry){
-		.vpn = vpn,
-		.pa = r->pa & ~(uint64_t)(ARCH_PAGE_SIZE - 1),
+		.vpn = (va >> shift) << (shift - ARCH_PAGE_SHIFT),
+		.pa = r->pa & ~((UINT64_C(1) << shift) - 1),
 		.asid = sim_mmu_asid(&sim->mmu),
 		.valid = true,
 		.readable = r->readable,
@@ -219,13 +232,13 @@ static void tlb_fill(struct sim *sim, uint64_t vpn, const struct sim_walk *r)
 	e->ok = entry_ok(sim, e);
 }
 
-/* Cache the "not valid" a walk found for @vpn, as an ISA whose TLB may
+/* Cache the "not valid" a walk found for @va's page, as an ISA whose TLB may
  * (sim_mmu_caches_invalid()) does, until an invalidation drops it. */
-static void tlb_fill_negative(struct sim *sim, uint64_t vpn, uint32_t hw_code)
+static void tlb_fill_negative(struct sim *sim, mm_vaddr_t va, uint32_t hw_code)
 {
 	struct sim_walk none = { 0 };
-	tlb_fill(sim, vpn, &none);
-	struct tlb_entry *e = sim->tlb ? tlb_lookup(sim, vpn) : NULL;
+	tlb_fill(sim, va, &none);
+	struct tlb_entry *e = sim->tlb ? tlb_find(sim, va, ARCH_PAGE_SHIFT) : NULL;
 	if (e) {
 		e->negative = true;
 		e->hw_code = hw_code;
@@ -267,11 +280,10 @@ static bool tlb_drops(const struct tlb_entry *e, uint32_t asid, mm_vaddr_t va)
  * ones spared; with MM_ASID_ALL, every entry of the page (RISC-V
  * sfence.vma va, asid / va, x0; x86 invlpg, whose spaces are all 0 and
  * whose kernel-half invalidations name MM_ASID_ALL). For a large page,
- * every entry cached from it, whichever 4 KiB piece: INVLPG invalidates
- * all the TLB entries for the page that maps the address, however many a
- * large page was cached in (SDM Vol. 3A §4.10.4.1); sfence.vma and TLBI
- * VAE1 likewise invalidate the leaf that maps the address, whatever its
- * size. */
+ * its entry, whichever address inside it names: INVLPG invalidates the
+ * TLB entries for the page that maps the address, whatever its size (SDM
+ * Vol. 3A §4.10.4.1); sfence.vma and TLBI VAE1 likewise invalidate the
+ * leaf that maps the address. */
 static void tlb_invalidate(struct sim *sim, uint32_t asid, mm_vaddr_t va)
 {
 	last_clear(sim);
@@ -616,10 +628,11 @@ void sim_drop_invalidations(struct sim *sim, unsigned n)
 static int access_once(struct sim *sim, mm_vaddr_t va, unsigned flags, mm_paddr_t *pa,
                        struct sim_fault *fault);
 
-static void remember(struct sim *sim, const struct tlb_entry *e)
+/* The micro-TLB: the 4 KiB page of @va, at @pa, through @e. */
+static void remember(struct sim *sim, const struct tlb_entry *e, mm_vaddr_t va, mm_paddr_t pa)
 {
-	sim->last_vpn = e->vpn;
-	sim->last_pa = e->pa;
+	sim->last_vpn = va >> ARCH_PAGE_SHIFT;
+	sim->last_pa = pa & ~(uint64_t)(ARCH_PAGE_SIZE - 1);
 	sim->last_ok = e->ok;
 }
 
@@ -657,11 +670,9 @@ static int access_once(struct sim *sim, mm_vaddr_t va, unsigned flags, mm_paddr_
                        struct sim_fault *fault)
 {
 	const unsigned acc = flags & (SIM_WRITE | SIM_USER | SIM_FETCH);
-	const uint64_t vpn = va >> ARCH_PAGE_SHIFT;
-	const uint64_t off = va & (ARCH_PAGE_SIZE - 1);
 	sim->st.accesses++;
 
-	struct tlb_entry *e = tlb_lookup(sim, vpn);
+	struct tlb_entry *e = tlb_lookup(sim, va);
 	if (e) {
 		if (sim->cfg.check_stale) {
 			char why[96];
@@ -687,9 +698,9 @@ static int access_once(struct sim *sim, mm_vaddr_t va, unsigned flags, mm_paddr_
 		}
 		if (e->ok >> (flags & 7) & 1) { /* allowed, and D already set for a write */
 			sim->st.tlb_hits++;
-			*pa = e->pa | off;
+			*pa = e->pa + (va - (e->vpn << ARCH_PAGE_SHIFT));
 			if (!sim->cfg.check_stale)
-				remember(sim, e);
+				remember(sim, e, va, *pa);
 			return 0;
 		}
 		/*
@@ -729,7 +740,7 @@ static int access_once(struct sim *sim, mm_vaddr_t va, unsigned flags, mm_paddr_
 	if (!sim_mmu_translate(&sim->mmu, mmu_phys, sim, va, acc, true, &r)) {
 		sim->st.page_faults += r.page_fault;
 		if (r.page_fault && !(r.fault & SIM_PF_P) && sim_mmu_caches_invalid())
-			tlb_fill_negative(sim, vpn, r.hw_code);
+			tlb_fill_negative(sim, va, r.hw_code);
 		if (fault)
 			*fault = (struct sim_fault){ .page_fault = r.page_fault,
 				                     .va = va,
@@ -737,7 +748,7 @@ static int access_once(struct sim *sim, mm_vaddr_t va, unsigned flags, mm_paddr_
 				                     .hw_code = r.hw_code };
 		return -MM_EFAULT;
 	}
-	tlb_fill(sim, vpn, &r);
+	tlb_fill(sim, va, &r);
 	*pa = r.pa;
 	return 0;
 }
