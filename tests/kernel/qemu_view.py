@@ -23,6 +23,9 @@ kernel memory through GDB, and checks:
   - CR3 holds the root mm-core says is active;
   - no page of the kernel half has the user bit: none user accessible
     (info mem), and no leaf with U set (info tlb);
+  - the kernel half's large pages (info tlb's P flag: PS set) are exactly
+    as many as mm-core's kernel.large_leaves, more than none, and each
+    maps the frame of its direct-map (x86_64: or image) address;
   - the user half has exactly user_pages present pages (at most, with a
     PROT_NONE region, whose pages mm-core counts but are not present), each user
     accessible and inside a region, writable only if its region is, and
@@ -196,7 +199,7 @@ class Checker:
     def user_tlb(self):
         """{va: (pa, flags)} for the present user-half leaves of `info tlb`;
         and the kernel-half leaves with the U bit (flags' 8th letter)."""
-        out, kernel_u = {}, []
+        out, kernel_u, kernel_large = {}, [], []
         for l in self.hmp("info tlb").splitlines():
             m = re.match(r"([0-9a-f]+): ([0-9a-f]+) ([-A-Z]{9})$", l.strip())
             if not m:
@@ -204,9 +207,13 @@ class Checker:
             va = int(m.group(1), 16)
             if va < self.user_end:
                 out[va] = (int(m.group(2), 16), m.group(3))
-            elif m.group(3)[7] == "U":
-                kernel_u.append(va)
+            else:
+                if m.group(3)[7] == "U":
+                    kernel_u.append(va)
+                if m.group(3)[2] == "P":  # PS: a large page, listed once
+                    kernel_large.append((va, int(m.group(2), 16)))
         self.kernel_u = kernel_u
+        self.kernel_large = kernel_large
         return out
 
     def cr3(self):
@@ -291,6 +298,18 @@ class Checker:
         tlb = self.user_tlb()
         self.check(not self.kernel_u, "%s: kernel-half leaves with the U bit: %s" % (
             label, ", ".join("%x" % v for v in self.kernel_u[:4])))
+        # The direct map (and x86_64's image alias) in large pages: QEMU
+        # walks exactly the large pages mm-core counts, each mapping its
+        # direct-map (or image) address's own frame.
+        want = int(self.val("kmm()->kernel.large_leaves"))
+        self.check(want > 0 and len(self.kernel_large) == want,
+                   "%s: QEMU walks %d large kernel pages, mm-core counts %d"
+                   % (label, len(self.kernel_large), want))
+        bases = (0xFFFF800000000000, 0xFFFFFFFF80000000) if self.x86_64 else (0xC0000000,)
+        wrong = [(va, pa) for va, pa in self.kernel_large
+                 if not any(va - b == pa for b in bases)]
+        self.check(not wrong, "%s: large kernel pages off the direct map: %s" % (
+            label, ", ".join("%x->%x" % x for x in wrong[:4])))
         # user_pages also counts PROT_NONE leaves, which hold a frame but
         # are not present: with a region without read access the count
         # QEMU sees can only be lower.
