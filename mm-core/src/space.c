@@ -237,6 +237,8 @@ uint64_t mmi_count_mapped(struct mm_sys *sys, mm_paddr_t root, mm_vaddr_t va, mm
 
 /* ---- large pages -------------------------------------------------------- */
 
+static void leaf_set_prot_at(struct mm_sys *sys, arch_pte_t *e, unsigned level, unsigned prot);
+
 int mm_sys_set_large_pages(struct mm_sys *sys, unsigned max_level)
 {
 	if (max_level > ARCH_LARGE_MAX_LEVEL)
@@ -779,7 +781,7 @@ int mm_protect(struct mm_space *s, mm_vaddr_t va, uint64_t npages, unsigned prot
 		arch_pte_t *slot = mmi_descend(s->sys, s->root, va, &level, NULL);
 		mm_vaddr_t cend = mmi_span_end(va, level > 0 ? level : 1, end);
 		if (level > 0) { /* a large page, wholly inside: once */
-			mmi_leaf_set_prot(s->sys, slot, prot);
+			leaf_set_prot_at(s->sys, slot, level, prot);
 			mmi_tlb_add(&b, va);
 			va = cend;
 			continue;
@@ -856,7 +858,26 @@ int mm_kernel_unmap(struct mm_sys *sys, mm_vaddr_t va, uint64_t npages)
 	return 0;
 }
 
-void mmi_leaf_set_prot(struct mm_sys *sys, arch_pte_t *e, unsigned prot)
+/*
+ * The metadata the COW rule judges a leaf at @level by: its frame's, or
+ * for a large page the most referenced of its 4 KiB frames' (a large page
+ * is private to one space only if every frame of it is). NULL if
+ * unmanaged.
+ */
+static const struct mm_frame *leaf_meta(const struct mm_sys *sys, arch_pte_t e, unsigned level)
+{
+	const struct mm_frame *most = mm_frame_get(&sys->frames, arch_pte_paddr(e));
+	for (uint64_t off = ARCH_PAGE_SIZE; most && level > 0 && off < mmi_level_size(level);
+	     off += ARCH_PAGE_SIZE) {
+		const struct mm_frame *f = mm_frame_get(&sys->frames, arch_pte_paddr(e) + off);
+		if (f && f->ref_or_next > most->ref_or_next)
+			most = f;
+	}
+	return most;
+}
+
+/* mmi_leaf_set_prot() for a leaf at any @level. */
+static void leaf_set_prot_at(struct mm_sys *sys, arch_pte_t *e, unsigned level, unsigned prot)
 {
 	if (!(prot & MM_PROT_READ)) {
 		if (!arch_pte_is_protnone(*e))
@@ -865,8 +886,12 @@ void mmi_leaf_set_prot(struct mm_sys *sys, arch_pte_t *e, unsigned prot)
 	}
 	if (arch_pte_is_protnone(*e))
 		arch_pte_store(e, arch_pte_from_protnone(*e, prot));
-	arch_pte_store(e, mmi_pte_with_logical_prot(
-	                          *e, prot, mm_frame_get(&sys->frames, arch_pte_paddr(*e))));
+	arch_pte_store(e, mmi_pte_with_logical_prot(*e, prot, leaf_meta(sys, *e, level)));
+}
+
+void mmi_leaf_set_prot(struct mm_sys *sys, arch_pte_t *e, unsigned prot)
+{
+	leaf_set_prot_at(sys, e, 0, prot);
 }
 
 /* ---- query and walk ------------------------------------------------------ */
@@ -1172,18 +1197,66 @@ static int clone_leaf(struct mm_sys *sys, struct clone_ctx *c, arch_pte_t src, a
 }
 
 /*
- * The child's entry for the parent's large leaf @src at @level. Large
- * user pages come only from mm_map_phys(), so they are shared memory or
- * device memory: both clones share them as they are, whole, with one more
- * reference on each managed 4 KiB frame (none taken on error).
+ * The child's entry for the parent's large leaf @src at @level (pass 1:
+ * the parent is not touched), with one more reference on each managed
+ * 4 KiB frame (none taken on error).
+ *  - Shared memory (mm_map_phys()) and device memory: shared as it is,
+ *    whole, by both clones.
+ *  - A private large page (anonymous memory, transparent huge pages): a
+ *    COW clone shares it whole, COW if logically writable, by the one
+ *    rule (pass 2 write-protects the parent's); the first write on either
+ *    side demotes its large page to 4 KiB pages (mm_fault() demotes what
+ *    it touches) and copies one 4 KiB page, not 2 MiB. An eager clone
+ *    copies it into 4 KiB pages under a new leaf table: a clone must not
+ *    fail for want of a contiguous run.
  */
-static int clone_large(struct mm_sys *sys, arch_pte_t src, unsigned level, arch_pte_t *dst)
+static int clone_large(struct mm_sys *sys, struct clone_ctx *c, arch_pte_t src, unsigned level,
+                       arch_pte_t *dst)
 {
-	MM_ASSERT(arch_pte_is_shared(src) || !mm_frame_get(&sys->frames, arch_pte_paddr(src)));
-	int err = ref_run(sys, arch_pte_paddr(src), mmi_level_size(level));
-	if (!err)
-		arch_pte_store(dst, src);
-	return err;
+	const mm_paddr_t pa = arch_pte_paddr(src);
+	const uint64_t size = mmi_level_size(level);
+	if (arch_pte_is_shared(src) || !mm_frame_get(&sys->frames, pa) || c->mode == MM_CLONE_COW) {
+		int err = ref_run(sys, pa, size);
+		if (err)
+			return err;
+		arch_pte_t e = src;
+		if (!arch_pte_is_shared(src) && mm_frame_get(&sys->frames, pa) &&
+		    !arch_pte_is_protnone(src))
+			e = mmi_pte_with_logical_prot(src, mmi_pte_logical_prot(src),
+			                              leaf_meta(sys, src, level));
+		arch_pte_store(dst, e);
+		c->child->large_leaves++;
+		c->child->user_pages += size >> ARCH_PAGE_SHIFT;
+		return 0;
+	}
+	/* Eager, private: 4 KiB copies under a new leaf table (level 1 only:
+	 * anonymous large pages are 2 MiB or 4 MiB). */
+	MM_ASSERT(level == 1);
+	mm_paddr_t t;
+	int err = mm_sys_frame_alloc(sys, MM_FRAME_PT, true, &t);
+	if (err)
+		return err;
+	arch_pte_store(dst, arch_pte_table(t, true));
+	c->child->table_pages++;
+	arch_pte_t *pt = mmi_table_at(sys, t);
+	struct mm_frame *meta = mmi_table_meta(sys, t);
+	const bool none = arch_pte_is_protnone(src);
+	const unsigned prot = none ? 0u : mmi_pte_logical_prot(src);
+	for (unsigned i = 0; i < ARCH_ENTRIES; i++) {
+		mm_paddr_t copy;
+		err = mm_sys_frame_alloc(sys, MM_FRAME_USER, false, &copy);
+		if (err)
+			return err; /* the partial child is consistent: destroy frees it */
+		__builtin_memcpy(
+		        sys->ops->phys_to_virt(sys->mach, copy),
+		        sys->ops->phys_to_virt(sys->mach, pa + (uint64_t)i * ARCH_PAGE_SIZE),
+		        ARCH_PAGE_SIZE);
+		arch_pte_t e = arch_pte_leaf(copy, none ? MM_PROT_READ | MM_PROT_USER : prot);
+		arch_pte_store(&pt[i], none ? arch_pte_to_protnone(e) : e);
+		meta->pt_used++;
+		c->child->user_pages++;
+	}
+	return 0;
 }
 
 /* Pass 1: copy entries [first, end) of @src_pa (at @level) into @dst_pa. */
@@ -1202,12 +1275,11 @@ static int clone_table(struct mm_sys *sys, struct clone_ctx *c, mm_paddr_t src_p
 		mm_vaddr_t va = base + ((mm_vaddr_t)i << arch_level_shift(level));
 		int err;
 		if (leaf && level > 0) {
-			err = clone_large(sys, e, level, &dst[i]);
+			err = clone_large(sys, c, e, level, &dst[i]);
+			if (arch_pte_is_present(dst[i]) || arch_pte_is_protnone(dst[i]))
+				dst_meta->pt_used++; /* linked, if only partly filled */
 			if (err)
 				return err;
-			dst_meta->pt_used++;
-			c->child->user_pages += mmi_level_size(level) >> ARCH_PAGE_SHIFT;
-			c->child->large_leaves++;
 			continue;
 		}
 		if (level == 0) {
@@ -1244,9 +1316,9 @@ static void cow_protect(struct mm_sys *sys, mm_paddr_t ppa, mm_paddr_t cpa, unsi
 	const arch_pte_t *ct = mmi_table_at(sys, cpa);
 	for (unsigned i = first; i < end; i++) {
 		arch_pte_t e = pt[i];
-		if (!arch_pte_is_present(e) || (level > 0 && arch_pte_is_leaf(e, level)))
-			continue; /* large pages are shared, never COW */
-		if (level > 0) {
+		if (!arch_pte_is_present(e))
+			continue;
+		if (level > 0 && !arch_pte_is_leaf(e, level)) {
 			cow_protect(sys, arch_pte_paddr(e), arch_pte_paddr(ct[i]), level - 1, 0,
 			            ARCH_ENTRIES);
 			continue;

@@ -899,9 +899,14 @@ static int check_leaf_rules(void *ctx, const struct mm_walk_entry *e)
 		return fail(c, "a COW page is writable", e->va, e->pa);
 	if (e->cow && e->shared)
 		return fail(c, "a shared page is marked COW", e->va, e->pa);
-	const struct mm_frame *f = mm_frame_get(&c->sim->sys.frames, e->pa);
-	if (f && !e->shared && f->ref_or_next > 1 && (e->prot & MM_PROT_WRITE))
-		return fail(c, "a private frame mapped more than once is writable", e->va, e->pa);
+	const uint64_t size = UINT64_C(1) << arch_level_shift(e->level);
+	for (uint64_t off = 0; off < size && !e->shared && (e->prot & MM_PROT_WRITE);
+	     off += ARCH_PAGE_SIZE) {
+		const struct mm_frame *f = mm_frame_get(&c->sim->sys.frames, e->pa + off);
+		if (f && f->ref_or_next > 1)
+			return fail(c, "a private frame mapped more than once is writable",
+			            e->va + off, e->pa + off);
+	}
 	if (mm_region_count(c->space) == 0)
 		return 0; /* the page-table layer alone: no regions to hold pages to */
 	const struct mm_region *r = mm_region_find(c->space, e->va);
