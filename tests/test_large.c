@@ -502,6 +502,150 @@ START_TEST(direct_map_uses_large_pages)
 }
 END_TEST
 
+/* ---- transparent huge pages ------------------------------------------------ */
+
+static void thp_machine(void)
+{
+	sim_destroy(sim);
+	struct sim_config cfg = sim_config_default();
+	cfg.quiet = true;
+	cfg.thp = true;
+	ck_assert_int_eq(sim_create(&cfg, &sim), 0);
+	sys = sim_sys(sim);
+}
+
+#define URW_REGION (MM_PROT_READ | MM_PROT_WRITE)
+
+static void mmap_fixed(mm_vaddr_t va, uint64_t pages)
+{
+	mm_vaddr_t out;
+	ck_assert_int_eq(mm_mmap(&s, va, pages, URW_REGION, MM_MAP_FIXED, &out), 0);
+	ck_assert_uint_eq(out, va);
+}
+
+START_TEST(thp_fault_maps_a_large_page)
+{
+	thp_machine();
+	const uint32_t free0 = free_frames(sim);
+	new_space();
+	mmap_fixed(LVA, 2 * L1 / PAGE);
+	mm_space_activate(&s);
+	ck_assert_int_eq(dwrite(LVA + 5 * PAGE, 7), 0);
+	ck_assert_uint_eq(query_size(&s, LVA), L1);
+	ck_assert_uint_eq(s.large_leaves, 1);
+	ck_assert_uint_eq(s.user_pages, L1 / PAGE);
+	ck_assert_uint_eq(dread(LVA + 100 * PAGE), 0); /* zeroed */
+	ck_assert_uint_eq(dread(LVA + 5 * PAGE), 7);
+	assert_invariants(sim);
+
+	/* A COW fork shares it whole; a write copies one 4 KiB page. */
+	static struct mm_space c, e;
+	ck_assert_int_eq(mm_space_clone(&s, &c, MM_CLONE_COW), 0);
+	struct mm_mapping m;
+	ck_assert_int_eq(mm_query(&c, LVA, &m), 0);
+	ck_assert(m.cow && m.size == L1 && m.refs == 2);
+	ck_assert_int_eq(mm_query(&s, LVA, &m), 0);
+	ck_assert(m.cow && !(m.prot & MM_PROT_WRITE));
+	assert_invariants(sim);
+	const uint32_t before = free_frames(sim);
+	ck_assert_int_eq(dwrite(LVA + 5 * PAGE, 8), 0);
+	ck_assert_uint_eq(query_size(&s, LVA), PAGE);
+	ck_assert_uint_eq(before - free_frames(sim), 2); /* a leaf table, one copy */
+	mm_space_activate(&c);
+	ck_assert_uint_eq(dread(LVA + 5 * PAGE), 7);
+	ck_assert_uint_eq(query_size(&c, LVA), L1);
+	mm_space_activate(&s);
+	ck_assert_uint_eq(dread(LVA + 5 * PAGE), 8);
+	assert_invariants(sim);
+
+	/* An eager clone of the child: 4 KiB copies. */
+	ck_assert_int_eq(mm_space_clone(&c, &e, MM_CLONE_EAGER), 0);
+	ck_assert_uint_eq(query_size(&e, LVA), PAGE);
+	ck_assert_uint_eq(e.user_pages, L1 / PAGE);
+	mm_space_activate(&e);
+	ck_assert_uint_eq(dread(LVA + 5 * PAGE), 7);
+	assert_invariants(sim);
+
+	/* munmap of part of the child's: demoted, the rest kept. */
+	ck_assert_int_eq(mm_munmap(&c, LVA + PAGE, 1), 0);
+	ck_assert_uint_eq(c.large_leaves, 0);
+	ck_assert_uint_eq(c.user_pages, L1 / PAGE - 1);
+	assert_invariants(sim);
+	kernel_active();
+	ck_assert_int_eq(mm_space_destroy(&e), 0);
+	ck_assert_int_eq(mm_space_destroy(&c), 0);
+	ck_assert_int_eq(mm_space_destroy(&s), 0);
+	ck_assert_uint_eq(free_frames(sim), free0);
+	assert_invariants(sim);
+}
+END_TEST
+
+START_TEST(thp_falls_back_to_4k_pages)
+{
+	thp_machine();
+	new_space();
+	/* The region does not cover the aligned page around the address. */
+	mmap_fixed(LVA + PAGE, L1 / PAGE);
+	mm_space_activate(&s);
+	ck_assert_int_eq(dwrite(LVA + 2 * PAGE, 1), 0);
+	ck_assert_uint_eq(query_size(&s, LVA + 2 * PAGE), PAGE);
+	/* It covers it, but a page of it is mapped already. */
+	mmap_fixed(LVA + 2 * L1, L1 / PAGE);
+	mm_sys_set_thp(sys, false);
+	ck_assert_int_eq(mm_populate(&s, LVA + 2 * L1 + 3 * PAGE, 1, MM_ACCESS_WRITE), 0);
+	mm_sys_set_thp(sys, true);
+	ck_assert_int_eq(dwrite(LVA + 2 * L1 + 4 * PAGE, 1), 0);
+	ck_assert_uint_eq(query_size(&s, LVA + 2 * L1 + 4 * PAGE), PAGE);
+	/* No contiguous run free: every other frame taken. */
+	const uint32_t total = free_frames(sim);
+	mm_paddr_t *got = calloc(total, sizeof(*got));
+	ck_assert_ptr_nonnull(got);
+	uint32_t n = 0;
+	while (mm_sys_frame_alloc(sys, MM_FRAME_KERNEL, false, &got[n]) == 0)
+		n++;
+	for (uint32_t i = 0; i < n; i += 2)
+		mm_sys_frame_put(sys, got[i]);
+	mmap_fixed(LVA + 4 * L1, L1 / PAGE);
+	ck_assert_int_eq(dwrite(LVA + 4 * L1, 5), 0);
+	ck_assert_uint_eq(query_size(&s, LVA + 4 * L1), PAGE);
+	assert_invariants(sim);
+	kernel_active();
+	ck_assert_int_eq(mm_space_destroy(&s), 0);
+	for (uint32_t i = 1; i < n; i += 2)
+		mm_sys_frame_put(sys, got[i]);
+	free(got);
+	/* Off: 4 KiB pages. */
+	mm_sys_set_thp(sys, false);
+	new_space();
+	mmap_fixed(LVA, L1 / PAGE);
+	mm_space_activate(&s);
+	ck_assert_int_eq(dwrite(LVA, 1), 0);
+	ck_assert_uint_eq(query_size(&s, LVA), PAGE);
+	kernel_active();
+	assert_invariants(sim);
+}
+END_TEST
+
+static int op_populate(void *ctx)
+{
+	struct op_ctx *o = ctx;
+	return mm_populate(&s, o->va, o->n, MM_ACCESS_WRITE);
+}
+
+START_TEST(thp_sweep)
+{
+	thp_machine();
+	new_space();
+	mmap_fixed(LVA, L1 / PAGE);
+	struct op_ctx o = { .va = LVA + 9 * PAGE, .n = 1 };
+	int f = sweep(op_populate, NULL, &o);
+	ck_assert_int_ge(f, 1);
+	ck_assert_uint_eq(query_size(&s, LVA), L1);
+	ck_assert_int_eq(mm_space_destroy(&s), 0);
+	assert_invariants(sim);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *su = suite_create("large-" ARCH_NAME);
@@ -523,6 +667,9 @@ int main(void)
 	tcase_add_test(tc, kernel_map_large);
 	tcase_add_test(tc, region_layer_demotes);
 	tcase_add_test(tc, direct_map_uses_large_pages);
+	tcase_add_test(tc, thp_fault_maps_a_large_page);
+	tcase_add_test(tc, thp_falls_back_to_4k_pages);
+	tcase_add_test(tc, thp_sweep);
 	suite_add_tcase(su, tc);
 	return run_suite(su);
 }

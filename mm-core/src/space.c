@@ -81,6 +81,21 @@ int mm_sys_frame_alloc(struct mm_sys *sys, enum mm_frame_kind kind, bool zero, m
 	return 0;
 }
 
+int mmi_frame_alloc_run(struct mm_sys *sys, unsigned order, mm_paddr_t *out)
+{
+	mm_paddr_t pa;
+	int err = mm_frame_alloc_run(&sys->frames, MM_FRAME_USER, order, &pa);
+	if (err)
+		return err;
+	const uint64_t size = ARCH_PAGE_SIZE << order;
+	for (uint64_t off = 0; sys->ops->frame_allocated && off < size; off += ARCH_PAGE_SIZE)
+		sys->ops->frame_allocated(sys->mach, pa + off);
+	for (uint64_t off = 0; off < size; off += ARCH_PAGE_SIZE)
+		__builtin_memset(sys->ops->phys_to_virt(sys->mach, pa + off), 0, ARCH_PAGE_SIZE);
+	*out = pa;
+	return 0;
+}
+
 uint32_t mm_sys_frame_put(struct mm_sys *sys, mm_paddr_t pa)
 {
 	struct mm_frame *f = mm_frame_get(&sys->frames, pa);
@@ -146,9 +161,8 @@ void mmi_tlb_add_new(struct mmi_tlb_batch *b, mm_vaddr_t va)
  * parent's level in *@missing if @missing is not NULL);
  * -MM_ENOMEM.
  */
-static int table_for(struct mm_sys *sys, mm_paddr_t root, mm_vaddr_t va, unsigned target,
-                     bool alloc, bool user, uint64_t *ntables, mm_paddr_t *table_pa,
-                     unsigned *missing)
+int mmi_table_for(struct mm_sys *sys, mm_paddr_t root, mm_vaddr_t va, unsigned target, bool alloc,
+                  bool user, uint64_t *ntables, mm_paddr_t *table_pa, unsigned *missing)
 {
 	mm_paddr_t pa = root;
 	for (unsigned level = ROOT_LEVEL; level > target; level--) {
@@ -180,7 +194,7 @@ static int table_for(struct mm_sys *sys, mm_paddr_t root, mm_vaddr_t va, unsigne
 int mmi_leaf_table(struct mm_sys *sys, mm_paddr_t root, mm_vaddr_t va, bool alloc, bool user,
                    uint64_t *ntables, mm_paddr_t *leaf_pa, unsigned *missing)
 {
-	return table_for(sys, root, va, 0, alloc, user, ntables, leaf_pa, missing);
+	return mmi_table_for(sys, root, va, 0, alloc, user, ntables, leaf_pa, missing);
 }
 
 /*
@@ -546,7 +560,7 @@ int mmi_map_range(struct mm_sys *sys, mm_paddr_t root, mm_vaddr_t va, mm_vaddr_t
 		}
 		if (level > 0) {
 			mm_paddr_t tpa, pa = src->pa + (va - start);
-			err = table_for(sys, root, va, level, true, user_half, ntables, &tpa, NULL);
+			err = mmi_table_for(sys, root, va, level, true, user_half, ntables, &tpa, NULL);
 			if (!err && src->take_ref)
 				err = ref_run(sys, pa, mmi_level_size(level));
 			if (err)
@@ -1372,6 +1386,11 @@ int mm_space_clone(struct mm_space *parent, struct mm_space *child, enum mm_clon
 void mm_sys_set_wx(struct mm_sys *sys, bool strict)
 {
 	sys->wx_strict = strict;
+}
+
+void mm_sys_set_thp(struct mm_sys *sys, bool on)
+{
+	sys->thp = on;
 }
 
 int mm_sys_init(struct mm_sys *sys, const struct mm_mach_ops *ops, void *mach,

@@ -205,6 +205,46 @@ static enum mm_fault_verdict fill_page(struct mm_space *s, const struct mm_regio
 }
 
 /*
+ * Transparent huge pages (mm_sys_set_thp()): map the whole aligned
+ * level-1 page around @va with one zeroed run of frames, when @r is
+ * private anonymous memory covering it, nothing of it is mapped, and a
+ * run and the tables are there. Return: whether it did (if not, nothing
+ * changed and the caller maps one 4 KiB page).
+ */
+static bool fill_large(struct mm_space *s, const struct mm_region *r, mm_vaddr_t va,
+                       enum mm_fault_how *how)
+{
+	struct mm_sys *sys = s->sys;
+	const uint64_t size = mmi_level_size(1);
+	const mm_vaddr_t base = va & ~(size - 1);
+	if (!sys->thp || sys->large_max < 1 || r->backing != MM_BACKING_ANON || grows_down(r) ||
+	    base < r->start || base + size > r->end)
+		return false;
+	unsigned level;
+	arch_pte_t *slot = mmi_descend(sys, s->root, base, &level, NULL);
+	if (level < 1 || mmi_leaf_used(*slot))
+		return false; /* a leaf table there (pages mapped), or a leaf */
+	mm_paddr_t run, tpa;
+	if (mmi_frame_alloc_run(sys, arch_level_shift(1) - ARCH_PAGE_SHIFT, &run))
+		return false;
+	if (mmi_table_for(sys, s->root, base, 1, true, true, &s->table_pages, &tpa, NULL)) {
+		mmi_prune(sys, s->root, base, ARCH_LEVELS - 1, &s->table_pages);
+		for (uint64_t off = 0; off < size; off += PAGE)
+			mm_sys_frame_put(sys, run + off);
+		return false;
+	}
+	arch_pte_store(&mmi_table_at(sys, tpa)[arch_pte_index(base, 1)],
+	               arch_pte_resize(arch_pte_leaf(run, r->prot), 1));
+	mmi_table_meta(sys, tpa)->pt_used++;
+	s->user_pages += size / PAGE;
+	s->large_leaves++;
+	if (arch_tlb_caches_invalid())
+		invalidate(s, base); /* the ISA may have cached the entry not valid */
+	*how = MM_FAULT_DEMAND_ZERO;
+	return true;
+}
+
+/*
  * Write @new_e over the valid leaf @e of @s at @va. Where the ISA requires
  * break-before-make for this change (arch_pte_needs_bbm(): aarch64, when
  * the output address changes), the entry first goes invalid and its TLB
@@ -306,6 +346,8 @@ enum mm_fault_verdict mm_fault(struct mm_space *s, mm_vaddr_t va, unsigned acces
 	if (r) {
 		if (!allows(r->prot, access))
 			return MM_FAULT_ACCESS;
+		if (fill_large(s, r, page, how))
+			return MM_FAULT_RESOLVED;
 		return fill_page(s, r, page, how);
 	}
 	/* Below a stack, within its reach: grow it. The guard page is below

@@ -565,6 +565,7 @@ int sim_create(const struct sim_config *cfg, struct sim **out)
 	 * and 1 GiB pages). */
 	if (cfg->large_pages)
 		(void)mm_sys_set_large_pages(&sim->sys, ARCH_LARGE_MAX_LEVEL);
+	mm_sys_set_thp(&sim->sys, cfg->thp);
 	if (cfg->direct_map) {
 		err = mm_kernel_map(
 		        &sim->sys, ARCH_DIRECT_MAP_BASE + cfg->phys_base, cfg->phys_base, frames,

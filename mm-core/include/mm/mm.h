@@ -212,6 +212,7 @@ struct mm_sys {
 	mm_paddr_t asid_map;
 	uint32_t asid_count, asid_next;
 	unsigned large_max; /* highest level of a large leaf: mm_sys_set_large_pages() */
+	bool thp;           /* transparent huge pages: mm_sys_set_thp() */
 };
 
 /**
@@ -248,6 +249,25 @@ int mm_sys_set_asids(struct mm_sys *sys, uint32_t count);
  * @strict: true to refuse W+X, false to allow it.
  */
 void mm_sys_set_wx(struct mm_sys *sys, bool strict);
+
+/**
+ * mm_sys_set_thp() - transparent huge pages: when @on, a fault in private
+ * anonymous memory (an mm_mmap() or mm_region_add() region backed by
+ * MM_BACKING_ANON, not a grow-down stack) whose region covers the whole
+ * aligned level-1 page around the address (2 MiB; 4 MiB on i386), none of
+ * which is mapped yet, maps that whole page at once with a physically
+ * contiguous run of zeroed frames (mm_frame_alloc_run()), if
+ * mm_sys_set_large_pages() allows level 1 and the allocator has a run;
+ * else, or when off (after mm_sys_init()), it maps one 4 KiB page, as
+ * before. Such a page is split into 4 KiB pages by the region layer's
+ * calls that touch it (a write to it after a COW fork copies one 4 KiB
+ * page), and an eager clone copies it into 4 KiB pages. No TLB effect;
+ * changes no existing mapping. Source: Linux's transparent hugepage
+ * support (Documentation/admin-guide/mm/transhuge.rst), as a design.
+ * @sys: the system.
+ * @on:  true to back faults with large pages where possible.
+ */
+void mm_sys_set_thp(struct mm_sys *sys, bool on);
 
 /**
  * mm_sys_set_large_pages() - let mm_kernel_map() and mm_map_phys() with

@@ -31,6 +31,7 @@ struct sim_config {
 	bool direct_map;      /* map all RAM at ARCH_DIRECT_MAP_BASE (true) */
 	bool large_pages;     /* mm_sys_set_large_pages(ARCH_LARGE_MAX_LEVEL), and the
 	                         direct map in large pages where aligned (true) */
+	bool thp;             /* transparent huge pages: mm_sys_set_thp() (false) */
 	uint32_t asids;       /* address-space identifiers, mm_sys_set_asids(); 0 = none
 	                         (aarch64 65536, others 0); at most sim_asids_max() */
 };
