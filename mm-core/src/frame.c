@@ -139,7 +139,8 @@ static uint32_t first0(const struct mm_frames *fa)
 
 /* --- Lists of order >= 1: links in the head and in the second frame. --- */
 
-static void push(struct mm_frames *fa, uint32_t idx, unsigned k)
+static inline __attribute__((always_inline)) void push(struct mm_frames *fa, uint32_t idx,
+                                                       unsigned k)
 {
 	if (k == 0) {
 		push0(fa, idx);
@@ -153,11 +154,14 @@ static void push(struct mm_frames *fa, uint32_t idx, unsigned k)
 	if (old)
 		fa->meta[old].ref_or_next = idx + 1; /* old - 1 + 1: its second frame */
 	fa->head[k] = idx + 1;
+	if (idx < fa->floor)
+		fa->floor = idx;
 	fa->order_mask |= 1u << k;
 	fa->nblocks[k]++;
 }
 
-static void remove_block(struct mm_frames *fa, uint32_t idx, unsigned k)
+static inline __attribute__((always_inline)) void remove_block(struct mm_frames *fa, uint32_t idx,
+                                                               unsigned k)
 {
 	if (k == 0) {
 		remove0(fa, idx);
@@ -172,6 +176,8 @@ static void remove_block(struct mm_frames *fa, uint32_t idx, unsigned k)
 	if (n)
 		fa->meta[n].ref_or_next = p; /* n - 1 + 1: the next block's second frame */
 	f->flags = 0;
+	if (idx == fa->floor) /* the others are disjoint from it, so above it */
+		fa->floor = idx + (1u << k);
 	if (--fa->nblocks[k] == 0)
 		fa->order_mask &= ~(1u << k);
 }
@@ -186,6 +192,7 @@ int mm_frames_init(struct mm_frames *fa, const struct mm_phys_range *ranges, siz
 
 	*fa = (struct mm_frames){ 0 };
 	fa->fail_countdown = -1;
+	fa->floor = UINT32_MAX;
 
 	/* Copy, validate, and insertion-sort by base (n is small). */
 	uint64_t frames = 0;
@@ -311,17 +318,37 @@ int mm_frame_alloc_run(struct mm_frames *fa, enum mm_frame_kind kind, unsigned o
 	if (fa->fail_countdown > 0)
 		fa->fail_countdown--;
 
-	/* The lowest-addressed head among the lists that can serve @order. */
-	unsigned k = (unsigned)__builtin_ctz(orders);
-	uint32_t idx = k ? fa->head[k] - 1 : first0(fa);
-	for (uint32_t m = orders & (orders - 1); m; m &= m - 1) {
-		unsigned j = (unsigned)__builtin_ctz(m);
-		if (fa->head[j] - 1 < idx) {
-			idx = fa->head[j] - 1;
-			k = j;
+	/*
+	 * The lowest block that can serve @order, as far as O(1) can tell:
+	 * the lowest bucket's first single frame if it lies below fa->floor;
+	 * else the block at fa->floor if one of a large enough order starts
+	 * there (it is then the lowest of all blocks of order >= 1); else the
+	 * lowest-addressed head among the lists of orders >= @order. An empty
+	 * list's head is 0, so head - 1 is UINT32_MAX: that loop needs no
+	 * branch on emptiness. The winner's flags give its order.
+	 */
+	uint32_t idx = UINT32_MAX;
+	if (order == 0 && (orders & 1u)) {
+		idx = first0(fa);
+		if (idx < fa->floor)
+			goto found;
+	}
+	if (fa->floor < fa->total) {
+		const struct mm_frame *f = &fa->meta[fa->floor];
+		unsigned fk = f->flags & ~HEAD;
+		if (f->kind == MM_FRAME_FREE && (f->flags & HEAD) && fk >= order && fk >= 1) {
+			idx = fa->floor;
+			goto found;
 		}
 	}
-	MM_ASSERT(fa->meta[idx].kind == MM_FRAME_FREE && fa->meta[idx].flags == (HEAD | k));
+	for (unsigned j = order > 1 ? order : 1; j <= MM_FRAME_MAX_ORDER; j++) {
+		uint32_t h = fa->head[j] - 1;
+		idx = h < idx ? h : idx;
+	}
+found:;
+	unsigned k = fa->meta[idx].flags & ~HEAD;
+	MM_ASSERT(fa->meta[idx].kind == MM_FRAME_FREE && (fa->meta[idx].flags & HEAD) &&
+	          k >= order);
 	remove_block(fa, idx, k);
 	while (k > order) {
 		k--;

@@ -85,6 +85,7 @@ struct mm_frames {
 	uint32_t total;                                   /* frames managed */
 	uint32_t nfree;                                   /* frames free (in free blocks) */
 	uint32_t order_mask; /* bit k: the list of order k is not empty */
+	uint32_t floor;      /* no free block of order >= 1 starts below this index */
 	/* Index + 1 of the first free block of each order >= 1, 0 = none. */
 	uint32_t head[MM_FRAME_MAX_ORDER + 1];
 	/* Index + 1 of the first free single frame of each bucket, 0 = none. */
