@@ -135,11 +135,11 @@ int mm_frames_init(struct mm_frames *fa, const struct mm_phys_range *ranges, siz
  * @out:  receives the frame's physical address.
  *
  * The frame's contents are not cleared (see mm_sys_frame_alloc() for the
- * zeroing, poisoning-aware wrapper). The frame is taken from the free block
- * with the lowest address among the heads of the lists (one per order) that
- * can serve it, split if larger: so a fresh allocator hands out frames
- * lowest address first, and a frame just freed whose buddy is in use is
- * usually the next one out. O(MM_FRAME_MAX_ORDER).
+ * zeroing, poisoning-aware wrapper). The frame is taken from the lowest
+ * free block the allocator can find in O(1) or, failing that, the lowest
+ * of the heads of its lists (one per order), split if larger: so a fresh
+ * allocator hands out frames lowest address first, and a frame just freed
+ * whose buddy is in use is usually the next one out. O(MM_FRAME_MAX_ORDER).
  *
  * Return: 0; -MM_ENOMEM if no frame is free or fault injection fires (then
  * nothing changed but the attempt counter); -MM_EINVAL for a bad @kind.
@@ -160,9 +160,10 @@ int mm_frame_alloc(struct mm_frames *fa, enum mm_frame_kind kind, mm_paddr_t *ou
  *         multiple of 2^@order * ARCH_PAGE_SIZE.
  *
  * This is a buddy system's allocation (Knuth, TAOCP vol. 1, 2.5, after
- * Knowlton): the free block with the lowest address among the heads of the
- * lists of order @order and above is taken and split in halves until one of
- * 2^@order frames is left, the upper halves going back on their lists. A
+ * Knowlton): a free block of order @order or above is taken, the lowest
+ * the allocator finds as for mm_frame_alloc(), and split in halves until
+ * one of 2^@order frames is left, the upper halves going back on their
+ * lists. A
  * run never spans two ranges; the ranges' bases need not be aligned (a run
  * is aligned in physical address, not in frame index). The frames are not
  * cleared. Each frame of the run is then a frame in use like any other: the
