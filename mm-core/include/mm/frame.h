@@ -71,10 +71,13 @@ struct mm_phys_range {
  * 4 KiB frames (an x86_64, Sv39/Sv48 or aarch64 1 GiB page).
  */
 #define MM_FRAME_MAX_ORDER 18u
-/* Order-0 lists are kept per bucket of 2^MM_FRAME_BUCKET_SHIFT frames (see
- * src/frame.c): 256 buckets cover the 2^32 frame indices. */
+/**
+ * MM_FRAME_BUCKET_SHIFT - single free frames are listed per bucket of
+ * 2^24 consecutive frame indices (64 GiB), with 24-bit links (src/frame.c).
+ */
 #define MM_FRAME_BUCKET_SHIFT 24u
-#define MM_FRAME_NBUCKETS     (1u << (32u - MM_FRAME_BUCKET_SHIFT))
+/** MM_FRAME_NBUCKETS - buckets covering the 2^32 frame indices: 256. */
+#define MM_FRAME_NBUCKETS (1u << (32u - MM_FRAME_BUCKET_SHIFT))
 
 /** struct mm_frames - allocator state. Treat as opaque; read via functions. */
 struct mm_frames {
@@ -86,10 +89,8 @@ struct mm_frames {
 	uint32_t nfree;                                   /* frames free (in free blocks) */
 	uint32_t order_mask; /* bit k: the list of order k is not empty */
 	uint32_t floor;      /* no free block of order >= 1 starts below this index */
-	/* Index + 1 of the first free block of each order >= 1, 0 = none. */
-	uint32_t head[MM_FRAME_MAX_ORDER + 1];
-	/* Index + 1 of the first free single frame of each bucket, 0 = none. */
-	uint32_t head0[MM_FRAME_NBUCKETS];
+	uint32_t head[MM_FRAME_MAX_ORDER + 1]; /* index + 1 of each order's first block, 0 = none */
+	uint32_t head0[MM_FRAME_NBUCKETS];     /* index + 1 of each bucket's first single frame */
 	uint64_t bucket_mask[MM_FRAME_NBUCKETS / 64]; /* bit b: head0[b] != 0 */
 	uint32_t nblocks[MM_FRAME_MAX_ORDER + 1];     /* free blocks of each order */
 	uint32_t in_use[MM_FRAME_NKINDS];             /* frames in use, by enum mm_frame_kind */
