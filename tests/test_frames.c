@@ -94,7 +94,7 @@ START_TEST(refcounts_and_kinds)
 	/* A free frame cannot be referenced; an unmanaged one neither. */
 	ck_assert_int_eq(mm_frame_ref(&fa, c), -MM_EINVAL);
 	ck_assert_int_eq(mm_frame_ref(&fa, 1000 * PAGE), -MM_EINVAL);
-	/* The last freed frame is the next one out (LIFO, O(1)). */
+	/* The last freed frame is the next one out (its buddy is in use). */
 	mm_paddr_t d;
 	ck_assert_int_eq(mm_frame_alloc(&fa, MM_FRAME_USER, &d), 0);
 	ck_assert_uint_eq(d, c);
