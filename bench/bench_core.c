@@ -33,43 +33,215 @@ static void die(const char *what, int err)
 }
 
 /*
- * Frame allocator: the cost of one alloc+free pair with the pool @fill
- * percent used, over @nranges ranges. O(1) shows as the same figure for
- * every fill level, pool size and range count.
+ * REFERENCE ONLY, not mm-core: the LIFO free-list frame allocator that
+ * mm-core used before the buddy system (mm-core/src/frame.c as of commit
+ * f915a5e), copied here so that the buddy allocator is measured beside it
+ * in the same run (issue 15's goal: a single frame within 1.5x of it). It
+ * keeps the old data layout: one free list threaded through the 8-byte
+ * metadata, ref_or_next = index + 1 of the next free frame. Only what the
+ * measurement needs: init, alloc, unref.
  */
-static void bench_frames(uint32_t frames, unsigned nranges, unsigned fill)
+struct lifo_frames {
+	struct mm_phys_range range[MM_FRAMES_MAX_RANGES];
+	uint32_t first_index[MM_FRAMES_MAX_RANGES];
+	unsigned nranges;
+	struct mm_frame *meta;
+	uint32_t total, nfree, free_head;
+	uint32_t in_use[MM_FRAME_NKINDS];
+	int64_t fail_countdown;
+	uint64_t nalloc_calls;
+};
+
+/* The old mm_frames_init() minus its checks; @r sorted, not overlapping. */
+static void lifo_init(struct lifo_frames *fa, const struct mm_phys_range *r, unsigned n,
+                      struct mm_frame *meta)
 {
-	struct mm_phys_range r[MM_FRAMES_MAX_RANGES];
+	*fa = (struct lifo_frames){ .nranges = n, .meta = meta, .fail_countdown = -1 };
+	for (unsigned i = 0; i < n; i++) {
+		fa->range[i] = r[i];
+		fa->first_index[i] = fa->total;
+		fa->total += (uint32_t)r[i].pages;
+	}
+	for (uint32_t i = 0; i < fa->total; i++)
+		meta[i] = (struct mm_frame){ .ref_or_next = i + 2 <= fa->total ? i + 2 : 0 };
+	fa->free_head = fa->total ? 1 : 0;
+	fa->nfree = fa->total;
+}
+
+static mm_paddr_t lifo_paddr(const struct lifo_frames *fa, uint32_t index)
+{
+	unsigned lo = 0, hi = fa->nranges;
+	while (hi - lo > 1) {
+		unsigned mid = (lo + hi) / 2;
+		if (fa->first_index[mid] <= index)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	return fa->range[lo].base + (uint64_t)(index - fa->first_index[lo]) * ARCH_PAGE_SIZE;
+}
+
+static struct mm_frame *lifo_get(const struct lifo_frames *fa, mm_paddr_t pa)
+{
+	uint64_t off = (pa - fa->range[0].base) >> ARCH_PAGE_SHIFT;
+	if (pa >= fa->range[0].base && off < fa->range[0].pages)
+		return &fa->meta[off];
+	unsigned lo = 0, hi = fa->nranges;
+	if (pa < fa->range[0].base)
+		return NULL;
+	while (hi - lo > 1) {
+		unsigned mid = (lo + hi) / 2;
+		if (fa->range[mid].base <= pa)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	off = (pa - fa->range[lo].base) >> ARCH_PAGE_SHIFT;
+	return off < fa->range[lo].pages ? &fa->meta[fa->first_index[lo] + off] : NULL;
+}
+
+static __attribute__((noinline)) int lifo_alloc(struct lifo_frames *fa, enum mm_frame_kind kind,
+                                                mm_paddr_t *out)
+{
+	if (kind <= MM_FRAME_FREE || kind >= MM_FRAME_NKINDS)
+		return -MM_EINVAL;
+	fa->nalloc_calls++;
+	if (fa->fail_countdown == 0)
+		return -MM_ENOMEM;
+	if (fa->free_head == 0)
+		return -MM_ENOMEM;
+	if (fa->fail_countdown > 0)
+		fa->fail_countdown--;
+	uint32_t idx = fa->free_head - 1;
+	struct mm_frame *f = &fa->meta[idx];
+	if (f->kind != MM_FRAME_FREE)
+		abort();
+	fa->free_head = f->ref_or_next;
+	*f = (struct mm_frame){ .ref_or_next = 1, .kind = (uint8_t)kind };
+	fa->nfree--;
+	fa->in_use[kind]++;
+	*out = lifo_paddr(fa, idx);
+	return 0;
+}
+
+static __attribute__((noinline)) uint32_t lifo_unref(struct lifo_frames *fa, mm_paddr_t pa)
+{
+	struct mm_frame *f = lifo_get(fa, pa);
+	if (!f || f->kind == MM_FRAME_FREE || f->ref_or_next == 0)
+		abort();
+	if (--f->ref_or_next > 0)
+		return f->ref_or_next;
+	fa->in_use[f->kind]--;
+	uint32_t idx = (uint32_t)(f - fa->meta);
+	*f = (struct mm_frame){ .ref_or_next = fa->free_head, .kind = MM_FRAME_FREE };
+	fa->free_head = idx + 1;
+	fa->nfree++;
+	return 0;
+}
+
+/* @nranges ranges of @frames / @nranges frames each, with one-frame holes. */
+static void pool_ranges(struct mm_phys_range *r, uint32_t frames, unsigned nranges)
+{
 	uint64_t per = frames / nranges;
 	for (unsigned i = 0; i < nranges; i++)
 		r[i] = (struct mm_phys_range){ (UINT64_C(1) << 20) + i * (per + 1) * ARCH_PAGE_SIZE,
 			                       per };
+}
+
+/*
+ * Frame allocator: the cost of one alloc+free pair with the pool @fill
+ * percent used, over @nranges ranges, with the buddy allocator and, in the
+ * same run and on the same pattern, the old LIFO list (the reference
+ * above). A flat figure across fill levels, pool sizes and range counts is
+ * the O(1) or O(log n) bound showing.
+ */
+static void bench_frames(uint32_t frames, unsigned nranges, unsigned fill)
+{
+	struct mm_phys_range r[MM_FRAMES_MAX_RANGES];
+	pool_ranges(r, frames, nranges);
 	size_t bytes = mm_frames_meta_bytes(r, nranges);
 	struct mm_frame *meta = malloc(bytes);
 	struct mm_frames fa;
 	int err = mm_frames_init(&fa, r, nranges, meta, bytes);
 	if (err)
 		die("mm_frames_init", err);
+	struct lifo_frames lf;
+	struct mm_frame *lmeta = malloc(bytes);
+	if (!meta || !lmeta)
+		die("malloc", -MM_ENOMEM);
+	lifo_init(&lf, r, nranges, lmeta);
 	uint32_t held = (uint32_t)((uint64_t)mm_frames_total(&fa) * fill / 100);
 	mm_paddr_t pa;
-	for (uint32_t i = 0; i < held; i++)
+	for (uint32_t i = 0; i < held; i++) {
 		mm_frame_alloc(&fa, MM_FRAME_USER, &pa);
-	/* Free every other held frame so the free list is scattered. */
+		lifo_alloc(&lf, MM_FRAME_USER, &pa);
+	}
 	enum { BATCH = 4096 };
 	static mm_paddr_t got[BATCH];
-	double v[64] = { 0 };
+	double v[64] = { 0 }, vl[64] = { 0 }, ratio[64] = { 0 };
 	for (int k = 0; k < reps; k++) {
 		double t0 = now_ns();
 		for (int i = 0; i < BATCH; i++)
 			mm_frame_alloc(&fa, MM_FRAME_USER, &got[i]);
 		for (int i = BATCH - 1; i >= 0; i--)
 			mm_frame_unref(&fa, got[i]);
-		v[k] = (now_ns() - t0) / BATCH;
+		double t1 = now_ns();
+		for (int i = 0; i < BATCH; i++)
+			lifo_alloc(&lf, MM_FRAME_USER, &got[i]);
+		for (int i = BATCH - 1; i >= 0; i--)
+			lifo_unref(&lf, got[i]);
+		double t2 = now_ns();
+		v[k] = (t1 - t0) / BATCH;
+		vl[k] = (t2 - t1) / BATCH;
+		ratio[k] = v[k] / vl[k];
 	}
 	char what[96];
 	snprintf(what, sizeof(what), "frame alloc+free, %u Ki frames, %u range%s, %u%% used",
 	         frames >> 10, nranges, nranges > 1 ? "s" : "", fill);
 	report(what, "ns/pair", v, reps);
+	report("  same, old LIFO list (reference, not mm-core)", "ns/pair", vl, reps);
+	report("  buddy / LIFO, per repetition (goal <= 1.5)", "x", ratio, reps);
+	free(lmeta);
+	free(meta);
+}
+
+/*
+ * Runs of 2^@order frames (order 9: a 2 MiB page): mm_frame_alloc_run()
+ * of @batch runs, then every frame freed one by one, last run first, as a
+ * large page split into small ones would be; per run, and per frame.
+ */
+static void bench_runs(uint32_t frames, unsigned order, unsigned batch)
+{
+	struct mm_phys_range r[1];
+	pool_ranges(r, frames, 1);
+	size_t bytes = mm_frames_meta_bytes(r, 1);
+	struct mm_frame *meta = malloc(bytes);
+	mm_paddr_t *got = malloc(batch * sizeof(*got));
+	if (!meta || !got)
+		die("malloc", -MM_ENOMEM);
+	struct mm_frames fa;
+	int err = mm_frames_init(&fa, r, 1, meta, bytes);
+	if (err)
+		die("mm_frames_init", err);
+	const uint32_t len = UINT32_C(1) << order;
+	double v[64] = { 0 }, vf[64] = { 0 };
+	for (int k = 0; k < reps; k++) {
+		double t0 = now_ns();
+		for (unsigned i = 0; i < batch; i++)
+			if ((err = mm_frame_alloc_run(&fa, MM_FRAME_USER, order, &got[i])))
+				die("mm_frame_alloc_run", err);
+		for (unsigned i = batch; i-- > 0;)
+			for (uint32_t j = 0; j < len; j++)
+				mm_frame_unref(&fa, got[i] + (mm_paddr_t)j * ARCH_PAGE_SIZE);
+		v[k] = (now_ns() - t0) / batch;
+		vf[k] = v[k] / len;
+	}
+	char what[96];
+	snprintf(what, sizeof(what), "run of order %u (%u KiB) alloc + %u frees, %u Ki frames",
+	         order, len * (unsigned)(ARCH_PAGE_SIZE >> 10), len, frames >> 10);
+	report(what, "ns/run", v, reps);
+	report("  the same, per frame of the run", "ns/frame", vf, reps);
+	free(got);
 	free(meta);
 }
 
@@ -215,6 +387,7 @@ int main(int argc, char **argv)
 	bench_frames(1u << 16, 1, 90);
 	bench_frames(1u << 20, 1, 50);
 	bench_frames(1u << 20, MM_FRAMES_MAX_RANGES, 50);
+	bench_runs(1u << 20, 9, 512);
 	bench_map(16384);
 	bench_clone(16384);
 	return 0;

@@ -1,6 +1,52 @@
 /*
- * Physical frame allocator: a LIFO free list threaded through 8-byte
- * per-frame metadata. See <mm/frame.h> for the contract.
+ * Physical frame allocator: a buddy system (Knuth, TAOCP vol. 1, 2.5)
+ * whose free lists are threaded through the 8-byte per-frame metadata and
+ * nothing else. See <mm/frame.h> for the contract.
+ *
+ * Blocks. A free block of order k is 2^k frames of one range whose first
+ * physical frame number is a multiple of 2^k (alignment is on the physical
+ * address, so a range with an unaligned base starts with small blocks). Its
+ * buddy is the block of the same order at frame number (pfn ^ 2^k), if that
+ * lies wholly inside the same range. Every frame of a free block has kind
+ * MM_FRAME_FREE; the first one, the head, has flags HEAD | k, and every
+ * other free frame has flags 0, as has every frame in use. Blocks are
+ * maximal: two free buddies of order k < MM_FRAME_MAX_ORDER are always
+ * merged, so a free buddy of a block being freed is always the head of a
+ * block of its order or smaller, and checking one frame's flags is enough.
+ *
+ * Lists. Each order has a doubly linked list, so that a free buddy can be
+ * taken out of the middle of it in O(1) when it merges:
+ *  - order k >= 1: the head's ref_or_next holds the index + 1 of the next
+ *    block's head (0: none), and the second frame's ref_or_next the index
+ *    + 1 of the previous one (0: none); fa->head[k] is the first block.
+ *  - order 0 has only the one frame's 56 spare bits (kind must stay
+ *    MM_FRAME_FREE), too few for two 32-bit indices. So single frames are
+ *    listed per bucket of 2^24 consecutive indices (fa->head0[], with a
+ *    bitmap of the non-empty buckets), and the links are 24-bit offsets
+ *    inside the bucket: next in ref_or_next bits 0-23, previous in
+ *    ref_or_next bits 24-31 (high 8 bits) and pt_used (low 16 bits), and a
+ *    link to the frame itself ends the list. Below 64 GiB there is one
+ *    bucket.
+ *
+ * Metadata accounting: 8 bytes per frame in all (struct mm_frame), and a
+ * fixed ~1.2 KiB in struct mm_frames (list heads, bucket bitmap, counters),
+ * whatever the number of frames. The free frames' memory is never read or
+ * written.
+ *
+ * Policy: the lowest block that can serve the request, as far as O(1)
+ * can tell (index order is address order). fa->floor is an index below
+ * which no free block of order >= 1 starts: a push lowers it, and removing
+ * the block that starts at it raises it past that block (the others are
+ * disjoint from it, so above). An allocation of order k takes the lowest
+ * bucket's first single frame if k = 0 and that frame is below the floor;
+ * else the block at the floor if one of order >= max(k, 1) starts there;
+ * else the lowest of the heads of the lists of orders k and above. The
+ * block is split, the upper halves pushed on their lists. Lists are LIFO,
+ * and init pushes each order's blocks highest first, so a fresh allocator
+ * hands out lowest address first, and a freed frame whose buddy is in use
+ * usually comes out next. Alloc: at most MM_FRAME_MAX_ORDER + 4 head reads
+ * and MM_FRAME_MAX_ORDER splits; free: at most MM_FRAME_MAX_ORDER merges,
+ * each O(1) (plus the range lookup, 5 steps for 32 ranges).
  */
 #include <mm/frame.h>
 
@@ -8,12 +54,138 @@
 
 #include "assert.h"
 
+_Static_assert(sizeof(struct mm_frame) == 8, "8 bytes of metadata per frame");
+_Static_assert(MM_FRAME_MAX_ORDER < 32, "order_mask has a bit per order");
+
+#define HEAD     0x80u                               /* flags: heads a free block */
+#define OFF_MASK ((1u << MM_FRAME_BUCKET_SHIFT) - 1) /* offset in a bucket */
+
 size_t mm_frames_meta_bytes(const struct mm_phys_range *ranges, size_t n)
 {
 	uint64_t frames = 0;
 	for (size_t i = 0; i < n; i++)
 		frames += ranges[i].pages;
 	return (size_t)(frames * sizeof(struct mm_frame));
+}
+
+/* --- Order-0 lists: per bucket, 24-bit offsets, a self link ends them. --- */
+
+static inline uint32_t next0(const struct mm_frame *f)
+{
+	return f->ref_or_next & OFF_MASK;
+}
+
+static inline uint32_t prev0(const struct mm_frame *f)
+{
+	return (f->ref_or_next >> MM_FRAME_BUCKET_SHIFT) << 16 | f->pt_used;
+}
+
+static inline void set_next0(struct mm_frame *f, uint32_t off)
+{
+	f->ref_or_next = (f->ref_or_next & ~OFF_MASK) | off;
+}
+
+static inline void set_prev0(struct mm_frame *f, uint32_t off)
+{
+	f->ref_or_next = (f->ref_or_next & OFF_MASK) | (off >> 16) << MM_FRAME_BUCKET_SHIFT;
+	f->pt_used = (uint16_t)off;
+}
+
+static void push0(struct mm_frames *fa, uint32_t idx)
+{
+	uint32_t b = idx >> MM_FRAME_BUCKET_SHIFT, off = idx & OFF_MASK;
+	struct mm_frame *f = &fa->meta[idx];
+	*f = (struct mm_frame){ .kind = MM_FRAME_FREE, .flags = HEAD };
+	set_prev0(f, off);
+	if (fa->head0[b]) {
+		uint32_t old = fa->head0[b] - 1;
+		set_next0(f, old & OFF_MASK);
+		set_prev0(&fa->meta[old], off);
+	} else {
+		set_next0(f, off);
+		fa->bucket_mask[b / 64] |= UINT64_C(1) << (b % 64);
+	}
+	fa->head0[b] = idx + 1;
+	fa->order_mask |= 1u;
+	fa->nblocks[0]++;
+}
+
+static void remove0(struct mm_frames *fa, uint32_t idx)
+{
+	uint32_t b = idx >> MM_FRAME_BUCKET_SHIFT, base = b << MM_FRAME_BUCKET_SHIFT;
+	uint32_t off = idx & OFF_MASK;
+	struct mm_frame *f = &fa->meta[idx];
+	uint32_t n = next0(f), p = prev0(f);
+	if (p == off) { /* first */
+		if (n == off) {
+			fa->head0[b] = 0;
+			fa->bucket_mask[b / 64] &= ~(UINT64_C(1) << (b % 64));
+		} else {
+			fa->head0[b] = base + n + 1;
+			set_prev0(&fa->meta[base + n], n);
+		}
+	} else {
+		set_next0(&fa->meta[base + p], n == off ? p : n);
+		if (n != off)
+			set_prev0(&fa->meta[base + n], p);
+	}
+	f->flags = 0;
+	if (--fa->nblocks[0] == 0)
+		fa->order_mask &= ~1u;
+}
+
+/* Index of the first free single frame of the lowest non-empty bucket. */
+static uint32_t first0(const struct mm_frames *fa)
+{
+	for (unsigned w = 0;; w++)
+		if (fa->bucket_mask[w])
+			return fa->head0[w * 64 + (unsigned)__builtin_ctzll(fa->bucket_mask[w])] -
+			       1;
+}
+
+/* --- Lists of order >= 1: links in the head and in the second frame. --- */
+
+static inline __attribute__((always_inline)) void push(struct mm_frames *fa, uint32_t idx,
+                                                       unsigned k)
+{
+	if (k == 0) {
+		push0(fa, idx);
+		return;
+	}
+	uint32_t old = fa->head[k];
+	fa->meta[idx] = (struct mm_frame){ .ref_or_next = old,
+		                           .kind = MM_FRAME_FREE,
+		                           .flags = (uint8_t)(HEAD | k) };
+	fa->meta[idx + 1] = (struct mm_frame){ .ref_or_next = 0, .kind = MM_FRAME_FREE };
+	if (old)
+		fa->meta[old].ref_or_next = idx + 1; /* old - 1 + 1: its second frame */
+	fa->head[k] = idx + 1;
+	if (idx < fa->floor)
+		fa->floor = idx;
+	fa->order_mask |= 1u << k;
+	fa->nblocks[k]++;
+}
+
+static inline __attribute__((always_inline)) void remove_block(struct mm_frames *fa, uint32_t idx,
+                                                               unsigned k)
+{
+	if (k == 0) {
+		remove0(fa, idx);
+		return;
+	}
+	struct mm_frame *f = &fa->meta[idx];
+	uint32_t n = f->ref_or_next, p = fa->meta[idx + 1].ref_or_next;
+	if (p)
+		fa->meta[p - 1].ref_or_next = n;
+	else
+		fa->head[k] = n;
+	if (n)
+		fa->meta[n].ref_or_next = p; /* n - 1 + 1: the next block's second frame */
+	f->flags = 0;
+	if (idx == fa->floor) /* the others are disjoint from it, so above it */
+		fa->floor = idx + (1u << k);
+	if (--fa->nblocks[k] == 0)
+		fa->order_mask &= ~(1u << k);
 }
 
 int mm_frames_init(struct mm_frames *fa, const struct mm_phys_range *ranges, size_t n,
@@ -26,6 +198,7 @@ int mm_frames_init(struct mm_frames *fa, const struct mm_phys_range *ranges, siz
 
 	*fa = (struct mm_frames){ 0 };
 	fa->fail_countdown = -1;
+	fa->floor = UINT32_MAX;
 
 	/* Copy, validate, and insertion-sort by base (n is small). */
 	uint64_t frames = 0;
@@ -60,11 +233,24 @@ int mm_frames_init(struct mm_frames *fa, const struct mm_phys_range *ranges, siz
 		fa->first_index[i] = idx;
 		idx += (uint32_t)fa->range[i].pages;
 	}
-	/* Thread the list so that the lowest frame comes out first. */
 	for (uint32_t i = 0; i < fa->total; i++)
-		meta[i] = (struct mm_frame){ .ref_or_next = i + 2 <= fa->total ? i + 2 : 0,
-			                     .kind = MM_FRAME_FREE };
-	fa->free_head = fa->total ? 1 : 0;
+		meta[i] = (struct mm_frame){ .kind = MM_FRAME_FREE };
+	/*
+	 * Cut each range into maximal aligned blocks, from the top of the
+	 * highest range down: each push goes on the head of its list, so every
+	 * list ends up in ascending address order.
+	 */
+	for (unsigned i = fa->nranges; i-- > 0;) {
+		uint64_t lo = fa->range[i].base >> ARCH_PAGE_SHIFT;
+		uint64_t end = lo + fa->range[i].pages;
+		while (end > lo) {
+			unsigned k = MM_FRAME_MAX_ORDER;
+			while ((end & ((UINT64_C(1) << k) - 1)) || end - lo < (UINT64_C(1) << k))
+				k--;
+			end -= UINT64_C(1) << k;
+			push(fa, fa->first_index[i] + (uint32_t)(end - lo), k);
+		}
+	}
 	fa->nfree = fa->total;
 	return 0;
 }
@@ -119,27 +305,73 @@ void mm_frames_fail_after(struct mm_frames *fa, int64_t n)
 	fa->fail_countdown = n;
 }
 
-int mm_frame_alloc(struct mm_frames *fa, enum mm_frame_kind kind, mm_paddr_t *out)
+int mm_frames_largest_free_order(const struct mm_frames *fa)
 {
-	if (kind <= MM_FRAME_FREE || kind >= MM_FRAME_NKINDS)
+	return fa->order_mask ? 31 - __builtin_clz(fa->order_mask) : -1;
+}
+
+int mm_frame_alloc_run(struct mm_frames *fa, enum mm_frame_kind kind, unsigned order,
+                       mm_paddr_t *out)
+{
+	if (kind <= MM_FRAME_FREE || kind >= MM_FRAME_NKINDS || order > MM_FRAME_MAX_ORDER)
 		return -MM_EINVAL;
 	fa->nalloc_calls++;
 	if (fa->fail_countdown == 0)
 		return -MM_ENOMEM;
-	if (fa->free_head == 0)
+	uint32_t orders = fa->order_mask & ~((1u << order) - 1);
+	if (!orders)
 		return -MM_ENOMEM;
 	if (fa->fail_countdown > 0)
 		fa->fail_countdown--;
 
-	uint32_t idx = fa->free_head - 1;
-	struct mm_frame *f = &fa->meta[idx];
-	MM_ASSERT(f->kind == MM_FRAME_FREE);
-	fa->free_head = f->ref_or_next;
-	*f = (struct mm_frame){ .ref_or_next = 1, .kind = (uint8_t)kind };
-	fa->nfree--;
-	fa->in_use[kind]++;
+	/*
+	 * The lowest block that can serve @order, as far as O(1) can tell:
+	 * the lowest bucket's first single frame if it lies below fa->floor;
+	 * else the block at fa->floor if one of a large enough order starts
+	 * there (it is then the lowest of all blocks of order >= 1); else the
+	 * lowest-addressed head among the lists of orders >= @order. An empty
+	 * list's head is 0, so head - 1 is UINT32_MAX: that loop needs no
+	 * branch on emptiness. The winner's flags give its order.
+	 */
+	uint32_t idx = UINT32_MAX;
+	if (order == 0 && (orders & 1u)) {
+		idx = first0(fa);
+		if (idx < fa->floor)
+			goto found;
+	}
+	if (fa->floor < fa->total) {
+		const struct mm_frame *f = &fa->meta[fa->floor];
+		unsigned fk = f->flags & ~HEAD;
+		if (f->kind == MM_FRAME_FREE && (f->flags & HEAD) && fk >= order && fk >= 1) {
+			idx = fa->floor;
+			goto found;
+		}
+	}
+	for (unsigned j = order > 1 ? order : 1; j <= MM_FRAME_MAX_ORDER; j++) {
+		uint32_t h = fa->head[j] - 1;
+		idx = h < idx ? h : idx;
+	}
+found:;
+	unsigned k = fa->meta[idx].flags & ~HEAD;
+	MM_ASSERT(fa->meta[idx].kind == MM_FRAME_FREE && (fa->meta[idx].flags & HEAD) &&
+	          k >= order);
+	remove_block(fa, idx, k);
+	while (k > order) {
+		k--;
+		push(fa, idx + (1u << k), k);
+	}
+	uint32_t len = 1u << order;
+	for (uint32_t i = 0; i < len; i++)
+		fa->meta[idx + i] = (struct mm_frame){ .ref_or_next = 1, .kind = (uint8_t)kind };
+	fa->nfree -= len;
+	fa->in_use[kind] += len;
 	*out = mm_frames_paddr(fa, idx);
 	return 0;
+}
+
+int mm_frame_alloc(struct mm_frames *fa, enum mm_frame_kind kind, mm_paddr_t *out)
+{
+	return mm_frame_alloc_run(fa, kind, 0, out);
 }
 
 int mm_frame_ref_meta(struct mm_frame *f)
@@ -158,6 +390,30 @@ int mm_frame_ref(struct mm_frames *fa, mm_paddr_t pa)
 	return f ? mm_frame_ref_meta(f) : -MM_EINVAL;
 }
 
+/* Free the single frame @idx: merge it with its free buddies, then list it. */
+static void free_frame(struct mm_frames *fa, uint32_t idx)
+{
+	unsigned r = range_of_index(fa, idx);
+	uint64_t lo = fa->range[r].base >> ARCH_PAGE_SHIFT;
+	uint64_t pages = fa->range[r].pages;
+	uint64_t off = idx - fa->first_index[r]; /* frame number - lo */
+	unsigned k = 0;
+	for (; k < MM_FRAME_MAX_ORDER; k++) {
+		uint64_t size = UINT64_C(1) << k;
+		uint64_t boff = ((lo + off) ^ size) - lo; /* wraps if below lo */
+		if (boff >= pages || pages - boff < size)
+			break; /* the buddy is not (wholly) in this range */
+		uint32_t b = fa->first_index[r] + (uint32_t)boff;
+		const struct mm_frame *bf = &fa->meta[b];
+		if (bf->kind != MM_FRAME_FREE || bf->flags != (HEAD | k))
+			break;
+		remove_block(fa, b, k);
+		if (boff < off)
+			off = boff;
+	}
+	push(fa, fa->first_index[r] + (uint32_t)off, k);
+}
+
 uint32_t mm_frame_unref_meta(struct mm_frames *fa, struct mm_frame *f)
 {
 	MM_ASSERT(f >= fa->meta && f < fa->meta + fa->total);
@@ -165,9 +421,8 @@ uint32_t mm_frame_unref_meta(struct mm_frames *fa, struct mm_frame *f)
 	if (--f->ref_or_next > 0)
 		return f->ref_or_next;
 	fa->in_use[f->kind]--;
-	uint32_t idx = (uint32_t)(f - fa->meta);
-	*f = (struct mm_frame){ .ref_or_next = fa->free_head, .kind = MM_FRAME_FREE };
-	fa->free_head = idx + 1;
+	*f = (struct mm_frame){ .kind = MM_FRAME_FREE };
+	free_frame(fa, (uint32_t)(f - fa->meta));
 	fa->nfree++;
 	return 0;
 }

@@ -4,10 +4,16 @@
  * Manages 4 KiB frames over the physical ranges the platform hands it (the
  * Multiboot memory map in a kernel, the arena in the simulator). Each frame
  * has 8 bytes of metadata (struct mm_frame) held in a caller-provided array,
- * so the allocator itself never allocates. Free frames form a LIFO list
- * threaded through that metadata: alloc and free are O(1) (a lookup of the
- * range holding a physical address is a binary search over at most
- * MM_FRAMES_MAX_RANGES ranges, a constant bound).
+ * so the allocator itself never allocates. Free frames are kept by a buddy
+ * system (Knuth, TAOCP vol. 1, 2.5): free blocks of 2^k frames, aligned to
+ * 2^k frames in physical address, on one doubly linked list per order
+ * threaded through that same metadata and nothing else. Single frames and
+ * physically contiguous, aligned runs (mm_frame_alloc_run(): 2 MiB, 4 MiB,
+ * 1 GiB large pages) come from the same pool; a freed frame merges with its
+ * free buddy, order after order. Alloc and free are O(MM_FRAME_MAX_ORDER),
+ * i.e. O(log n) (a lookup of the range holding a physical address is a
+ * binary search over at most MM_FRAMES_MAX_RANGES ranges, a constant bound).
+ * src/frame.c's header describes the layout of the links.
  *
  * The frame size is the ISA's page size: this header is compiled once per
  * ISA like the rest of mm-core.
@@ -21,7 +27,7 @@
 
 /** enum mm_frame_kind - what a frame in use holds (for the counters). */
 enum mm_frame_kind {
-	MM_FRAME_FREE = 0,   /* on the free list */
+	MM_FRAME_FREE = 0,   /* free: part of a free buddy block */
 	MM_FRAME_PT = 1,     /* a page table (any level, root included) */
 	MM_FRAME_USER = 2,   /* user data mapped into address spaces */
 	MM_FRAME_KERNEL = 3, /* allocated by the kernel for its own use */
@@ -31,12 +37,17 @@ enum mm_frame_kind {
 
 /**
  * struct mm_frame - metadata of one physical frame: 8 bytes.
- * @ref_or_next: in use, the reference count (>= 1); free, the index + 1 of
- *               the next free frame (0 ends the list).
- * @kind:        an enum mm_frame_kind.
- * @flags:       reserved, 0.
+ * @ref_or_next: in use, the reference count (>= 1); free, the allocator's
+ *               (a free-list link: see src/frame.c).
+ * @kind:        an enum mm_frame_kind (MM_FRAME_FREE for every free frame).
+ * @flags:       in use, 0; free, the allocator's (the order of the free
+ *               block the frame heads, if it heads one).
  * @pt_used:     for a page table, its number of present entries, so that
- *               unmap can free a table it empties in O(1).
+ *               unmap can free a table it empties in O(1); free, the
+ *               allocator's.
+ *
+ * These 8 bytes are all the allocator keeps per frame: there is no bitmap
+ * beside them.
  */
 struct mm_frame {
 	uint32_t ref_or_next;
@@ -55,6 +66,18 @@ struct mm_phys_range {
 #define MM_FRAMES_MAX_RANGES 32u
 /** MM_FRAME_REF_MAX - a frame's highest reference count (then -MM_EOVERFLOW). */
 #define MM_FRAME_REF_MAX UINT32_MAX
+/**
+ * MM_FRAME_MAX_ORDER - the largest buddy block: 2^18 frames, 1 GiB of
+ * 4 KiB frames (an x86_64, Sv39/Sv48 or aarch64 1 GiB page).
+ */
+#define MM_FRAME_MAX_ORDER 18u
+/**
+ * MM_FRAME_BUCKET_SHIFT - single free frames are listed per bucket of
+ * 2^24 consecutive frame indices (64 GiB), with 24-bit links (src/frame.c).
+ */
+#define MM_FRAME_BUCKET_SHIFT 24u
+/** MM_FRAME_NBUCKETS - buckets covering the 2^32 frame indices: 256. */
+#define MM_FRAME_NBUCKETS (1u << (32u - MM_FRAME_BUCKET_SHIFT))
 
 /** struct mm_frames - allocator state. Treat as opaque; read via functions. */
 struct mm_frames {
@@ -63,11 +86,16 @@ struct mm_frames {
 	unsigned nranges;                                 /* ranges in @range */
 	struct mm_frame *meta;                            /* one per frame, in global index order */
 	uint32_t total;                                   /* frames managed */
-	uint32_t nfree;                                   /* frames on the free list */
-	uint32_t free_head;               /* index + 1 of the first free frame, 0 = none */
-	uint32_t in_use[MM_FRAME_NKINDS]; /* frames in use, by enum mm_frame_kind */
-	int64_t fail_countdown;           /* fault injection: see mm_frames_fail_after() */
-	uint64_t nalloc_calls;            /* successful and failed allocation attempts */
+	uint32_t nfree;                                   /* frames free (in free blocks) */
+	uint32_t order_mask; /* bit k: the list of order k is not empty */
+	uint32_t floor;      /* no free block of order >= 1 starts below this index */
+	uint32_t head[MM_FRAME_MAX_ORDER + 1]; /* index + 1 of each order's first block, 0 = none */
+	uint32_t head0[MM_FRAME_NBUCKETS];     /* index + 1 of each bucket's first single frame */
+	uint64_t bucket_mask[MM_FRAME_NBUCKETS / 64]; /* bit b: head0[b] != 0 */
+	uint32_t nblocks[MM_FRAME_MAX_ORDER + 1];     /* free blocks of each order */
+	uint32_t in_use[MM_FRAME_NKINDS];             /* frames in use, by enum mm_frame_kind */
+	int64_t fail_countdown; /* fault injection: see mm_frames_fail_after() */
+	uint64_t nalloc_calls;  /* successful and failed allocation attempts */
 };
 
 /**
@@ -89,7 +117,9 @@ size_t mm_frames_meta_bytes(const struct mm_phys_range *ranges, size_t n);
  *              any range (a kernel reserves it by shrinking a range first).
  * @meta_bytes: size of @meta; at least mm_frames_meta_bytes(@ranges, @n).
  *
- * Frames are handed out lowest address first after init.
+ * Each range is cut into the largest blocks its alignment allows (up to
+ * MM_FRAME_MAX_ORDER). Frames are handed out lowest address first after
+ * init. O(number of frames): every frame's metadata is written.
  *
  * Return: 0; -MM_EINVAL if a range is unaligned, empty, starts at 0,
  * overlaps another, or the ranges hold 2^32 frames or more, or @meta is too
@@ -106,12 +136,54 @@ int mm_frames_init(struct mm_frames *fa, const struct mm_phys_range *ranges, siz
  * @out:  receives the frame's physical address.
  *
  * The frame's contents are not cleared (see mm_sys_frame_alloc() for the
- * zeroing, poisoning-aware wrapper). O(1).
+ * zeroing, poisoning-aware wrapper). The frame is taken from the lowest
+ * free block the allocator can find in O(1) or, failing that, the lowest
+ * of the heads of its lists (one per order), split if larger: so a fresh
+ * allocator hands out frames lowest address first, and a frame just freed
+ * whose buddy is in use is usually the next one out. O(MM_FRAME_MAX_ORDER).
  *
  * Return: 0; -MM_ENOMEM if no frame is free or fault injection fires (then
  * nothing changed but the attempt counter); -MM_EINVAL for a bad @kind.
  */
 int mm_frame_alloc(struct mm_frames *fa, enum mm_frame_kind kind, mm_paddr_t *out);
+
+/**
+ * mm_frame_alloc_run() - take 2^@order physically contiguous free frames,
+ * aligned to 2^@order frames in physical address, each with a reference
+ * count of 1.
+ * @fa:    the allocator.
+ * @kind:  MM_FRAME_PT, MM_FRAME_USER, MM_FRAME_KERNEL or MM_FRAME_REGION;
+ *         every frame of the run gets it (and counts in mm_frames_in_use()).
+ * @order: log2 of the run's length in frames, 0 to MM_FRAME_MAX_ORDER:
+ *         order 9 is a 2 MiB page of 4 KiB frames, 10 a 4 MiB (i386) page,
+ *         18 a 1 GiB page.
+ * @out:   receives the physical address of the run's first frame, a
+ *         multiple of 2^@order * ARCH_PAGE_SIZE.
+ *
+ * This is a buddy system's allocation (Knuth, TAOCP vol. 1, 2.5, after
+ * Knowlton): a free block of order @order or above is taken, the lowest
+ * the allocator finds as for mm_frame_alloc(), and split in halves until
+ * one of 2^@order frames is left, the upper halves going back on their
+ * lists. A
+ * run never spans two ranges; the ranges' bases need not be aligned (a run
+ * is aligned in physical address, not in frame index). The frames are not
+ * cleared. Each frame of the run is then a frame in use like any other: the
+ * caller frees the run frame by frame with mm_frame_unref() (all at once or
+ * one at a time, as a large page split into small ones drops them), and
+ * the frames merge back with their buddies as they come free. Fault
+ * injection (mm_frames_fail_after()) counts the run as one allocation.
+ * mm_frame_alloc_run(fa, kind, 0, out) is mm_frame_alloc(fa, kind, out).
+ *
+ * Cost: O(MM_FRAME_MAX_ORDER) to find and split the block, plus
+ * O(2^@order) to write the run's metadata (each frame's reference count).
+ *
+ * Return: 0; -MM_ENOMEM if no free, aligned run of that length exists
+ * (even if that many frames are free, scattered) or fault injection fires:
+ * then nothing changed but the attempt counter; -MM_EINVAL for a bad @kind
+ * or @order > MM_FRAME_MAX_ORDER (nothing changed, not counted).
+ */
+int mm_frame_alloc_run(struct mm_frames *fa, enum mm_frame_kind kind, unsigned order,
+                       mm_paddr_t *out);
 
 /* The general lookup behind mm_frame_get(): a binary search of the ranges. */
 struct mm_frame *mm_frame_get_slow(const struct mm_frames *fa, mm_paddr_t pa);
@@ -139,7 +211,9 @@ int mm_frame_ref(struct mm_frames *fa, mm_paddr_t pa);
 
 /**
  * mm_frame_unref() - drop one reference to the in-use frame at @pa; the
- * frame goes back to the free list when the count reaches 0. O(1).
+ * frame goes back to the free lists when the count reaches 0, merged with
+ * its buddy block if that is free, and so on up (at most
+ * MM_FRAME_MAX_ORDER merges, each O(1)).
  * Precondition: @pa is a managed frame in use (an assertion otherwise: a
  * double free is a broken invariant, not a caller error).
  *
@@ -159,7 +233,7 @@ int mm_frame_ref_meta(struct mm_frame *f);
  */
 uint32_t mm_frame_unref_meta(struct mm_frames *fa, struct mm_frame *f);
 
-/** mm_frames_free_count() - frames on the free list. */
+/** mm_frames_free_count() - frames free. */
 static inline uint32_t mm_frames_free_count(const struct mm_frames *fa)
 {
 	return fa->nfree;
@@ -176,6 +250,24 @@ static inline uint32_t mm_frames_in_use(const struct mm_frames *fa, enum mm_fram
 {
 	return fa->in_use[kind];
 }
+
+/**
+ * mm_frames_free_blocks() - free blocks of exactly 2^@order frames (each
+ * one on the list of its order), 0 for @order > MM_FRAME_MAX_ORDER.
+ * The sum over the orders of blocks * 2^order is mm_frames_free_count().
+ */
+static inline uint32_t mm_frames_free_blocks(const struct mm_frames *fa, unsigned order)
+{
+	return order <= MM_FRAME_MAX_ORDER ? fa->nblocks[order] : 0;
+}
+
+/**
+ * mm_frames_largest_free_order() - the order of the largest free block:
+ * mm_frame_alloc_run() succeeds for every order up to it (fault injection
+ * aside) and fails for every order above it. O(1).
+ * Return: 0 to MM_FRAME_MAX_ORDER, or -1 if no frame is free.
+ */
+int mm_frames_largest_free_order(const struct mm_frames *fa);
 
 /**
  * mm_frames_fail_after() - fault injection for tests: let the next @n
