@@ -536,6 +536,13 @@ START_TEST(thp_fault_maps_a_large_page)
 	ck_assert_uint_eq(s.user_pages, L1 / PAGE);
 	ck_assert_uint_eq(dread(LVA + 100 * PAGE), 0); /* zeroed */
 	ck_assert_uint_eq(dread(LVA + 5 * PAGE), 7);
+	/* A spurious fault in it keeps it whole. */
+	enum mm_fault_how how;
+	ck_assert_int_eq(mm_fault(&s, LVA + 9 * PAGE, MM_ACCESS_WRITE, &how), MM_FAULT_RESOLVED);
+	ck_assert_int_eq(how, MM_FAULT_SPURIOUS);
+	ck_assert_uint_eq(s.large_leaves, 1);
+	ck_assert_int_eq(mm_populate(&s, LVA, L1 / PAGE, MM_ACCESS_WRITE), 0);
+	ck_assert_uint_eq(s.large_leaves, 1);
 	assert_invariants(sim);
 
 	/* A COW fork shares it whole; a write copies one 4 KiB page. */

@@ -560,7 +560,8 @@ int mmi_map_range(struct mm_sys *sys, mm_paddr_t root, mm_vaddr_t va, mm_vaddr_t
 		}
 		if (level > 0) {
 			mm_paddr_t tpa, pa = src->pa + (va - start);
-			err = mmi_table_for(sys, root, va, level, true, user_half, ntables, &tpa, NULL);
+			err = mmi_table_for(sys, root, va, level, true, user_half, ntables, &tpa,
+			                    NULL);
 			if (!err && src->take_ref)
 				err = ref_run(sys, pa, mmi_level_size(level));
 			if (err)

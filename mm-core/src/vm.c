@@ -238,8 +238,12 @@ static bool fill_large(struct mm_space *s, const struct mm_region *r, mm_vaddr_t
 	mmi_table_meta(sys, tpa)->pt_used++;
 	s->user_pages += size / PAGE;
 	s->large_leaves++;
-	if (arch_tlb_caches_invalid())
-		invalidate(s, base); /* the ISA may have cached the entry not valid */
+	/* The ISA may have cached any of its pages not valid: each is
+	 * invalidated (past MM_TLB_BATCH_PAGES, one flush). */
+	struct mmi_tlb_batch b = mmi_tlb_batch_of(s);
+	for (uint64_t off = 0; off < size; off += PAGE)
+		mmi_tlb_add_new(&b, base + off);
+	mmi_tlb_finish(&b);
 	*how = MM_FAULT_DEMAND_ZERO;
 	return true;
 }
@@ -323,11 +327,26 @@ enum mm_fault_verdict mm_fault(struct mm_space *s, mm_vaddr_t va, unsigned acces
 	if (s->is_kernel || !arch_va_is_canonical(va) || va >= ARCH_USER_END)
 		return MM_FAULT_SEGV;
 	const mm_vaddr_t page = va & ~(mm_vaddr_t)PAGE_MASK;
-	/* The region layer works page by page: a large page (mm_map_phys())
-	 * here becomes 4 KiB pages first. */
-	if (mmi_demote_range(s, page, page + PAGE))
-		return MM_FAULT_OOM;
 	const struct mm_region *r = mm_region_find(s, page);
+	unsigned level;
+	arch_pte_t *large = mmi_descend(s->sys, s->root, page, &level, NULL);
+	if (level > 0 && mmi_is_leaf_at(*large, level)) {
+		/* A large page: refused, or spurious, as a whole; a write to a
+		 * COW one splits it into 4 KiB pages (it alone), and the 4 KiB
+		 * page written breaks below. */
+		if (arch_pte_is_protnone(*large))
+			return MM_FAULT_ACCESS;
+		unsigned logical = mmi_pte_logical_prot(*large);
+		if (!allows(r ? r->prot : logical, access) || !allows(logical, access))
+			return MM_FAULT_ACCESS;
+		if (!(access & MM_ACCESS_WRITE) || (arch_pte_prot(*large) & MM_PROT_WRITE)) {
+			*how = MM_FAULT_SPURIOUS;
+			invalidate(s, page);
+			return MM_FAULT_RESOLVED;
+		}
+		if (mmi_demote_range(s, page, page + PAGE))
+			return MM_FAULT_OOM;
+	}
 	arch_pte_t *e = pte_slot(s, page, NULL);
 
 	if (e && arch_pte_is_protnone(*e))
@@ -374,13 +393,12 @@ int mm_populate(struct mm_space *s, mm_vaddr_t va, uint64_t npages, unsigned acc
 	int err = mmi_check_user_range(s, va, npages, &end);
 	if (err)
 		return err;
-	err = mmi_demote_range(s, va, end);
-	if (err)
-		return err;
 	for (; va != end; va += PAGE) {
-		arch_pte_t *e = pte_slot(s, va, NULL);
-		if (e && arch_pte_is_present(*e) && allows(arch_pte_prot(*e), access))
-			continue;
+		unsigned level;
+		arch_pte_t *e = mmi_descend(s->sys, s->root, va, &level, NULL);
+		if (arch_pte_is_present(*e) && arch_pte_is_leaf(*e, level) &&
+		    allows(arch_pte_prot(*e), access))
+			continue; /* a 4 KiB or a large page, there and allowing it */
 		enum mm_fault_verdict v = mm_fault(s, va, access, NULL);
 		if (v == MM_FAULT_OOM)
 			return -MM_ENOMEM;
