@@ -167,10 +167,9 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	printf("== large pages on %s: medians of %d repetitions\n", ARCH_NAME, reps);
-	double ns4k, ns1, nsmax = 0;
+	double ns4k, ns1;
 	uint64_t t4k = gib_tables(0, &ns4k);
 	uint64_t t1 = gib_tables(1, &ns1);
-	uint64_t tmax = ARCH_LARGE_MAX_LEVEL > 1 ? gib_tables(ARCH_LARGE_MAX_LEVEL, &nsmax) : t1;
 	printf("  page tables for 1 GiB, 4 KiB pages           %6" PRIu64 " (%" PRIu64
 	       " KiB), mapped in %.2f ms\n",
 	       t4k, t4k * PAGE >> 10, ns4k / 1e6);
@@ -178,10 +177,13 @@ int main(int argc, char **argv)
 	       " KiB), mapped in %.3f ms: %s\n",
 	       (UINT64_C(1) << arch_level_shift(1)) >> 10, t1, t1 * PAGE >> 10, ns1 / 1e6,
 	       ratio(t4k, t1));
-	if (ARCH_LARGE_MAX_LEVEL > 1)
-		printf("  page tables for 1 GiB, largest pages          %6" PRIu64 " (%" PRIu64
-		       " KiB), mapped in %.3f ms: %s\n",
-		       tmax, tmax * PAGE >> 10, nsmax / 1e6, ratio(t4k, tmax));
+#if ARCH_LARGE_MAX_LEVEL > 1
+	double nsmax;
+	uint64_t tmax = gib_tables(ARCH_LARGE_MAX_LEVEL, &nsmax);
+	printf("  page tables for 1 GiB, largest pages          %6" PRIu64 " (%" PRIu64
+	       " KiB), mapped in %.3f ms: %s\n",
+	       tmax, tmax * PAGE >> 10, nsmax / 1e6, ratio(t4k, tmax));
+#endif
 	const uint64_t bytes = 8u << 20, n = 1000000;
 	uint64_t m4k = trace_misses(bytes, n, RW);
 	uint64_t mlarge = trace_misses(bytes, n, RW | MM_PROT_LARGE);

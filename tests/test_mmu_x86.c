@@ -345,11 +345,11 @@ START_TEST(pae_paging_structures_above_4g)
 	 * be below 4 GiB, CR3 being 32 bits). */
 	put64(0x1020 + 1 * 8, 0x2000 | P);
 	ck_assert_int_eq(mmu_x86_load_pdptes(&rpae, phys, NULL), MMU_X86_LOAD_OK);
-	put64(0x2000 + 2 * 8, HI | P | RW | US);
+	put64(0x2000 + 2 * UINT64_C(8), HI | P | RW | US);
 	put64(HI + 3 * 8, 0x987654000ull | P | RW | US);
 	ck_assert(tr(&rpae, 0x40403010, MMU_ACC_USER | MMU_ACC_WRITE));
 	ck_assert_uint_eq(res.pa, 0x987654010ull);
-	ck_assert_uint_eq(get64(HI + 3 * 8), 0x987654000ull | P | RW | US | A | D);
+	ck_assert_uint_eq(get64(HI + 3 * UINT64_C(8)), 0x987654000ull | P | RW | US | A | D);
 	/* A PT beyond RAM: a bus error, not a page fault. */
 	put64(0x2000 + 2 * 8, (HI + 0x10000) | P | RW | US);
 	ck_assert(!tr(&rpae, 0x40403010, 0));
@@ -492,23 +492,20 @@ static struct outcome sdm(const struct row *w)
 	bool allowed;
 	if (!user_mode_access) {
 		if (is_fetch) {
-			if (!user_mode_address) {
-				/* "For 32-bit paging or if NXE = 0, instructions may
-				 * be fetched from any supervisor-mode address";
-				 * otherwise only with XD=0 everywhere. */
-				allowed = !(pae_set && w->nxe && w->xd);
-			} else if (w->smep) {
+			if (user_mode_address && w->smep) {
 				/* "If CR4.SMEP = 1, instructions may not be fetched
 				 * from any user-mode address." */
 				allowed = false;
 			} else {
+				/* "For 32-bit paging or if NXE = 0, instructions may
+				 * be fetched from any supervisor-mode address";
+				 * otherwise only with XD=0 everywhere; the same for a
+				 * user-mode address with SMEP off. */
 				allowed = !(pae_set && w->nxe && w->xd);
 			}
 		} else if (!is_write) {
-			if (!user_mode_address)
-				allowed = true; /* "from any supervisor-mode address" */
-			else if (!w->smap)
-				allowed = true;
+			if (!user_mode_address || !w->smap)
+				allowed = true; /* "from any supervisor-mode address"; SMAP off */
 			else
 				allowed = w->ac && !implicit;
 		} else {
@@ -649,12 +646,12 @@ START_TEST(rights_against_the_sdm_rules)
 					allowed += want.ok;
 					rsvd += !want.ok && (want.ec & 8);
 				}
-	ck_assert_uint_eq(rows, 3 * 8 * K_KINDS * 64);
+	ck_assert_uint_eq(rows, (uintmax_t)3 * 8 * K_KINDS * 64);
 	/* Both outcomes are well represented (a rule function that always
 	 * says "allowed" would not pass the walks above anyway). */
 	ck_assert_uint_gt(allowed, rows / 4);
 	ck_assert_uint_gt(rows - allowed - rsvd, rows / 4);
-	ck_assert_uint_eq(rsvd, 2 * 4 * K_KINDS * 32); /* PAE, 4-level: XD=1, NXE=0 */
+	ck_assert_uint_eq(rsvd, (uintmax_t)2 * 4 * K_KINDS * 32); /* PAE, 4-level: XD=1, NXE=0 */
 }
 END_TEST
 

@@ -511,9 +511,10 @@ static unsigned pick_level(const struct mm_sys *sys, mm_paddr_t root, mm_vaddr_t
 		    !arch_pa_is_valid(pa + (size - ARCH_PAGE_SIZE)))
 			continue;
 		if (l == ROOT_LEVEL && !user_half) {
-			arch_pte_t e = mmi_table_at(sys, root)[arch_pte_index(va, l)];
-			if (sys->nspaces != 1 || ARCH_KERNEL_ROOT_SEPARATE ||
-			    !arch_pte_is_present(e) || arch_pte_is_leaf(e, l) ||
+			if (sys->nspaces != 1 || ARCH_KERNEL_ROOT_SEPARATE)
+				continue;
+			const arch_pte_t e = mmi_table_at(sys, root)[arch_pte_index(va, l)];
+			if (!arch_pte_is_present(e) || arch_pte_is_leaf(e, l) ||
 			    mmi_table_meta(sys, arch_pte_paddr(e))->pt_used)
 				continue;
 			*root_slot = true;

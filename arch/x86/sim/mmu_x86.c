@@ -78,7 +78,7 @@ enum mmu_x86_load mmu_x86_load_pdptes(struct mmu_x86_regs *r, mmu_x86_phys_fn ph
 	uint64_t rsvd = bits(2, 1) | bits(8, 5) | bits(63, r->maxphyaddr);
 	uint64_t e[4];
 	for (unsigned i = 0; i < 4; i++) {
-		void *p = phys(ctx, pdpt + i * 8);
+		void *p = phys(ctx, pdpt + (uint64_t)i * 8);
 		if (!p)
 			return MMU_X86_LOAD_BUS_ERROR;
 		memcpy(&e[i], p, 8);
