@@ -345,8 +345,8 @@ START_TEST(pae_paging_structures_above_4g)
 	 * be below 4 GiB, CR3 being 32 bits). */
 	put64(0x1020 + 1 * 8, 0x2000 | P);
 	ck_assert_int_eq(mmu_x86_load_pdptes(&rpae, phys, NULL), MMU_X86_LOAD_OK);
-	put64(0x2000 + 2 * UINT64_C(8), HI | P | RW | US);
-	put64(HI + 3 * 8, 0x987654000ull | P | RW | US);
+	put64(0x2000 + 2 * 8, HI | P | RW | US);
+	put64(HI + 3 * UINT64_C(8), 0x987654000ull | P | RW | US);
 	ck_assert(tr(&rpae, 0x40403010, MMU_ACC_USER | MMU_ACC_WRITE));
 	ck_assert_uint_eq(res.pa, 0x987654010ull);
 	ck_assert_uint_eq(get64(HI + 3 * UINT64_C(8)), 0x987654000ull | P | RW | US | A | D);
