@@ -490,6 +490,23 @@ START_TEST(region_layer_demotes)
 }
 END_TEST
 
+START_TEST(root_level_kernel_pages_never_drift)
+{
+	/* A root-level kernel large page (i386 4 MiB, Sv39 1 GiB) is copied
+	 * into every root: the MMU must never set A or D in one copy, so
+	 * mm-core writes it with both set. Touch the direct map through a
+	 * user space's root; sim_check() compares every kernel half. */
+	new_space();
+	mm_space_activate(&s);
+	const mm_paddr_t pa = (sim_config_default().phys_base + L1 - 1) & ~(L1 - 1);
+	uint64_t v = 0;
+	ck_assert_int_eq(sim_read(sim, ARCH_DIRECT_MAP_BASE + pa, &v, sizeof(v), 0, NULL), 0);
+	ck_assert_int_eq(sim_write(sim, ARCH_DIRECT_MAP_BASE + pa, &v, sizeof(v), 0, NULL), 0);
+	assert_invariants(sim);
+	kernel_active();
+}
+END_TEST
+
 START_TEST(direct_map_uses_large_pages)
 {
 	/* The simulator maps its RAM with large pages where aligned: a direct
@@ -673,6 +690,7 @@ int main(void)
 	tcase_add_test(tc, clone_shares_large_pages);
 	tcase_add_test(tc, kernel_map_large);
 	tcase_add_test(tc, region_layer_demotes);
+	tcase_add_test(tc, root_level_kernel_pages_never_drift);
 	tcase_add_test(tc, direct_map_uses_large_pages);
 	tcase_add_test(tc, thp_fault_maps_a_large_page);
 	tcase_add_test(tc, thp_falls_back_to_4k_pages);

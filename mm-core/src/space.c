@@ -618,7 +618,9 @@ int mmi_map_range(struct mm_sys *sys, mm_paddr_t root, mm_vaddr_t va, mm_vaddr_t
 			arch_pte_t *slot = &mmi_table_at(sys, root)[arch_pte_index(va, level)];
 			mm_sys_frame_put(sys, arch_pte_paddr(*slot));
 			(*ntables)--;
-			arch_pte_store(slot, arch_pte_resize(arch_pte_leaf(pa, prot), level));
+			/* A and D set: the MMU must never write one of the copies. */
+			arch_pte_store(slot, arch_pte_with_ad(arch_pte_resize(
+			                             arch_pte_leaf(pa, prot), level)));
 			*npages_out += mmi_level_size(level) >> ARCH_PAGE_SHIFT;
 			(*nlarge)++;
 		}

@@ -185,6 +185,18 @@ static inline arch_pte_t arch_pte_resize(arch_pte_t e, unsigned level)
 	return e;
 }
 
+/**
+ * arch_pte_with_ad() - the leaf @e with its accessed and dirty bits set, so
+ * that the MMU never writes it: mm-core writes a root-level kernel leaf so
+ * (an i386 4 MiB or Sv39 1 GiB page), since each root holds a copy of it
+ * and a hardware write to one copy would make the copies differ. RISC-V: A and D (arch_pte_leaf()
+ * sets them already).
+ */
+static inline arch_pte_t arch_pte_with_ad(arch_pte_t e)
+{
+	return e | RISCV_PTE_A | RISCV_PTE_D;
+}
+
 /** arch_pte_paddr() - the physical address PPN << 12 of @e. */
 static inline mm_paddr_t arch_pte_paddr(arch_pte_t e)
 {

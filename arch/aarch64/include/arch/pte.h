@@ -218,6 +218,18 @@ static inline arch_pte_t arch_pte_resize(arch_pte_t e, unsigned level)
 	return level ? (e & ~AARCH64_PTE_TABLE) : (e | AARCH64_PTE_TABLE);
 }
 
+/**
+ * arch_pte_with_ad() - the leaf @e with its accessed and dirty bits set, so
+ * that the MMU never writes it: mm-core writes a root-level kernel leaf so
+ * (an i386 4 MiB or Sv39 1 GiB page), since each root holds a copy of it
+ * and a hardware write to one copy would make the copies differ. aarch64: AF (set by
+ * arch_pte_leaf() already; no dirty state without DBM).
+ */
+static inline arch_pte_t arch_pte_with_ad(arch_pte_t e)
+{
+	return e | AARCH64_PTE_AF;
+}
+
 /** arch_pte_paddr() - the output address (or next table) of @e. */
 static inline mm_paddr_t arch_pte_paddr(arch_pte_t e)
 {

@@ -169,6 +169,17 @@ static inline arch_pte_t arch_pte_resize(arch_pte_t e, unsigned level)
 }
 
 /**
+ * arch_pte_with_ad() - the leaf @e with its accessed and dirty bits set, so
+ * that the MMU never writes it: mm-core writes a root-level kernel leaf so
+ * (an i386 4 MiB or Sv39 1 GiB page), since each root holds a copy of it
+ * and a hardware write to one copy would make the copies differ. x86: A and D (SDM Vol. 3A §4.8).
+ */
+static inline arch_pte_t arch_pte_with_ad(arch_pte_t e)
+{
+	return e | I386_PTE_A | I386_PTE_D;
+}
+
+/**
  * arch_pte_store() - write entry @e into the table slot @slot: the one way
  * mm-core writes an entry. One aligned store the MMU sees whole (SDM Vol.
  * 3A §8.1.1 "Guaranteed Atomic Operations": aligned accesses of up to

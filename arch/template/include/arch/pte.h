@@ -210,6 +210,17 @@ static inline arch_pte_t arch_pte_resize(arch_pte_t e, unsigned level)
 	return e;
 }
 
+/**
+ * arch_pte_with_ad() - the leaf @e with its accessed and dirty bits set, so
+ * that the MMU never writes it: mm-core writes a root-level kernel leaf so
+ * (an i386 4 MiB or Sv39 1 GiB page), since each root holds a copy of it
+ * and a hardware write to one copy would make the copies differ. Here: A and D.
+ */
+static inline arch_pte_t arch_pte_with_ad(arch_pte_t e)
+{
+	return e | TEMPLATE_PTE_A | TEMPLATE_PTE_D;
+}
+
 /** arch_pte_paddr() - the physical address of the frame or table @e points
  * at (page aligned). Also defined for PROT_NONE entries. */
 static inline mm_paddr_t arch_pte_paddr(arch_pte_t e)
