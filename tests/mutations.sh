@@ -32,8 +32,9 @@ mutations=(
 "kernel unmap by a flush (globals survive)~mm-core/src/space.c~.needed = sys->active != NULL, .each = true~.needed = sys->active != NULL, .each = false~cow~global_kernel_pages_survive_switches_until_unmapped"
 "madvise drops shared pages~mm-core/src/vm.c~		if (r->backing != MM_BACKING_SHARED)\n			unmap_present(s, at, stop, &b);~		unmap_present(s, at, stop, &b);~mmap~madvise_dontneed"
 )
-# Address-space identifiers: on every ISA whose simulator has them (not i386).
-if [[ $isa != i386 ]]; then
+# Address-space identifiers: on every ISA whose simulator has them (not i386
+# nor i386-pae).
+if [[ $isa != i386* ]]; then
   mutations+=(
 "destroy reuses an ASID unflushed~mm-core/src/space.c~	sys->ops->flush_all(sys->mach, asid);\n	uint8_t *map~	uint8_t *map~tlb~destroy_flushes_then_reuses"
 "an inactive space's change not invalidated by its ASID~mm-core/include/mm/mm.h~return mm_space_is_active(space) || space->asid != 0;~return mm_space_is_active(space);~tlb~inactive_space_change_is_invalidated"
@@ -44,6 +45,13 @@ if [[ $isa == aarch64 ]]; then
   mutations+=(
 "aarch64: COW break without break-before-make~mm-core/src/vm.c~	if (arch_pte_needs_bbm(*e, new_e)) {~	if (0) {~tlb~cow_break_breaks_before_make"
 "aarch64: leaves made without the Access flag~arch/aarch64/include/arch/pte.h~AARCH64_PTE_SH_INNER | AARCH64_PTE_AF,~AARCH64_PTE_SH_INNER,~pte~mmu_agrees_with_format"
+  )
+fi
+# The i386-pae port's own: the PDPTE registers (SDM Vol. 3A §4.4.1).
+if [[ $isa == i386-pae ]]; then
+  mutations+=(
+"pae: no CR3 write after a root-entry change~mm-core/src/space.c~	if (!arch_root_entries_cached() || sys->ops->read_root(sys->mach) != root)~	if (1)~space~root_entry_changes_reach_the_mmu"
+"pae: PDPTEs written with R/W (reserved)~arch/x86/include/x86_pte64.h~		return pa | X86_PTE_P;~		return pa | X86_PTE_P | X86_PTE_RW;~space~seed_same_va_different_frames"
   )
 fi
 # The riscv64 port's own (tests/mutations.sh riscv64, or riscv64-sv48).

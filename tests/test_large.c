@@ -90,7 +90,7 @@ START_TEST(format_resize_round_trips)
 		ck_assert(arch_pte_is_leaf(moved, level));
 		ck_assert(arch_pte_with_paddr(moved, pa) == big);
 		/* A table entry at the same level is no leaf. */
-		ck_assert(!arch_pte_is_leaf(arch_pte_table(pa, true), level));
+		ck_assert(!arch_pte_is_leaf(arch_pte_table(pa, level, true), level));
 	}
 	ck_assert_int_eq(mm_sys_set_large_pages(sys, ARCH_LARGE_MAX_LEVEL + 1), -MM_EINVAL);
 	ck_assert_uint_eq(sys->large_max, ARCH_LARGE_MAX_LEVEL);

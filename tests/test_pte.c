@@ -93,7 +93,7 @@ START_TEST(table_round_trip)
 		mm_paddr_t pa = sample_pa(i);
 		for (unsigned level = 1; level < ARCH_LEVELS; level++) {
 			for (int user = 0; user < 2; user++) {
-				arch_pte_t e = arch_pte_table(pa, user);
+				arch_pte_t e = arch_pte_table(pa, level, user);
 				ck_assert(arch_pte_is_present(e));
 				ck_assert(!arch_pte_is_leaf(e, level));
 				ck_assert_uint_eq(arch_pte_paddr(e), pa);
@@ -108,8 +108,12 @@ START_TEST(geometry)
 {
 	ck_assert_uint_eq(PAGE, 4096);
 	ck_assert_uint_eq(ARCH_ENTRIES * sizeof(arch_pte_t), PAGE); /* a table is a page */
-	/* The levels cover exactly the VA bits. */
-	ck_assert_uint_eq(arch_level_shift(ARCH_LEVELS), ARCH_VA_BITS);
+	/* The levels cover exactly the VA bits (the root may decode fewer
+	 * bits than a table: x86 PAE's four PDPTEs). */
+	ck_assert_uint_eq(arch_level_shift(ARCH_LEVELS - 1) + ARCH_ROOT_INDEX_BITS, ARCH_VA_BITS);
+	ck_assert_uint_eq(ARCH_ROOT_ENTRIES, 1u << ARCH_ROOT_INDEX_BITS);
+	ck_assert_uint_le(ARCH_ROOT_ENTRIES, ARCH_ENTRIES);
+	ck_assert_uint_lt(ARCH_KERNEL_FIRST_SLOT, ARCH_ROOT_ENTRIES);
 	/* The kernel half starts at the first shared root slot. */
 	ck_assert_uint_eq(arch_pte_index(ARCH_KERNEL_BASE, ARCH_LEVELS - 1),
 	                  ARCH_KERNEL_FIRST_SLOT);
@@ -135,7 +139,8 @@ START_TEST(index_composition)
 		mm_vaddr_t back = 0;
 		for (unsigned l = 0; l < ARCH_LEVELS; l++) {
 			unsigned i = arch_pte_index(va, l);
-			ck_assert_uint_lt(i, ARCH_ENTRIES);
+			ck_assert_uint_lt(i,
+			                  l == ARCH_LEVELS - 1 ? ARCH_ROOT_ENTRIES : ARCH_ENTRIES);
 			back |= (mm_vaddr_t)i << arch_level_shift(l);
 		}
 		ck_assert_uint_eq(back, va);

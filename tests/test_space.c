@@ -604,6 +604,49 @@ START_TEST(batched_invalidation_flushes_once)
 END_TEST
 
 /*
+ * A root entry of the loaded root changes (a table linked, then unlinked)
+ * and the MMU sees it. Where the MMU keeps root entries in registers of
+ * its own (x86 PAE's four PDPTEs: arch_root_entries_cached()), mm-core
+ * writes the root register again after each change, and the simulator's
+ * check compares those registers with memory; elsewhere a change costs no
+ * root write at all.
+ */
+START_TEST(root_entry_changes_reach_the_mmu)
+{
+	static struct mm_space a;
+	ck_assert_int_eq(mm_space_create(sys, &a), 0);
+	mm_space_activate(&a);
+	const mm_vaddr_t span = UINT64_C(1) << arch_level_shift(ARCH_LEVELS - 1);
+	/* A page in each of two root slots, each slot empty before. */
+	const mm_vaddr_t va[2] = { UVA, (UVA & ~(span - 1)) + span };
+	const uint64_t per_change = arch_root_entries_cached() ? 1 : 0;
+	for (int i = 0; i < 2; i++) {
+		ck_assert_uint_lt(va[i], ARCH_USER_END);
+		const uint64_t writes = sim_stats(sim)->cr3_writes;
+		ck_assert_int_eq(mm_map(&a, va[i], 1, RW), 0);
+		ck_assert_uint_eq(sim_stats(sim)->cr3_writes, writes + per_change);
+		ck_assert_int_eq(uwrite64(sim, va[i], 0x1000u + (unsigned)i), 0);
+		assert_invariants(sim);
+	}
+	for (int i = 0; i < 2; i++) {
+		uint64_t v;
+		ck_assert_int_eq(uread64(sim, va[i], &v), 0);
+		ck_assert_uint_eq(v, 0x1000u + (unsigned)i);
+		const uint64_t writes = sim_stats(sim)->cr3_writes;
+		const uint64_t tables = a.table_pages;
+		ck_assert_int_eq(mm_unmap(&a, va[i], 1), 0);
+		ck_assert_uint_eq(a.table_pages, tables - (ARCH_LEVELS - 1)); /* up to the root */
+		ck_assert_uint_eq(sim_stats(sim)->cr3_writes, writes + per_change);
+		ck_assert_int_eq(uread64(sim, va[i], &v), -MM_EFAULT);
+		assert_invariants(sim);
+	}
+	kernel_active();
+	ck_assert_int_eq(mm_space_destroy(&a), 0);
+	assert_invariants(sim);
+}
+END_TEST
+
+/*
  * Freed frames are poisoned: under Valgrind, a freed frame is unaddressable
  * and an allocated one addressable again (VALGRIND_GET_VBITS answers 3 for
  * unaddressable memory without reporting an error). Without Valgrind the
@@ -658,6 +701,7 @@ int main(void)
 	tcase_add_test(tc, stale_tlb_is_caught);
 	tcase_add_test(tc, batched_invalidation_flushes_once);
 	tcase_add_test(tc, freed_frames_are_poisoned);
+	tcase_add_test(tc, root_entry_changes_reach_the_mmu);
 	suite_add_tcase(s, tc);
 	return run_suite(s);
 }

@@ -116,6 +116,12 @@ void mmi_tlb_add(struct mmi_tlb_batch *b, mm_vaddr_t va);
  * the ISA may cache entries that are not valid (arch_tlb_caches_invalid()). */
 void mmi_tlb_add_new(struct mmi_tlb_batch *b, mm_vaddr_t va);
 void mmi_tlb_finish(struct mmi_tlb_batch *b);
+/* A root entry of the table at @root changed (a table linked or unlinked):
+ * where the MMU keeps its own copy of the root entries
+ * (arch_root_entries_cached(): x86 PAE's PDPTE registers), write the root
+ * register again if @root is the one loaded, so that the MMU sees the
+ * change before mm-core relies on it or reuses an unlinked table. */
+void mmi_root_entry_changed(struct mm_sys *sys, mm_paddr_t root);
 int mmi_leaf_table(struct mm_sys *sys, mm_paddr_t root, mm_vaddr_t va, bool alloc, bool user,
                    uint64_t *ntables, mm_paddr_t *leaf_pa, unsigned *missing);
 /* mmi_leaf_table() for the table at level @target. */

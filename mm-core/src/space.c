@@ -148,6 +148,16 @@ void mmi_tlb_add_new(struct mmi_tlb_batch *b, mm_vaddr_t va)
 		mmi_tlb_add(b, va);
 }
 
+void mmi_root_entry_changed(struct mm_sys *sys, mm_paddr_t root)
+{
+	if (!arch_root_entries_cached() || sys->ops->read_root(sys->mach) != root)
+		return;
+	/* x86 PAE: a CR3 write reloads the four PDPTE registers (SDM Vol. 3A
+	 * §4.4.1); with no PCID it also drops the non-global TLB entries. */
+	const struct mm_space *a = sys->active;
+	sys->ops->activate(sys->mach, root, a && a->root == root ? a->asid : 0);
+}
+
 /* ---- the walker ---------------------------------------------------------- */
 
 /*
@@ -181,9 +191,11 @@ int mmi_table_for(struct mm_sys *sys, mm_paddr_t root, mm_vaddr_t va, unsigned t
 			int err = mm_sys_frame_alloc(sys, MM_FRAME_PT, true, &npa);
 			if (err)
 				return err;
-			arch_pte_store(&t[i], arch_pte_table(npa, user));
+			arch_pte_store(&t[i], arch_pte_table(npa, level, user));
 			mmi_table_meta(sys, pa)->pt_used++;
 			(*ntables)++;
+			if (level == ROOT_LEVEL)
+				mmi_root_entry_changed(sys, root);
 		}
 		pa = arch_pte_paddr(t[i]);
 	}
@@ -221,6 +233,8 @@ void mmi_prune(struct mm_sys *sys, mm_paddr_t root, mm_vaddr_t va, unsigned stop
 		arch_pte_t *parent = mmi_table_at(sys, path[level + 1]);
 		arch_pte_store(&parent[arch_pte_index(va, level + 1)], 0);
 		mmi_table_meta(sys, path[level + 1])->pt_used--;
+		if (level + 1 == ROOT_LEVEL) /* before the table can be reused */
+			mmi_root_entry_changed(sys, root);
 		mm_sys_frame_put(sys, path[level]);
 		(*ntables)--;
 	}
@@ -282,7 +296,10 @@ static void split_leaf(struct mm_sys *sys, arch_pte_t *slot, unsigned level, mm_
 	for (unsigned i = 0; i < ARCH_ENTRIES; i++)
 		arch_pte_store(&t[i], arch_pte_with_paddr(piece, arch_pte_paddr(e) + i * size));
 	mmi_table_meta(sys, tpa)->pt_used = (uint16_t)ARCH_ENTRIES;
-	const arch_pte_t table = arch_pte_table(tpa, user);
+	/* A root-level leaf is never split where the MMU caches root entries
+	 * (x86 PAE has no page at its root level). */
+	MM_ASSERT(!(arch_root_entries_cached() && level == ROOT_LEVEL));
+	const arch_pte_t table = arch_pte_table(tpa, level, user);
 	if (arch_pte_is_present(e) && b->needed && arch_pte_needs_bbm(e, table)) {
 		arch_pte_store(slot, 0);
 		sys->ops->invalidate_page(sys->mach, b->asid, base);
@@ -993,7 +1010,7 @@ int mm_space_walk(const struct mm_space *s, bool kernel_half, mm_walk_fn fn, voi
 	 * space's entries, which every root shares or (ARCH_KERNEL_ROOT_SEPARATE)
 	 * the MMU reaches through its second root register. */
 	return walk_table(s->sys, s->sys->kernel.root, ROOT_LEVEL, 0, ARCH_KERNEL_FIRST_SLOT,
-	                  ARCH_ENTRIES, fn, ctx);
+	                  ARCH_ROOT_ENTRIES, fn, ctx);
 }
 
 /* ---- spaces -------------------------------------------------------------- */
@@ -1086,7 +1103,7 @@ int mm_space_create(struct mm_sys *sys, struct mm_space *s)
 	if (!ARCH_KERNEL_ROOT_SEPARATE) {
 		const arch_pte_t *kt = mmi_table_at(sys, sys->kernel.root);
 		arch_pte_t *t = mmi_table_at(sys, root);
-		for (unsigned i = ARCH_KERNEL_FIRST_SLOT; i < ARCH_ENTRIES; i++)
+		for (unsigned i = ARCH_KERNEL_FIRST_SLOT; i < ARCH_ROOT_ENTRIES; i++)
 			arch_pte_store(&t[i], kt[i]);
 	}
 #ifdef MM_PLANT_COPY_USER_ENTRIES /* test-only planted bug: seed 002's */
@@ -1098,7 +1115,8 @@ int mm_space_create(struct mm_sys *sys, struct mm_space *s)
 	}
 #endif
 	mmi_table_meta(sys, root)->pt_used =
-	        (uint16_t)(ARCH_KERNEL_ROOT_SEPARATE ? 0 : ARCH_ENTRIES - ARCH_KERNEL_FIRST_SLOT);
+	        (uint16_t)(ARCH_KERNEL_ROOT_SEPARATE ? 0
+	                                             : ARCH_ROOT_ENTRIES - ARCH_KERNEL_FIRST_SLOT);
 	*s = (struct mm_space){ .sys = sys, .root = root, .table_pages = 1, .asid = asid_get(sys) };
 	list_add(sys, s);
 	return 0;
@@ -1254,7 +1272,7 @@ static int clone_large(struct mm_sys *sys, struct clone_ctx *c, arch_pte_t src, 
 	int err = mm_sys_frame_alloc(sys, MM_FRAME_PT, true, &t);
 	if (err)
 		return err;
-	arch_pte_store(dst, arch_pte_table(t, true));
+	arch_pte_store(dst, arch_pte_table(t, level, true));
 	c->child->table_pages++;
 	arch_pte_t *pt = mmi_table_at(sys, t);
 	struct mm_frame *meta = mmi_table_meta(sys, t);
@@ -1312,7 +1330,7 @@ static int clone_table(struct mm_sys *sys, struct clone_ctx *c, mm_paddr_t src_p
 		err = mm_sys_frame_alloc(sys, MM_FRAME_PT, true, &t);
 		if (err)
 			return err;
-		arch_pte_store(&dst[i], arch_pte_table(t, true));
+		arch_pte_store(&dst[i], arch_pte_table(t, level, true));
 		dst_meta->pt_used++;
 		c->child->table_pages++;
 		err = clone_table(sys, c, arch_pte_paddr(e), t, level - 1, va, 0, ARCH_ENTRIES);
@@ -1417,7 +1435,7 @@ int mm_sys_init(struct mm_sys *sys, const struct mm_mach_ops *ops, void *mach,
 	if (err)
 		return err;
 	arch_pte_t *root = mmi_table_at(sys, k->root);
-	for (unsigned i = ARCH_KERNEL_FIRST_SLOT; i < ARCH_ENTRIES; i++) {
+	for (unsigned i = ARCH_KERNEL_FIRST_SLOT; i < ARCH_ROOT_ENTRIES; i++) {
 		mm_paddr_t t;
 		err = mm_sys_frame_alloc(sys, MM_FRAME_PT, true, &t);
 		if (err) {
@@ -1426,10 +1444,11 @@ int mm_sys_init(struct mm_sys *sys, const struct mm_mach_ops *ops, void *mach,
 			mm_sys_frame_put(sys, k->root);
 			return err;
 		}
-		arch_pte_store(&root[i], arch_pte_table(t, false));
+		arch_pte_store(&root[i], arch_pte_table(t, ROOT_LEVEL, false));
 		sys->kernel_tables++;
 	}
-	mmi_table_meta(sys, k->root)->pt_used = (uint16_t)(ARCH_ENTRIES - ARCH_KERNEL_FIRST_SLOT);
+	mmi_table_meta(sys, k->root)->pt_used =
+	        (uint16_t)(ARCH_ROOT_ENTRIES - ARCH_KERNEL_FIRST_SLOT);
 	return 0;
 }
 
@@ -1437,8 +1456,8 @@ int mm_sys_fini(struct mm_sys *sys)
 {
 	if (sys->nspaces != 1)
 		return -MM_EBUSY;
-	free_subtree(sys, NULL, sys->kernel.root, ROOT_LEVEL, ARCH_KERNEL_FIRST_SLOT, ARCH_ENTRIES,
-	             false);
+	free_subtree(sys, NULL, sys->kernel.root, ROOT_LEVEL, ARCH_KERNEL_FIRST_SLOT,
+	             ARCH_ROOT_ENTRIES, false);
 	MM_ASSERT(sys->kernel_tables == 0);
 	mm_sys_frame_put(sys, sys->kernel.root);
 	if (sys->asid_count)

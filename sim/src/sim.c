@@ -328,7 +328,11 @@ static bool probe_entry(struct sim *sim, const struct tlb_entry *e, struct sim_w
 		*r = (struct sim_walk){ 0 };
 		return false;
 	}
-	sim_mmu_set_root(&m, root, e->asid);
+	/* The root entries as they are in memory (x86 PAE: PDPTEs loaded anew). */
+	if (!sim_mmu_set_root(&m, mmu_phys, sim, root, e->asid)) {
+		*r = (struct sim_walk){ 0 };
+		return false;
+	}
 	return sim_mmu_probe(&m, mmu_phys, sim, e->vpn << ARCH_PAGE_SHIFT, r);
 }
 
@@ -447,7 +451,9 @@ static void hook_activate(void *ctx, mm_paddr_t root, uint32_t asid)
 		tlb_flush_asid(sim, 0);
 		sim->asid0_root = root;
 	}
-	sim_mmu_set_root(&sim->mmu, root, asid);
+	if (!sim_mmu_set_root(&sim->mmu, mmu_phys, sim, root, asid))
+		mm_panic("activate: the root register write faulted (a root entry with a "
+		         "reserved bit set: x86 PAE #GP)");
 }
 
 static mm_paddr_t hook_read_root(void *ctx)
@@ -758,8 +764,12 @@ int sim_peek(struct sim *sim, mm_paddr_t root, mm_vaddr_t va, unsigned flags, mm
              uint32_t *error_code)
 {
 	struct sim_mmu m = sim->mmu;
-	sim_mmu_set_root(&m, root, sim_mmu_asid(&sim->mmu));
 	struct sim_walk r;
+	if (!sim_mmu_set_root(&m, mmu_phys, sim, root, sim_mmu_asid(&sim->mmu))) {
+		if (error_code)
+			*error_code = 0;
+		return -MM_EFAULT;
+	}
 	if (!sim_mmu_translate(&m, mmu_phys, sim, va, flags & (SIM_WRITE | SIM_USER | SIM_FETCH),
 	                       false, &r)) {
 		if (error_code)
@@ -1021,6 +1031,13 @@ int sim_check(struct sim *sim, char *msg, size_t msg_len)
 		else if (f->kind == MM_FRAME_KERNEL && f->ref_or_next <= c.mapcount[i])
 			rc = fail(&c, "a kernel frame mapped to users lost the kernel's reference",
 			          0, mm_frames_paddr(fa, i));
+	}
+	if (!rc && sim_mmu_root_stale(&sim->mmu, mmu_phys, sim)) {
+		/* x86 PAE: a root entry (PDPTE) changed in memory and CR3 was
+		 * not written again: the MMU still walks from the old ones. */
+		c.space = sys->active ? sys->active : &sys->kernel;
+		rc = fail(&c, "the MMU's copy of the root entries (PDPTE registers) is stale", 0,
+		          sim_mmu_root(&sim->mmu));
 	}
 	for (unsigned i = 0; !rc && sim->tlb && i < sim->cfg.tlb_entries; i++) {
 		char why[96];

@@ -50,9 +50,24 @@ typedef void *(*sim_mmu_phys_fn)(void *ctx, uint64_t pa);
  * on, every protection feature the kernels enable enabled, root 0. */
 void sim_mmu_reset(struct sim_mmu *m);
 
-/** sim_mmu_set_root() - the root table (physical address) and address-space
- * identifier the model walks from now on. Touches no TLB. */
-void sim_mmu_set_root(struct sim_mmu *m, uint64_t root, uint32_t asid);
+/**
+ * sim_mmu_set_root() - the root table (physical address) and address-space
+ * identifier the model walks from now on: a write of the root register.
+ * A model whose MMU keeps root entries in registers of its own loads them
+ * now, through @phys (x86 PAE: the four PDPTEs, SDM Vol. 3A §4.4.1).
+ * Touches no TLB. Return: false if the write faults (x86 PAE: a present
+ * PDPTE with a reserved bit, #GP); the model is then unchanged.
+ */
+bool sim_mmu_set_root(struct sim_mmu *m, sim_mmu_phys_fn phys, void *ctx, uint64_t root,
+                      uint32_t asid);
+
+/**
+ * sim_mmu_root_stale() - do the model's own copies of root entries (x86
+ * PAE: the PDPTE registers) differ from the root table in memory? Then a
+ * root entry changed and the root register was not written again: the
+ * MMU walks from the old entries. False for a model that keeps no copies.
+ */
+bool sim_mmu_root_stale(const struct sim_mmu *m, sim_mmu_phys_fn phys, void *ctx);
 
 /**
  * sim_mmu_set_kernel_root() - the root of the kernel half, for an ISA

@@ -68,7 +68,7 @@ done
 [ -s fork-cow.dot ] && grep -q 'shared' fork-cow.dot && ok "the fork picture shows shared frames" \
   || bad "fork-cow.dot missing or without shared frames"
 
-fold=""; [ "$arch" = i386 ] && fold=--fold
+fold=""; case $arch in i386*) fold=--fold ;; esac # 32-bit user halves
 expect_ok "bundled trace" "$mmsim" --arch "$arch" trace $fold "$src/examples/traces/true.lackey.gz"
 grep -q "accesses          170538" out.txt && ok "trace: every access counted (170538)" \
   || bad "trace: wrong access count: $(grep accesses out.txt)"
@@ -94,10 +94,10 @@ printf ' L 0400000,4\n S 0400000\n' > nosize.trace
 expect_err "trace line without a size" "nosize.trace:2: malformed trace line" "$mmsim" --arch "$arch" trace nosize.trace
 printf ' L 0400000,4\n L 1ffffffffffff0000,4\n' > toobig.trace
 expect_err "trace address beyond 64 bits" "toobig.trace:2: malformed trace line" "$mmsim" --arch "$arch" trace toobig.trace
-if [ "$arch" = i386 ]; then
+case $arch in i386*)
   printf ' L 0400000,4\n L 1fff000000,8\n' > wide.trace
-  expect_err "trace address outside the ISA" "wide.trace:2: address 0x1fff000000 is outside the i386 user half" "$mmsim" --arch "$arch" trace wide.trace
-fi
+  expect_err "trace address outside the ISA" "wide.trace:2: address 0x1fff000000 is outside the $arch user half" "$mmsim" --arch "$arch" trace wide.trace
+esac
 printf '#!/bin/sh\necho hi\n' > script.sh
 expect_err "exec of a non-ELF file" "not a valid $arch ELF executable" "$mmsim" --arch "$arch" exec script.sh
 head -c 100 /bin/true > truncated.elf 2>/dev/null

@@ -39,7 +39,8 @@ comp "run trace exec help --arch --version --list-arch --help" ""
 comp "--arch --version --list-arch --help" --
 comp "$isas" --arch ""
 comp "x86_64" --arch x
-comp "--arch=i386" --arch=i
+comp "--arch=i386 --arch=i386-pae" --arch=i
+comp "--arch=i386-pae" --arch=i386-
 comp "$isas" --arch = ""
 comp "run trace exec help --arch --version --list-arch --help" --arch i386 ""
 comp "trace" --arch x86_64 tr

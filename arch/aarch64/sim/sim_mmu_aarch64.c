@@ -40,10 +40,22 @@ void sim_mmu_reset(struct sim_mmu *m)
 	};
 }
 
-void sim_mmu_set_root(struct sim_mmu *m, uint64_t root, uint32_t asid)
+bool sim_mmu_set_root(struct sim_mmu *m, sim_mmu_phys_fn phys, void *ctx, uint64_t root,
+                      uint32_t asid)
 {
+	(void)phys; /* TTBR0_EL1 names the root; each walk reads it */
+	(void)ctx;
 	m->regs.ttbr0 = root;
 	m->regs.asid = (uint16_t)asid;
+	return true;
+}
+
+bool sim_mmu_root_stale(const struct sim_mmu *m, sim_mmu_phys_fn phys, void *ctx)
+{
+	(void)m;
+	(void)phys;
+	(void)ctx;
+	return false;
 }
 
 void sim_mmu_set_kernel_root(struct sim_mmu *m, uint64_t root)

@@ -54,6 +54,8 @@
 #define ARCH_VA_BITS              (ARCH_PAGE_SHIFT + RISCV_LEVELS * ARCH_INDEX_BITS) /* 39, 48 */
 #define ARCH_PA_BITS              56u /* PPN is 44 bits */
 #define ARCH_KERNEL_FIRST_SLOT    256u
+#define ARCH_ROOT_INDEX_BITS      ARCH_INDEX_BITS /* the root is a whole table */
+#define ARCH_ROOT_ENTRIES         (1u << ARCH_ROOT_INDEX_BITS)
 #define ARCH_KERNEL_ROOT_SEPARATE 0 /* the kernel half: root entries of every root */
 #define ARCH_USER_END             (UINT64_C(1) << (ARCH_VA_BITS - 1))
 #define ARCH_KERNEL_BASE          (~(uint64_t)0 << (ARCH_VA_BITS - 1))
@@ -145,8 +147,9 @@ static inline arch_pte_t riscv_ppn_bits(mm_paddr_t pa)
  * R=W=X=0. Non-leaf entries carry no rights (D, A and U are reserved in
  * them), so @user changes nothing: leaves alone decide.
  */
-static inline arch_pte_t arch_pte_table(mm_paddr_t pa, bool user)
+static inline arch_pte_t arch_pte_table(mm_paddr_t pa, unsigned level, bool user)
 {
+	(void)level; /* the same format at every level */
 	(void)user;
 	return riscv_ppn_bits(pa) | RISCV_PTE_V;
 }
@@ -318,6 +321,16 @@ static inline bool arch_pte_needs_bbm(arch_pte_t old, arch_pte_t new_e)
 {
 	(void)old;
 	(void)new_e;
+	return false;
+}
+
+/**
+ * arch_root_entries_cached() - does the MMU keep root entries in registers
+ * of its own, read only when the root register is written? No: each walk
+ * reads the root table (see arch/template/include/arch/pte.h).
+ */
+static inline bool arch_root_entries_cached(void)
+{
 	return false;
 }
 

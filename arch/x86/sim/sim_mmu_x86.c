@@ -1,9 +1,8 @@
 /*
  * The simulator's MMU interface (sim/src/mmu.h) over the x86 model
- * (mmu_x86.c), for i386 (32-bit paging) and x86_64 (4-level paging): the
- * mode comes from the ISA's <sim_arch.h>. The model's PAE paging has no
- * ISA here yet (it would need mmu_x86_load_pdptes() in
- * sim_mmu_set_root()). The neutral fault bits are the
+ * (mmu_x86.c), for i386 (32-bit paging), i386-pae (PAE paging: the PDPTE
+ * registers are loaded on a root write) and x86_64 (4-level paging): the
+ * mode comes from the ISA's <sim_arch.h>. The neutral fault bits are the
  * #PF error code's own (SDM Vol. 3A §4.7), so @fault and @hw_code agree.
  */
 #include <sim_mmu_api.h>
@@ -51,11 +50,32 @@ void sim_mmu_reset(struct sim_mmu *m)
 	};
 }
 
-void sim_mmu_set_root(struct sim_mmu *m, uint64_t root, uint32_t asid)
+bool sim_mmu_set_root(struct sim_mmu *m, sim_mmu_phys_fn phys, void *ctx, uint64_t root,
+                      uint32_t asid)
 {
+	/* A MOV to CR3; in PAE paging it loads the PDPTE registers, or
+	 * faults (#GP) and changes nothing (SDM Vol. 3A §4.4.1). */
+	struct mmu_x86_regs regs = m->regs;
+	regs.cr3 = root;
+	if (mmu_x86_load_pdptes(&regs, phys, ctx) != MMU_X86_LOAD_OK)
+		return false;
+	m->regs = regs;
 	/* The PCID tags TLB entries only; the walk never reads it. */
 	m->pcid = asid;
-	m->regs.cr3 = root;
+	return true;
+}
+
+bool sim_mmu_root_stale(const struct sim_mmu *m, sim_mmu_phys_fn phys, void *ctx)
+{
+	if (m->regs.mode != MMU_X86_PAGING_PAE)
+		return false;
+	/* The PDPT is 32-byte aligned at CR3[31:5] (§4.4.1). */
+	for (unsigned i = 0; i < 4; i++) {
+		const uint64_t *e = phys(ctx, (m->regs.cr3 & UINT64_C(0xFFFFFFE0)) + 8u * i);
+		if (!e || *e != m->regs.pdpte[i])
+			return true;
+	}
+	return false;
 }
 
 uint64_t sim_mmu_root(const struct sim_mmu *m)

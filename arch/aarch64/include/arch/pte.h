@@ -83,6 +83,8 @@
 #define ARCH_VA_BITS              48u
 #define ARCH_PA_BITS              48u /* OA bits 47:12 (no FEAT_LPA) */
 #define ARCH_KERNEL_FIRST_SLOT    256u
+#define ARCH_ROOT_INDEX_BITS      ARCH_INDEX_BITS /* the root is a whole table */
+#define ARCH_ROOT_ENTRIES         (1u << ARCH_ROOT_INDEX_BITS)
 #define ARCH_KERNEL_ROOT_SEPARATE 1 /* TTBR1_EL1 */
 #define ARCH_USER_END             UINT64_C(0x0000800000000000)
 #define ARCH_KERNEL_BASE          UINT64_C(0xFFFF800000000000)
@@ -178,8 +180,9 @@ static inline bool arch_prot_is_valid(unsigned prot)
  * its leaf says what it allows); kernel-half tables set UXNTable and
  * APTable[0] (nothing below is reachable from EL0).
  */
-static inline arch_pte_t arch_pte_table(mm_paddr_t pa, bool user)
+static inline arch_pte_t arch_pte_table(mm_paddr_t pa, unsigned level, bool user)
 {
+	(void)level; /* the same format at every level */
 	return pa | AARCH64_PTE_VALID | AARCH64_PTE_TABLE |
 	       (user ? 0 : (AARCH64_TABLE_UXN | AARCH64_TABLE_AP_NOEL0));
 }
@@ -368,6 +371,16 @@ static inline bool arch_pte_needs_bbm(arch_pte_t old, arch_pte_t new_e)
 	       ((old ^ new_e) & AARCH64_PTE_BBM_BITS) != 0;
 }
 
+/**
+ * arch_root_entries_cached() - does the MMU keep root entries in registers
+ * of its own, read only when the root register is written? No: each walk
+ * reads the root table (see arch/template/include/arch/pte.h).
+ */
+static inline bool arch_root_entries_cached(void)
+{
+	return false;
+}
+
 /** arch_tlb_caches_invalid() - no: a descriptor that faults for
  * translation, address size or access flag is never cached in a TLB. */
 static inline bool arch_tlb_caches_invalid(void)
@@ -378,7 +391,8 @@ static inline bool arch_tlb_caches_invalid(void)
 _Static_assert(ARCH_PAGE_SIZE == 4096, "mm-core maps 4 KiB pages");
 _Static_assert((uint64_t)ARCH_ENTRIES * sizeof(arch_pte_t) == ARCH_PAGE_SIZE,
                "a table fills one page");
-_Static_assert(ARCH_VA_BITS == ARCH_PAGE_SHIFT + ARCH_LEVELS * ARCH_INDEX_BITS,
+_Static_assert(ARCH_VA_BITS ==
+                       ARCH_PAGE_SHIFT + (ARCH_LEVELS - 1) * ARCH_INDEX_BITS + ARCH_ROOT_INDEX_BITS,
                "the levels decode exactly the VA bits");
 
 #endif /* ARCH_AARCH64_PTE_H */

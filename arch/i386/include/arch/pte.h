@@ -33,9 +33,11 @@
 #define ARCH_INDEX_BITS           10u
 #define ARCH_ENTRIES              (1u << ARCH_INDEX_BITS) /* entries per table */
 #define ARCH_VA_BITS              32u
-#define ARCH_PA_BITS              32u  /* physical address bits a leaf PTE can hold */
-#define ARCH_KERNEL_FIRST_SLOT    768u /* first shared PDE */
-#define ARCH_KERNEL_ROOT_SEPARATE 0    /* the kernel half: root entries of every root */
+#define ARCH_PA_BITS              32u             /* physical address bits a leaf PTE can hold */
+#define ARCH_KERNEL_FIRST_SLOT    768u            /* first shared PDE */
+#define ARCH_ROOT_INDEX_BITS      ARCH_INDEX_BITS /* the root is a whole table */
+#define ARCH_ROOT_ENTRIES         (1u << ARCH_ROOT_INDEX_BITS)
+#define ARCH_KERNEL_ROOT_SEPARATE 0 /* the kernel half: root entries of every root */
 #define ARCH_USER_END             UINT64_C(0xC0000000) /* first non-user VA */
 #define ARCH_KERNEL_BASE          UINT64_C(0xC0000000) /* first kernel VA */
 #define ARCH_LEVEL_NAMES                                                                           \
@@ -122,8 +124,9 @@ static inline bool arch_prot_is_valid(unsigned prot)
  * decides (SDM §4.6: rights are the AND of all levels); kernel-half tables
  * are supervisor-only.
  */
-static inline arch_pte_t arch_pte_table(mm_paddr_t pa, bool user)
+static inline arch_pte_t arch_pte_table(mm_paddr_t pa, unsigned level, bool user)
 {
+	(void)level; /* the same format at every level */
 	return (arch_pte_t)pa | I386_PTE_P | I386_PTE_RW | I386_PTE_A | (user ? I386_PTE_US : 0);
 }
 
@@ -206,6 +209,16 @@ static inline bool arch_pte_needs_bbm(arch_pte_t old, arch_pte_t new_e)
 {
 	(void)old;
 	(void)new_e;
+	return false;
+}
+
+/**
+ * arch_root_entries_cached() - does the MMU keep root entries in registers
+ * of its own, read only when the root register is written? No: each walk
+ * reads the root table (see arch/template/include/arch/pte.h).
+ */
+static inline bool arch_root_entries_cached(void)
+{
 	return false;
 }
 
@@ -348,7 +361,8 @@ static inline bool arch_pte_is_accessed(arch_pte_t e)
 _Static_assert(ARCH_PAGE_SIZE == 4096, "mm-core maps 4 KiB pages");
 _Static_assert((uint64_t)ARCH_ENTRIES * sizeof(arch_pte_t) == ARCH_PAGE_SIZE,
                "a table fills one page");
-_Static_assert(ARCH_PAGE_SHIFT + ARCH_LEVELS * ARCH_INDEX_BITS == ARCH_VA_BITS,
+_Static_assert(ARCH_PAGE_SHIFT + (ARCH_LEVELS - 1) * ARCH_INDEX_BITS + ARCH_ROOT_INDEX_BITS ==
+                       ARCH_VA_BITS,
                "the levels decode exactly the virtual-address bits");
 
 #endif /* ARCH_I386_PTE_H */

@@ -22,7 +22,7 @@
  *  - The entry 0 is "not valid": a zeroed table maps nothing, and mm-core
  *    writes 0 to clear an entry.
  *  - The kernel half is the upper root slots [ARCH_KERNEL_FIRST_SLOT,
- *    ARCH_ENTRIES) of the kernel space's root: mm-core shares those root
+ *    ARCH_ROOT_ENTRIES) of the kernel space's root: mm-core shares those root
  *    entries in every space, or, where the MMU walks the kernel half from
  *    a root register of its own (ARCH_KERNEL_ROOT_SEPARATE), leaves them
  *    out of every user root.
@@ -42,15 +42,26 @@
 #define ARCH_LEVELS     3u                               /* tables from leaf to root */
 #define ARCH_INDEX_BITS 9u                               /* VA bits each level decodes */
 #define ARCH_ENTRIES    (1u << ARCH_INDEX_BITS)          /* entries per table */
-#define ARCH_VA_BITS    39u /* = ARCH_PAGE_SHIFT + ARCH_LEVELS * ARCH_INDEX_BITS */
+#define ARCH_VA_BITS    39u /* = ARCH_PAGE_SHIFT + ARCH_LEVELS * ARCH_INDEX_BITS here */
 #define ARCH_PA_BITS    56u /* physical-address width an entry can hold */
 /* First root slot of the kernel half: root entries
- * [ARCH_KERNEL_FIRST_SLOT, ARCH_ENTRIES) map it (in every space's root, or
+ * [ARCH_KERNEL_FIRST_SLOT, ARCH_ROOT_ENTRIES) map it (in every space's root, or
  * only in the kernel space's with ARCH_KERNEL_ROOT_SEPARATE). */
 #define ARCH_KERNEL_FIRST_SLOT 256u
 /**
+ * ARCH_ROOT_INDEX_BITS - the VA bits the root decodes: ARCH_INDEX_BITS in
+ * most formats; fewer where the root is smaller than a table (x86 PAE: a
+ * PDPT of four entries, 2 bits, which still takes a frame). The geometry:
+ * ARCH_PAGE_SHIFT + (ARCH_LEVELS - 1) * ARCH_INDEX_BITS +
+ * ARCH_ROOT_INDEX_BITS == ARCH_VA_BITS.
+ */
+#define ARCH_ROOT_INDEX_BITS ARCH_INDEX_BITS
+/** ARCH_ROOT_ENTRIES - the entries the root table uses: its slots are
+ * [0, ARCH_ROOT_ENTRIES), and the rest of its frame stays zero. */
+#define ARCH_ROOT_ENTRIES (1u << ARCH_ROOT_INDEX_BITS)
+/**
  * ARCH_KERNEL_ROOT_SEPARATE - how the MMU reaches the kernel half. 0: from
- * the root entries [ARCH_KERNEL_FIRST_SLOT, ARCH_ENTRIES) of whatever root
+ * the root entries [ARCH_KERNEL_FIRST_SLOT, ARCH_ROOT_ENTRIES) of whatever root
  * is loaded, so mm_space_create() copies the kernel space's entries into
  * every new root (x86, RISC-V). 1: from a root register of its own
  * (aarch64 TTBR1_EL1), which the platform points at the kernel space's
@@ -152,14 +163,18 @@ static inline bool arch_prot_is_valid(unsigned prot)
 /* ---- entries (test: leaf_round_trip, table_round_trip) ------------------------ */
 
 /**
- * arch_pte_table() - a valid non-leaf entry pointing at the table at @pa
- * (page aligned, arch_pa_is_valid()). @user: the entry is in the user half.
+ * arch_pte_table() - a valid non-leaf entry, in a table at @level (from 1
+ * up to the root's, ARCH_LEVELS minus 1), pointing at the table
+ * at @pa (page aligned, arch_pa_is_valid()). @user: the entry is in the
+ * user half. A format whose root entries differ from the others (x86 PAE:
+ * a PDPTE has P and the address only) tells them apart by @level.
  * Non-leaf entries should grant everything the format lets them, so that
  * leaves alone decide rights; a format whose tables carry no rights (as
  * this one) ignores @user.
  */
-static inline arch_pte_t arch_pte_table(mm_paddr_t pa, bool user)
+static inline arch_pte_t arch_pte_table(mm_paddr_t pa, unsigned level, bool user)
 {
+	(void)level; /* the same format at every level */
 	(void)user;
 	return pa | TEMPLATE_PTE_V | TEMPLATE_PTE_T;
 }
@@ -372,6 +387,20 @@ static inline bool arch_pte_needs_bbm(arch_pte_t old, arch_pte_t new_e)
 {
 	(void)old;
 	(void)new_e;
+	return false;
+}
+
+/**
+ * arch_root_entries_cached() - does the MMU keep its own copy of the root
+ * entries, read when the root register is written and never again (x86
+ * PAE: the four PDPTE registers, SDM Vol. 3A §4.4.1)? Then mm-core, after
+ * changing a root entry of the loaded root, writes the root register again
+ * (mm_mach_ops.activate) before it relies on the change or frees a table
+ * the old entry pointed at. Most formats: false (root entries are read by
+ * each walk, and cached only as the TLB hooks drop).
+ */
+static inline bool arch_root_entries_cached(void)
+{
 	return false;
 }
 

@@ -1,0 +1,20 @@
+/*
+ * arch/i386-pae virtual layout of an mmkit kernel (and of the simulator's
+ * model of one): the i386 one, with PAE's page sizes at boot. Physical
+ * memory is direct-mapped at ARCH_DIRECT_MAP_BASE (the kernel image lives
+ * there too, at 0xC0100000), up to ARCH_DIRECT_MAP_MAX bytes.
+ */
+#ifndef ARCH_I386_PAE_LAYOUT_H
+#define ARCH_I386_PAE_LAYOUT_H
+
+#include <arch/abi.h>
+
+#define ARCH_DIRECT_MAP_BASE UINT64_C(0xC0000000)
+#define ARCH_DIRECT_MAP_MAX  UINT64_C(0x38000000) /* 896 MiB */
+/* The kernel image: linked at ARCH_KERNEL_IMAGE_BASE + its physical address. */
+#define ARCH_KERNEL_IMAGE_BASE UINT64_C(0xC0000000)
+/* What the boot page tables map (2 MiB PAE pages), at 0 and at the
+ * direct-map base, until mm-core's kernel space takes over. */
+#define ARCH_BOOT_MAP_BYTES UINT64_C(0x40000000)
+
+#endif
