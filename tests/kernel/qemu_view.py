@@ -29,7 +29,7 @@ kernel memory through GDB, and checks:
   - the user half has exactly user_pages present pages (at most, with a
     PROT_NONE region, whose pages mm-core counts but are not present), each user
     accessible and inside a region, writable only if its region is, and
-    executable (x86_64: NX clear) only if its region is; none in a
+    executable (x86_64, PAE: NX clear) only if its region is; none in a
     region without read access;
   - after fork: parent and child (seen by pointing CR3 at the child's root
     for a moment) map the same pages to the same frames, every private
@@ -66,6 +66,7 @@ def drive():
     ap.add_argument("--kernel", required=True, help="the image QEMU boots (-kernel)")
     ap.add_argument("--elf", required=True, help="the ELF with symbols GDB reads")
     ap.add_argument("--mem", default="32M", help="guest RAM (QEMU -m)")
+    ap.add_argument("--cpu", help="the CPU model (QEMU -cpu)")
     ap.add_argument("--timeout", type=int, default=90, help="seconds")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory(prefix="mmkit-qv-") as d:
@@ -76,6 +77,8 @@ def drive():
                 "-kernel", args.kernel, "-S",
                 "-gdb", "unix:%s,server=on,wait=off" % gsock,
                 "-qmp", "unix:%s,server=on,wait=off" % qsock]
+        if args.cpu:
+            qcmd += ["-cpu", args.cpu]
         print("# " + " ".join(qcmd), flush=True)
         qlog = open(os.path.join(d, "qemu.txt"), "w+")
         qemu = subprocess.Popen(qcmd, stdout=qlog, stderr=subprocess.STDOUT)
@@ -152,6 +155,9 @@ class Checker:
         self.gdb = gdb
         self.x86_64 = int(gdb.parse_and_eval("sizeof(void *)")) == 8
         self.user_end = 0x800000000000 if self.x86_64 else 0xC0000000
+        # NX exists in 4-level and PAE paging (CR4.PAE, bit 5), not in
+        # 32-bit paging.
+        self.nx = self.x86_64 or (int(gdb.parse_and_eval("$cr4")) & 0x20) != 0
         self.failures = 0
         self.checks = 0
         self.counts = {k: 0 for k in LIMITS}
@@ -205,13 +211,15 @@ class Checker:
             if not m:
                 continue
             va = int(m.group(1), 16)
+            # QEMU prints PAE entries with XD (bit 63) in the address.
+            pa = int(m.group(2), 16) & 0x000FFFFFFFFFF000
             if va < self.user_end:
-                out[va] = (int(m.group(2), 16), m.group(3))
+                out[va] = (pa, m.group(3))
             else:
                 if m.group(3)[7] == "U":
                     kernel_u.append(va)
                 if m.group(3)[2] == "P":  # PS: a large page, listed once
-                    kernel_large.append((va, int(m.group(2), 16)))
+                    kernel_large.append((va, pa))
         self.kernel_u = kernel_u
         self.kernel_large = kernel_large
         return out
@@ -339,9 +347,9 @@ class Checker:
                 problems.append("%x: present in a region without read access" % va)
             if f[2] == "w" and not (r[2] & PROT_W):
                 problems.append("%x: writable, its region is not" % va)
-            if self.x86_64 and fl[0] != "X" and not (r[2] & PROT_X):
+            if self.nx and fl[0] != "X" and not (r[2] & PROT_X):
                 problems.append("%x: executable (NX clear), its region is not" % va)
-            if self.x86_64 and fl[0] == "X" and (r[2] & PROT_X):
+            if self.nx and fl[0] == "X" and (r[2] & PROT_X):
                 problems.append("%x: NX set in an executable region" % va)
         self.check(not problems, "%s: pages not as their regions allow: %s"
                    % (label, "; ".join(problems[:6])))

@@ -255,10 +255,15 @@ static inline void arch_pte_store(arch_pte_t *slot, arch_pte_t e)
 {
 #if UINTPTR_MAX == UINT32_MAX
 	/* A 32-bit kernel (i386 PAE): a plain 64-bit store is two 32-bit
-	 * moves, and the MMU could walk half an entry between them. An
-	 * atomic exchange is one locked CMPXCHG8B loop (SDM Vol. 2A), as
-	 * Linux's PAE entry writes are. */
-	(void)__atomic_exchange_n(slot, e, __ATOMIC_RELAXED);
+	 * moves, and the MMU could walk half an entry between them. LOCK
+	 * CMPXCHG8B writes all 8 bytes at once (SDM Vol. 2A, CMPXCHG8B):
+	 * compare EDX:EAX with the slot, store ECX:EBX if equal, else load
+	 * the slot into EDX:EAX and try again. */
+	uint64_t old = *(volatile uint64_t *)slot;
+	__asm__ volatile("1: lock cmpxchg8b %0\n\tjnz 1b"
+	                 : "+m"(*slot), "+A"(old)
+	                 : "b"((uint32_t)e), "c"((uint32_t)(e >> 32))
+	                 : "memory", "cc");
 #else
 	*(volatile arch_pte_t *)slot = e;
 #endif
