@@ -117,7 +117,7 @@ static inline void write_tainted(volatile void *p, unsigned char v)
 #define KILLED_NONCANONICAL_FETCH      ATTACK_KILLED(VEC_GP)
 #define ATTACK_NAMES_NONCANONICAL_KILL "#GP"
 #elif defined(X86_PAE) && X86_PAE
-#define ATTACK_HAS_NX 1 /* execute-disable: the i386-pae kernel requires it */
+#define ATTACK_HAS_NX                1 /* execute-disable: the i386-pae kernel requires it */
 #define ATTACK_NAMES_NO_NONCANONICAL "no non-canonical addresses with 32-bit addresses"
 #else
 #define ATTACK_HAS_NX                0 /* 32-bit paging has no execute-disable bit */
