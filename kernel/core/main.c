@@ -302,7 +302,8 @@ enum {
 	T_STACK_64K,
 	T_STACK_OVERFLOW,
 	T_MMAP,
-	T_EXEC
+	T_EXEC,
+	T_THP
 };
 #define OTHER_VA UINT64_C(0x70000000)
 #ifdef MMKIT_TEST_KINFO_PHYS
@@ -396,9 +397,10 @@ static void test_processes(void)
 	spawn(T_STACK_OVERFLOW);
 	spawn(T_MMAP);
 	spawn(T_EXEC);
+	spawn(T_THP);
 	struct half_check hc = { 0, true };
 	proc_each_live(check_half, &hc);
-	tap_ok(hc.same && hc.spaces == 18, "kernel half identical in all %d live process spaces",
+	tap_ok(hc.same && hc.spaces == 19, "kernel half identical in all %d live process spaces",
 	       hc.spaces);
 	uint64_t switches0 = sched_stats()->switches;
 	proc_run_until_idle(record_exit, NULL);
@@ -454,6 +456,15 @@ static void test_processes(void)
 	       r[0]->status);
 	results_of(T_EXEC, r, 4);
 	tap_ok(r[0]->status == 0, "exec of a second program, with argv, envp and auxv");
+	results_of(T_THP, r, 4);
+	if (sys->thp)
+		tap_ok(r[0]->status == 0,
+		       "transparent huge pages: a first touch maps the aligned %llu KiB around "
+		       "it, zeroed%s; after fork a write copies 4 KiB (status %d)",
+		       (unsigned long long)((UINT64_C(1) << arch_level_shift(1)) >> 10),
+		       KINFO_PHYS_ON ? ", on contiguous frames" : "", r[0]->status);
+	else
+		tap_ok(r[0]->status == 3, "# SKIP transparent huge pages off (boot with thp=on)");
 	results_of(T_SBRK, r, 4);
 	tap_ok(r[0]->status == 0, "sbrk: the heap grows by 3 pages and shrinks back");
 	n = results_of(T_SPIN, r, 4);
@@ -550,6 +561,12 @@ void kmain(uintptr_t a0, uintptr_t a1)
 	arch_boot_info(a0, a1, &bi);
 	struct mem_info mi;
 	mem_init(&bi, &mi);
+	/* Transparent huge pages, on request: every test then runs with
+	 * anonymous memory in large pages where a region covers one. */
+	const bool thp = has_word(mi.cmdline, "thp=on");
+	mm_sys_set_thp(kmm(), thp);
+	kprintf("# transparent huge pages: %s\n",
+	        thp ? "on (thp=on)" : "off (boot with thp=on for them)");
 	kprintf("# user memory: %s\n", arch_user_protection_init());
 	if (has_word(mi.cmdline, "test=early-fault")) {
 		/* A kernel fault before the first process exists: trap() must

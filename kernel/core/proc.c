@@ -469,6 +469,9 @@ long syscall_dispatch(struct trapframe *tf)
 			return (long)mm_frames_free_count(&kmm()->frames);
 		if (a0 == KINFO_TICKS)
 			return (long)stats.ticks;
+		if (a0 == KINFO_THP)
+			return kmm()->thp && kmm()->large_max >= 1 ? (long)1 << arch_level_shift(1)
+			                                           : 0;
 #ifdef MMKIT_TEST_KINFO_PHYS
 		/* TEST ONLY (the mmkit-<isa>-test kernels): where is my page?
 		 * A physical address is nothing a user program should know. */

@@ -23,7 +23,7 @@ enum {
 	SYS_mprotect
 };
 enum { EBADF = 9, ECHILD = 10, ENOMEM = 12, EACCES = 13, EFAULT = 14, EINVAL = 22, ENOSYS = 38 };
-enum { KINFO_FREE_FRAMES = 1, KINFO_TICKS = 2, KINFO_PHYS = 3 };
+enum { KINFO_FREE_FRAMES = 1, KINFO_TICKS = 2, KINFO_PHYS = 3, KINFO_THP = 4 };
 
 static inline long write(int fd, const void *buf, size_t n)
 {

@@ -28,6 +28,7 @@ enum {
 	T_STACK_OVERFLOW = 15,
 	T_MMAP = 16,
 	T_EXEC = 17,
+	T_THP = 18,
 };
 #define OTHER_VA 0x70000000ul /* mapped by the kernel in T_OWN_PAGE only */
 
@@ -195,6 +196,46 @@ int main(long test)
 			exit(p[PAGE]); /* unmapped: killed */
 		int st = -1;
 		return wait(&st) == child && USER_KILLED_BY_PF(st) ? 0 : 5;
+	}
+	case T_THP: {
+		/* Transparent huge pages (a kernel booted with thp=on): the
+		 * first touch of anonymous memory maps the whole aligned large
+		 * page around it, zeroed, on one aligned run of physically
+		 * contiguous frames (checked where the kernel tells frames:
+		 * KINFO_PHYS); after fork a write copies 4 KiB, the rest stays
+		 * shared. */
+		unsigned long big = (unsigned long)kinfo(KINFO_THP, 0);
+		if (big == 0)
+			return 3; /* off */
+		char *m = mmap(2 * big, 2 /* MM_PROT_WRITE */);
+		if ((unsigned long)m > (unsigned long)-4096) /* -errno */
+			return 2;
+		volatile char *a = (char *)(((unsigned long)m + big - 1) & ~(big - 1));
+		a[0] = 1;
+		long pa0 = kinfo(KINFO_PHYS, (long)a);
+		int phys = pa0 != -EINVAL;
+		if (phys && ((unsigned long)pa0 & (big - 1)))
+			return 4;
+		for (unsigned long off = PAGE; off < big; off += PAGE) {
+			if (a[off] != 0)
+				return 5;
+			if (phys && kinfo(KINFO_PHYS, (long)(a + off)) != pa0 + (long)off)
+				return 6;
+		}
+		long child = fork();
+		if (child == 0) {
+			a[PAGE] = 2;
+			int copied = !phys || kinfo(KINFO_PHYS, (long)(a + PAGE)) != pa0 + PAGE;
+			int rest =
+			        !phys || kinfo(KINFO_PHYS, (long)(a + 2 * PAGE)) == pa0 + 2 * PAGE;
+			exit(copied && rest && a[0] == 1 && a[PAGE] == 2 ? 0 : 1);
+		}
+		int st = -1;
+		if (wait(&st) != child || st != 0)
+			return 7;
+		if (a[PAGE] != 0 || (phys && kinfo(KINFO_PHYS, (long)(a + PAGE)) != pa0 + PAGE))
+			return 8;
+		return munmap(m, 2 * big) == 0 ? 0 : 9;
 	}
 	case T_EXEC:
 		exec(1); /* uhello; returns only on failure */

@@ -52,8 +52,10 @@ enum {
 enum { K_EBADF = 9, K_ECHILD = 10, K_ENOSYS = 38 };
 /* SYS_kinfo selectors. KINFO_PHYS (the physical address of a user page)
  * is answered only by kernels built with MMKIT_TEST_KINFO_PHYS (TEST ONLY:
- * the mmkit-<isa>-test images); others say -MM_EINVAL. */
-enum { KINFO_FREE_FRAMES = 1, KINFO_TICKS = 2, KINFO_PHYS = 3 };
+ * the mmkit-<isa>-test images); others say -MM_EINVAL. KINFO_THP: the
+ * bytes of the large page a fault in anonymous memory may map whole
+ * (transparent huge pages, boot option thp=on), or 0 when off. */
+enum { KINFO_FREE_FRAMES = 1, KINFO_TICKS = 2, KINFO_PHYS = 3, KINFO_THP = 4 };
 
 /** struct sched_stats - what the scheduler counted. */
 struct sched_stats {
