@@ -682,6 +682,73 @@ START_TEST(thp_sweep)
 }
 END_TEST
 
+/*
+ * The region layer demotes a large page before an operation that touches
+ * part of it, and the operation may still run out of frames afterwards (a
+ * shared mapping's frames, a move's tables, a COW copy). Each must then
+ * leave everything as it was, the large page included: the sweep fails
+ * every allocation in turn and compares the whole machine.
+ */
+static int op_shared_fixed(void *ctx)
+{
+	struct op_ctx *o = ctx;
+	mm_vaddr_t out;
+	return mm_mmap(&s, o->va, o->n, URW_REGION, MM_MAP_FIXED | MM_MAP_SHARED, &out);
+}
+
+static int op_mremap_move(void *ctx)
+{
+	struct op_ctx *o = ctx;
+	mm_vaddr_t out;
+	/* Grow a region that cannot grow in place: it moves, page by page. */
+	return mm_mremap(&s, o->va, o->n, o->n + 1, MM_MREMAP_MAYMOVE, &out);
+}
+
+static int op_cow_write(void *ctx)
+{
+	struct op_ctx *o = ctx;
+	enum mm_fault_how how;
+	enum mm_fault_verdict v = mm_fault(&s, o->va, MM_ACCESS_WRITE, &how);
+	return v == MM_FAULT_RESOLVED ? 0 : v == MM_FAULT_OOM ? -MM_ENOMEM : -MM_EINVAL;
+}
+
+START_TEST(thp_demotion_is_all_or_nothing)
+{
+	thp_machine();
+	new_space();
+	/* Two large pages, the second followed by a one-page region so that
+	 * mremap must move them. */
+	mmap_fixed(LVA, 2 * L1 / PAGE);
+	mmap_fixed(LVA + 2 * L1, 1);
+	ck_assert_int_eq(mm_populate(&s, LVA, 2 * L1 / PAGE, MM_ACCESS_WRITE), 0);
+	ck_assert_uint_eq(s.large_leaves, 2);
+	struct op_ctx o = { .va = LVA + 3 * PAGE, .n = 2 };
+	ck_assert_int_ge(sweep(op_shared_fixed, NULL, &o), 1);
+	ck_assert_uint_eq(s.large_leaves, 1);
+
+	/* mremap: the second large page moves (demoted, then moved). */
+	o = (struct op_ctx){ .va = LVA + L1, .n = L1 / PAGE };
+	ck_assert_int_ge(sweep(op_mremap_move, NULL, &o), 1);
+	ck_assert_uint_eq(s.large_leaves, 0);
+
+	/* A COW write into a large page shared with a child. */
+	ck_assert_int_eq(mm_munmap(&s, LVA, 2 * L1 / PAGE), 0);
+	mmap_fixed(LVA, L1 / PAGE);
+	ck_assert_int_eq(mm_populate(&s, LVA, L1 / PAGE, MM_ACCESS_WRITE), 0);
+	ck_assert_uint_eq(s.large_leaves, 1);
+	static struct mm_space c;
+	ck_assert_int_eq(mm_space_clone(&s, &c, MM_CLONE_COW), 0);
+	o = (struct op_ctx){ .va = LVA + 7 * PAGE, .n = 1 };
+	ck_assert_int_ge(sweep(op_cow_write, NULL, &o), 1);
+	ck_assert_uint_eq(s.large_leaves, 0);
+	ck_assert_uint_eq(c.large_leaves, 1);
+	kernel_active();
+	ck_assert_int_eq(mm_space_destroy(&c), 0);
+	ck_assert_int_eq(mm_space_destroy(&s), 0);
+	assert_invariants(sim);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *su = suite_create("large-" ARCH_NAME);
@@ -707,6 +774,7 @@ int main(void)
 	tcase_add_test(tc, thp_fault_maps_a_large_page);
 	tcase_add_test(tc, thp_falls_back_to_4k_pages);
 	tcase_add_test(tc, thp_sweep);
+	tcase_add_test(tc, thp_demotion_is_all_or_nothing);
 	suite_add_tcase(su, tc);
 	return run_suite(su);
 }

@@ -152,6 +152,15 @@ int mmi_split_edges(struct mm_space *s, mm_vaddr_t va, mm_vaddr_t end, struct mm
  * (and free) when the space has none. All-or-nothing.
  * Return: 0 or -MM_ENOMEM (nothing changed). */
 int mmi_demote_range(struct mm_space *s, mm_vaddr_t va, mm_vaddr_t end);
+/* mmi_demote_range() in two steps, for a caller with other allocations to
+ * make between them: mmi_demote_reserve() takes every table the demotion
+ * of [va, end) needs (into *@chain, 0 if none) and changes nothing else;
+ * then mmi_demote_apply() demotes with them (cannot fail), or
+ * mmi_demote_cancel() gives them back.
+ * Return (reserve): 0 or -MM_ENOMEM (nothing taken). */
+int mmi_demote_reserve(struct mm_space *s, mm_vaddr_t va, mm_vaddr_t end, mm_paddr_t *chain);
+void mmi_demote_apply(struct mm_space *s, mm_vaddr_t va, mm_vaddr_t end, mm_paddr_t *chain);
+void mmi_demote_cancel(struct mm_sys *sys, mm_paddr_t *chain);
 
 /* Set the used leaf *@e to logical protection @prot: without READ it becomes
  * PROT_NONE (frame kept), else present by mmi_pte_with_logical_prot(). */

@@ -426,8 +426,9 @@ static void demote_leaf(struct mm_space *s, arch_pte_t *slot, unsigned level, mm
 		demote_leaf(s, &t[i], level - 1, base + i * mmi_level_size(level - 1), chain, b);
 }
 
-int mmi_demote_range(struct mm_space *s, mm_vaddr_t va, mm_vaddr_t end)
+int mmi_demote_reserve(struct mm_space *s, mm_vaddr_t va, mm_vaddr_t end, mm_paddr_t *chain)
 {
+	*chain = 0;
 	if (!s->large_leaves)
 		return 0;
 	struct mm_sys *sys = s->sys;
@@ -439,31 +440,49 @@ int mmi_demote_range(struct mm_space *s, mm_vaddr_t va, mm_vaddr_t end)
 			need += demote_tables(level);
 		v = mmi_span_end(v, level > 0 ? level : 1, end);
 	}
-	if (!need)
-		return 0;
-	mm_paddr_t chain = 0;
 	for (uint64_t i = 0; i < need; i++) {
 		mm_paddr_t pa;
 		int err = mm_sys_frame_alloc(sys, MM_FRAME_PT, false, &pa);
 		if (err) {
-			while (chain)
-				mm_sys_frame_put(sys, spare_pop(sys, &chain));
+			mmi_demote_cancel(sys, chain);
 			return err;
 		}
-		*(mm_paddr_t *)(void *)mmi_table_at(sys, pa) = chain;
-		chain = pa;
+		*(mm_paddr_t *)(void *)mmi_table_at(sys, pa) = *chain;
+		*chain = pa;
 	}
+	return 0;
+}
+
+void mmi_demote_cancel(struct mm_sys *sys, mm_paddr_t *chain)
+{
+	while (*chain)
+		mm_sys_frame_put(sys, spare_pop(sys, chain));
+}
+
+void mmi_demote_apply(struct mm_space *s, mm_vaddr_t va, mm_vaddr_t end, mm_paddr_t *chain)
+{
+	if (!*chain)
+		return; /* nothing to demote */
+	struct mm_sys *sys = s->sys;
 	struct mmi_tlb_batch b = mmi_tlb_batch_of(s);
 	for (mm_vaddr_t v = va; v != end;) {
 		unsigned level;
 		arch_pte_t *slot = mmi_descend(sys, s->root, v, &level, NULL);
 		if (level > 0 && mmi_is_leaf_at(*slot, level))
-			demote_leaf(s, slot, level, v & ~(mmi_level_size(level) - 1), &chain, &b);
+			demote_leaf(s, slot, level, v & ~(mmi_level_size(level) - 1), chain, &b);
 		v = mmi_span_end(v, level > 0 ? level : 1, end);
 	}
-	MM_ASSERT(chain == 0);
+	MM_ASSERT(*chain == 0);
 	mmi_tlb_finish(&b);
-	return 0;
+}
+
+int mmi_demote_range(struct mm_space *s, mm_vaddr_t va, mm_vaddr_t end)
+{
+	mm_paddr_t chain;
+	int err = mmi_demote_reserve(s, va, end, &chain);
+	if (!err)
+		mmi_demote_apply(s, va, end, &chain);
+	return err;
 }
 
 /* ---- argument checks ----------------------------------------------------- */

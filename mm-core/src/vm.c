@@ -277,8 +277,10 @@ static bool replace_leaf(struct mm_space *s, arch_pte_t *e, mm_vaddr_t va, arch_
 }
 
 /* A write to a present COW page: copy it, or take it over if alone. */
+/* ... @spare: a user frame the caller took for the copy, or 0 (then it is
+ * taken here); given back if not needed. */
 static enum mm_fault_verdict break_cow(struct mm_space *s, arch_pte_t *e, mm_vaddr_t va,
-                                       enum mm_fault_how *how)
+                                       mm_paddr_t spare, enum mm_fault_how *how)
 {
 	struct mm_sys *sys = s->sys;
 	mm_paddr_t old = arch_pte_paddr(*e);
@@ -296,11 +298,13 @@ static enum mm_fault_verdict break_cow(struct mm_space *s, arch_pte_t *e, mm_vad
 	}
 #endif
 	if (f->ref_or_next == 1) {
+		if (spare)
+			mm_sys_frame_put(sys, spare);
 		arch_pte_store(e, mmi_pte_with_logical_prot(*e, prot, f));
 		*how = MM_FAULT_COW_REUSE;
 	} else {
-		mm_paddr_t copy;
-		if (mm_sys_frame_alloc(sys, MM_FRAME_USER, false, &copy) != 0)
+		mm_paddr_t copy = spare;
+		if (!copy && mm_sys_frame_alloc(sys, MM_FRAME_USER, false, &copy) != 0)
 			return MM_FAULT_OOM;
 		__builtin_memcpy(sys->ops->phys_to_virt(sys->mach, copy),
 		                 sys->ops->phys_to_virt(sys->mach, old), PAGE);
@@ -344,8 +348,21 @@ enum mm_fault_verdict mm_fault(struct mm_space *s, mm_vaddr_t va, unsigned acces
 			invalidate(s, page);
 			return MM_FAULT_RESOLVED;
 		}
-		if (mmi_demote_range(s, page, page + PAGE))
+		/* All-or-nothing: the copy's frame first (if the page is
+		 * shared), then the demotion's tables. */
+		const mm_paddr_t pa = arch_pte_paddr(*large) + (page & (mmi_level_size(level) - 1));
+		const struct mm_frame *f = mm_frame_get(&s->sys->frames, pa);
+		mm_paddr_t spare = 0;
+		if (f && f->ref_or_next > 1 &&
+		    mm_sys_frame_alloc(s->sys, MM_FRAME_USER, false, &spare) != 0)
 			return MM_FAULT_OOM;
+		if (mmi_demote_range(s, page, page + PAGE)) {
+			if (spare)
+				mm_sys_frame_put(s->sys, spare);
+			return MM_FAULT_OOM;
+		}
+		if (spare) /* now a 4 KiB COW page, as the large one was */
+			return break_cow(s, pte_slot(s, page, NULL), page, spare, how);
 	}
 	arch_pte_t *e = pte_slot(s, page, NULL);
 
@@ -357,7 +374,7 @@ enum mm_fault_verdict mm_fault(struct mm_space *s, mm_vaddr_t va, unsigned acces
 		if (!allows(r ? r->prot : logical, access) || !allows(logical, access))
 			return MM_FAULT_ACCESS;
 		if ((access & MM_ACCESS_WRITE) && !(hw & MM_PROT_WRITE))
-			return break_cow(s, e, page, how); /* cow is set: logical allows */
+			return break_cow(s, e, page, 0, how); /* cow is set: logical allows */
 		*how = MM_FAULT_SPURIOUS;
 		invalidate(s, page);
 		return MM_FAULT_RESOLVED;
@@ -543,10 +560,16 @@ static void prune_tables(struct mm_space *s, mm_vaddr_t va, mm_vaddr_t end)
 }
 
 /* Make every leaf table of [va, end) exist; all-or-nothing (on -MM_ENOMEM
- * the tables linked are pruned again). */
+ * the tables linked are pruned again). A span a large page maps is left
+ * as it is: the demotion reserved before (mmi_demote_reserve()) and
+ * applied after brings its tables. */
 static int ensure_tables(struct mm_space *s, mm_vaddr_t va, mm_vaddr_t end)
 {
 	for (mm_vaddr_t v = va; v != end; v = mmi_chunk_end(v, end)) {
+		unsigned level;
+		arch_pte_t *slot = mmi_descend(s->sys, s->root, v, &level, NULL);
+		if (level > 0 && mmi_is_leaf_at(*slot, level))
+			continue;
 		mm_paddr_t lt;
 		int err =
 		        mmi_leaf_table(s->sys, s->root, v, true, true, &s->table_pages, &lt, NULL);
@@ -682,13 +705,15 @@ int mm_mmap(struct mm_space *s, mm_vaddr_t addr, uint64_t npages, unsigned prot,
 		.kind = shared ? MM_REGION_SHARED : MM_REGION_MMAP,
 		.backing = shared ? MM_BACKING_SHARED : MM_BACKING_ANON,
 	};
-	/* Reserve first: the nodes of the splits and of the new region, then
-	 * a shared region's tables and frames. */
+	/* Reserve first: the nodes of the splits and of the new region, the
+	 * tables that demote large pages in the range, then a shared region's
+	 * tables and frames. */
 	uint64_t added;
 	int err = mmi_regions_reserve(s, splits(s, at, end) + 1, &added);
 	if (err)
 		return err;
-	err = mmi_demote_range(s, at, end);
+	mm_paddr_t spare_tables;
+	err = mmi_demote_reserve(s, at, end, &spare_tables);
 	if (err) {
 		mmi_regions_cancel(s, added);
 		return err;
@@ -697,11 +722,13 @@ int mm_mmap(struct mm_space *s, mm_vaddr_t addr, uint64_t npages, unsigned prot,
 	if (shared) {
 		err = reserve_shared(s, at, end, npages, &chain);
 		if (err) {
+			mmi_demote_cancel(s->sys, &spare_tables);
 			mmi_regions_cancel(s, added);
 			return err;
 		}
 	}
 	/* Nothing fails from here on: replace what was there. */
+	mmi_demote_apply(s, at, end, &spare_tables);
 	remove_regions(s, at, end);
 	struct mmi_tlb_batch b = mmi_tlb_batch_of(s);
 	if (shared)
@@ -852,17 +879,22 @@ int mm_mremap(struct mm_space *s, mm_vaddr_t old, uint64_t old_pages, uint64_t n
 	if (!to)
 		return -MM_ENOMEM;
 	new_end = to + new_len;
-	err = mmi_demote_range(s, old, old_end); /* moved page by page */
-	if (err)
-		return err;
 	/* Reserve: the nodes (the old range cut out, the moved region), the
-	 * target's tables, a shared region's new frames. */
+	 * tables that demote the old range's large pages (it moves page by
+	 * page), the target's tables, a shared region's new frames. */
 	uint64_t added;
 	err = mmi_regions_reserve(s, splits(s, old, old_end) + 1, &added);
 	if (err)
 		return err;
+	mm_paddr_t spare_tables;
+	err = mmi_demote_reserve(s, old, old_end, &spare_tables);
+	if (err) {
+		mmi_regions_cancel(s, added);
+		return err;
+	}
 	err = ensure_tables(s, to, to + old_len);
 	if (err) {
+		mmi_demote_cancel(s->sys, &spare_tables);
 		mmi_regions_cancel(s, added);
 		return err;
 	}
@@ -871,10 +903,12 @@ int mm_mremap(struct mm_space *s, mm_vaddr_t old, uint64_t old_pages, uint64_t n
 		err = reserve_shared(s, to + old_len, new_end, new_pages - old_pages, &chain);
 		if (err) {
 			prune_tables(s, to, to + old_len);
+			mmi_demote_cancel(s->sys, &spare_tables);
 			mmi_regions_cancel(s, added);
 			return err;
 		}
 	}
+	mmi_demote_apply(s, old, old_end, &spare_tables);
 	struct mm_region moved = r;
 	moved.start = to;
 	moved.end = new_end;
