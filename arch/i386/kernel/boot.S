@@ -59,7 +59,7 @@ _start:
 	rdmsr
 	or $0x800, %eax			/* NXE (bit 11) */
 	wrmsr
-	mov %ebx, %cr3			/* loads the four PDPTEs (§4.4.1) */
+	mov %ebx, %cr3			/* the PDPT: its PDPTEs load when CR0.PG is set (§4.4.1) */
 #else
 	/* What this kernel needs beyond a 486 (it is built -march=i486):
 	 * CPUID, and 4 MiB pages (CR4.PSE) for the boot tables below. */
@@ -92,7 +92,11 @@ _start:
 
 	.section .boot.data, "a"
 msg_no_cpuid:
+#if X86_PAE
+	.asciz "mmkit: cannot run on this CPU: it has no CPUID instruction (a 386 or an early 486); the i386-pae kernel needs CPUID, PAE and NX\r\n"
+#else
 	.asciz "mmkit: cannot run on this CPU: it has no CPUID instruction (a 386 or an early 486); the i386 kernel needs CPUID and 4 MiB pages (PSE, Pentium or later)\r\n"
+#endif
 msg_no_pse:
 	.asciz "mmkit: cannot run on this CPU: it has no 4 MiB pages (CPUID PSE), which the i386 kernel's boot page tables use (Pentium or later)\r\n"
 #if X86_PAE

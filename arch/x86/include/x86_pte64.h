@@ -253,7 +253,7 @@ static inline arch_pte_t arch_pte_with_ad(arch_pte_t e)
  */
 static inline void arch_pte_store(arch_pte_t *slot, arch_pte_t e)
 {
-#if UINTPTR_MAX == UINT32_MAX
+#if defined(__i386__)
 	/* A 32-bit kernel (i386 PAE): a plain 64-bit store is two 32-bit
 	 * moves, and the MMU could walk half an entry between them. LOCK
 	 * CMPXCHG8B writes all 8 bytes at once (SDM Vol. 2A, CMPXCHG8B):

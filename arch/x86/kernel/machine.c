@@ -132,7 +132,9 @@ unsigned arch_large_pages(void)
 	}
 	return 1; /* 2 MiB pages: every long-mode CPU has them */
 #else
-	return 1; /* 4 MiB pages: boot.S requires PSE and turns CR4.PSE on */
+	/* i386: 4 MiB pages (boot.S requires PSE and turns CR4.PSE on);
+	 * i386-pae: 2 MiB pages, which PAE paging always has. */
+	return 1;
 #endif
 }
 
