@@ -155,9 +155,10 @@ class Checker:
         self.gdb = gdb
         self.x86_64 = int(gdb.parse_and_eval("sizeof(void *)")) == 8
         self.user_end = 0x800000000000 if self.x86_64 else 0xC0000000
-        # NX exists in 4-level and PAE paging (CR4.PAE, bit 5), not in
-        # 32-bit paging.
-        self.nx = self.x86_64 or (int(gdb.parse_and_eval("$cr4")) & 0x20) != 0
+        # NX exists in 4-level and PAE paging, not in 32-bit paging: an
+        # 8-byte entry (arch_pte_t) says which. Not CR4.PAE, which is 0
+        # here: GDB attaches at the reset vector, before boot.S sets it.
+        self.nx = int(gdb.parse_and_eval("sizeof(arch_pte_t)")) == 8
         self.failures = 0
         self.checks = 0
         self.counts = {k: 0 for k in LIMITS}

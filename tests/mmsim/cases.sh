@@ -267,6 +267,10 @@ expect_ok "show maps and show mem after a fork" "$mmsim" --arch "$arch" run --me
 w=$(sed -n '/^# maps of a/{n;s/-.*//p;q}' out.txt); w=${#w}
 m=$(sed -n '/^# mem of a/{n;s/-.*//p;q}' out.txt); m=${#m}
 x=$(sed -n '/^# mem of a/{n;s/.*\(.\)$/\1/p;q}' out.txt)
+# Only i386 (32-bit paging) has no NX: every other format's rw page is not x.
+want_x=-; [ "$arch" = i386 ] && want_x=x
+[ "$x" = "$want_x" ] && ok "show mem: the x of a rw page is '$want_x' on $arch" \
+  || bad "show mem: the x of a rw page is '$x' on $arch, not '$want_x'"
 hex() { printf "%0${1}x" "$2"; }
 {
   echo "# maps of a (4 regions, 1030 resident pages)"
