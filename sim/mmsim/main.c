@@ -10,21 +10,14 @@
 
 /* Every option: getopt_long's entry, how help shows it, what it does. */
 static const struct option opts[] = {
-	{ "arch", required_argument, 0, 'a' },
-	{ "json", no_argument, 0, 'j' },
-	{ "dot", required_argument, 0, 'd' },
-	{ "tlb", required_argument, 0, 't' },
-	{ "mem", required_argument, 0, 'm' },
-	{ "fold", no_argument, 0, 'f' },
-	{ "quiet", no_argument, 0, 'q' },
-	{ "check-stale", no_argument, 0, 's' },
-	{ "image", required_argument, 0, 'i' },
-	{ "trace", required_argument, 0, 'T' },
-	{ "eager", no_argument, 0, 'e' },
-	{ "help", no_argument, 0, 'h' },
-	{ "load-base", required_argument, 0, 'L' },
-	{ "version", no_argument, 0, 'V' },
-	{ 0, 0, 0, 0 },
+	{ "arch", required_argument, 0, 'a' },  { "json", no_argument, 0, 'j' },
+	{ "dot", required_argument, 0, 'd' },   { "tlb", required_argument, 0, 't' },
+	{ "mem", required_argument, 0, 'm' },   { "fold", no_argument, 0, 'f' },
+	{ "quiet", no_argument, 0, 'q' },       { "check-stale", no_argument, 0, 's' },
+	{ "image", required_argument, 0, 'i' }, { "trace", required_argument, 0, 'T' },
+	{ "eager", no_argument, 0, 'e' },       { "thp", no_argument, 0, 'H' },
+	{ "help", no_argument, 0, 'h' },        { "load-base", required_argument, 0, 'L' },
+	{ "version", no_argument, 0, 'V' },     { 0, 0, 0, 0 },
 };
 
 static const struct {
@@ -41,6 +34,8 @@ static const struct {
 	{ 'i', "--image ELF", "start the replay from the image of ELF" },
 	{ 'L', "--load-base ADDR", "where a position-independent ELF goes (Valgrind: 0x108000)" },
 	{ 'e', "--eager", "load every page of the image now, not on fault" },
+	{ 'H', "--thp",
+	  "transparent huge pages: a fault maps a whole large page where a region covers one" },
 	{ 'T', "--trace FILE", "then replay the Lackey trace FILE in the image" },
 	{ 'h', "--help", "this help" },
 };
@@ -50,13 +45,13 @@ static const struct {
 static const struct command {
 	const char *name, *options, *synopsis, *summary, *about;
 } commands[] = {
-	{ "run", "jdtmh", "run [OPTIONS] SCRIPT|-", "run a scenario script",
+	{ "run", "jdtmHh", "run [OPTIONS] SCRIPT|-", "run a scenario script",
 	  "Run a scenario script (- for stdin): one operation per line, on named\n"
 	  "address spaces of a simulated machine." },
-	{ "trace", "tmjfqsiLdh", "trace [OPTIONS] FILE|-", "replay a Valgrind Lackey trace",
+	{ "trace", "tmjfqsiLdHh", "trace [OPTIONS] FILE|-", "replay a Valgrind Lackey trace",
 	  "Replay a Valgrind Lackey memory trace (plain or gzip; - for stdin) in one\n"
 	  "address space, demand-faulting its pages, then print the statistics." },
-	{ "exec", "jdetmLTfqh", "exec [OPTIONS] ELF [ARGS...]", "build the image of an executable",
+	{ "exec", "jdetmLTfqHh", "exec [OPTIONS] ELF [ARGS...]", "build the image of an executable",
 	  "Build the image of the executable ELF with ARGS as mm_exec() does (regions,\n"
 	  "initial stack), then print its maps and the statistics. What follows ELF\n"
 	  "is the program's arguments." },
@@ -189,7 +184,7 @@ int main(int argc, char **argv)
 	/* The command's options and operands, in any order; for exec, what
 	 * follows the ELF is the program's, as given. */
 	uint64_t tlb = 64, mem = 256;
-	bool fold = false, quiet = false, stale = false, eager = false;
+	bool fold = false, quiet = false, stale = false, eager = false, thp = false;
 	const char *image = NULL, *trace = NULL;
 	int c, cargc = argc - first;
 	char **cargv = argv + first;
@@ -242,6 +237,7 @@ int main(int argc, char **argv)
 		case 'i': image = optarg; break;
 		case 'T': trace = optarg; break;
 		case 'e': eager = true; break;
+		case 'H': thp = true; break;
 		case 'L':
 			M.load_base = option_num("load-base", optarg, PAGE, ARCH_USER_END - PAGE,
 			                         "a page-aligned address in the user half");
@@ -270,13 +266,13 @@ int main(int argc, char **argv)
 	M.cmd = cmd;
 	M.input = operands[0];
 	if (!strcmp(cmd, "run")) {
-		make_sim(mem, (unsigned)tlb, true);
+		make_sim(mem, (unsigned)tlb, true, thp);
 		cmd_run(operands[0]);
 		M.where = NULL;
 		if (M.dot)
 			write_dot(M.dot);
 	} else if (!strcmp(cmd, "trace")) {
-		make_sim(mem, (unsigned)tlb, stale);
+		make_sim(mem, (unsigned)tlb, stale, thp);
 		struct named *s = &M.spaces[0];
 		snprintf(s->name, sizeof(s->name), "trace");
 		if (image) { /* the replay starts from the program's image */
@@ -300,7 +296,7 @@ int main(int argc, char **argv)
 		if (M.dot)
 			write_dot(M.dot);
 	} else {
-		make_sim(mem, (unsigned)tlb, true);
+		make_sim(mem, (unsigned)tlb, true, thp);
 		struct named *s = &M.spaces[0];
 		snprintf(s->name, sizeof(s->name), "%s", "exec");
 		do_exec(s, operands[0], operands + 1, nops - 1, eager);

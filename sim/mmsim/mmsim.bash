@@ -18,9 +18,9 @@ _mmsim_isas()
 _mmsim_options()
 {
 	case $1 in
-	run) echo "--json --dot --tlb --mem --help" ;;
-	trace) echo "--json --dot --tlb --mem --fold --quiet --check-stale --image --load-base --help" ;;
-	exec) echo "--json --dot --eager --tlb --mem --load-base --trace --fold --quiet --help" ;;
+	run) echo "--json --dot --tlb --mem --thp --help" ;;
+	trace) echo "--json --dot --tlb --mem --thp --fold --quiet --check-stale --image --load-base --help" ;;
+	exec) echo "--json --dot --eager --tlb --mem --thp --load-base --trace --fold --quiet --help" ;;
 	esac
 }
 

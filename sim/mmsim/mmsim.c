@@ -54,9 +54,10 @@ void track_peak(void)
 		M.peak_in_use = used;
 }
 
-void make_sim(uint64_t mem_mib, unsigned tlb, bool check_stale)
+void make_sim(uint64_t mem_mib, unsigned tlb, bool check_stale, bool thp)
 {
 	struct sim_config cfg = sim_config_default();
+	cfg.thp = thp;
 	cfg.mem_bytes = mem_mib << 20;
 	cfg.tlb_entries = tlb;
 	cfg.tlb_ways = tlb >= 4 ? 4 : (tlb ? tlb : 1);

@@ -98,8 +98,10 @@ __attribute__((noreturn, format(printf, 1, 2))) void die(const char *fmt, ...);
 /** usage_error() - a bad option or operand: "mmsim: " and the message; exit 2. */
 __attribute__((noreturn, format(printf, 1, 2))) void usage_error(const char *fmt, ...);
 
-/** make_sim() - the machine: @mem_mib MiB of RAM, a @tlb-entry TLB. */
-void make_sim(uint64_t mem_mib, unsigned tlb, bool check_stale);
+/** make_sim() - the machine: @mem_mib MiB of RAM, a @tlb-entry TLB, every
+ * TLB hit checked against the tables with @check_stale, transparent huge
+ * pages with @thp (sim_config.thp). */
+void make_sim(uint64_t mem_mib, unsigned tlb, bool check_stale, bool thp);
 
 /** track_peak() - note the frames in use now, for the peak statistic. */
 void track_peak(void);

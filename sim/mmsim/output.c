@@ -197,6 +197,8 @@ static int show_entry(void *ctx, const struct mm_walk_entry *e)
 		fprintf(M.out, "%*s%-4s[%3u] %0*" PRIx64 " -> frame 0x%" PRIx64 " %s%s",
 		        2 * (ARCH_LEVELS - 1 - e->level), "", lv[e->level], e->index,
 		        ARCH_VA_BITS > 32 ? 12 : 8, e->va, e->pa, p, e->cow ? " cow" : "");
+		if (e->level > 0) /* a large page: its size */
+			fprintf(M.out, " %" PRIu64 " KiB page", m.size >> 10);
 		if (m.refs > 1)
 			fprintf(M.out, " shared(refs=%u)", m.refs);
 		fputc('\n', M.out);
@@ -291,8 +293,11 @@ static int dot_entry(void *ctx, const struct mm_walk_entry *e)
 	struct mm_mapping m;
 	mm_query(d->s, e->va, &m);
 	const char *style = m.refs > 1 ? ", style=filled, fillcolor=\"#f4a261\"" : "";
-	fprintf(d->f, "  f%" PRIx64 " [label=\"frame 0x%" PRIx64 "%s\", shape=ellipse%s];\n", e->pa,
-	        e->pa, m.refs > 1 ? "\\nshared" : "", style);
+	char size[32] = "";
+	if (e->level > 0) /* a large page: its size */
+		snprintf(size, sizeof(size), "\\n%" PRIu64 " KiB page", m.size >> 10);
+	fprintf(d->f, "  f%" PRIx64 " [label=\"frame 0x%" PRIx64 "%s%s\", shape=ellipse%s];\n",
+	        e->pa, e->pa, size, m.refs > 1 ? "\\nshared" : "", style);
 	fprintf(d->f, "  t%" PRIx64 " -> f%" PRIx64 " [label=\"%u%s\"%s];\n", parent, e->pa,
 	        e->index, e->cow ? " cow" : "", e->cow ? ", style=dashed" : "");
 	return 0;
@@ -392,10 +397,11 @@ static void json_stats(FILE *f)
 {
 	const struct sim_stats *st = sim_stats(M.sim);
 	track_peak();
-	uint64_t resident = 0, tables = 0;
+	uint64_t resident = 0, tables = 0, large = 0;
 	for (int i = 0; i < MAX_SPACES; i++)
 		if (M.spaces[i].s)
-			resident += M.spaces[i].s->user_pages, tables += M.spaces[i].s->table_pages;
+			resident += M.spaces[i].s->user_pages, tables += M.spaces[i].s->table_pages,
+			        large += M.spaces[i].s->large_leaves;
 	fprintf(f,
 	        "{\"accesses\": %" PRIu64 ", \"tlb_hits\": %" PRIu64 ", \"tlb_misses\": %" PRIu64
 	        ", \"walks\": %" PRIu64 ", \"page_faults\": %" PRIu64 ", \"faults_resolved\": {",
@@ -403,12 +409,13 @@ static void json_stats(FILE *f)
 	for (int h = 0; h < MM_FAULT_NHOWS; h++)
 		fprintf(f, "%s\"%s\": %" PRIu64, h ? ", " : "", how_names[h], st->resolved[h]);
 	fprintf(f,
-	        "}, \"resident_pages\": %" PRIu64 ", \"page_table_frames\": %" PRIu64
-	        ", \"page_table_bytes\": %" PRIu64 ", \"peak_frames\": %u, \"frames_free\": %u"
+	        "}, \"resident_pages\": %" PRIu64 ", \"large_pages\": %" PRIu64
+	        ", \"page_table_frames\": %" PRIu64 ", \"page_table_bytes\": %" PRIu64
+	        ", \"peak_frames\": %u, \"frames_free\": %u"
 	        ", \"frames_total\": %u, \"cr3_writes\": %" PRIu64 ", \"invlpg\": %" PRIu64
 	        ", \"tlb_flushes\": %" PRIu64 ", \"stale_tlb_entries\": %" PRIu64
 	        ", \"bbm_violations\": %" PRIu64 "}",
-	        resident, tables, tables * PAGE, M.peak_in_use,
+	        resident, large, tables, tables * PAGE, M.peak_in_use,
 	        mm_frames_free_count(&M.sys->frames), mm_frames_total(&M.sys->frames),
 	        st->cr3_writes, st->invlpg, st->flushes, st->stale, st->bbm);
 }
@@ -418,10 +425,11 @@ void show_stats(void)
 	const struct sim_stats *st = sim_stats(M.sim);
 	FILE *o = M.out;
 	track_peak();
-	uint64_t resident = 0, tables = 0;
+	uint64_t resident = 0, tables = 0, large = 0;
 	for (int i = 0; i < MAX_SPACES; i++)
 		if (M.spaces[i].s)
-			resident += M.spaces[i].s->user_pages, tables += M.spaces[i].s->table_pages;
+			resident += M.spaces[i].s->user_pages, tables += M.spaces[i].s->table_pages,
+			        large += M.spaces[i].s->large_leaves;
 	uint64_t faults = 0;
 	for (int h = 0; h < MM_FAULT_NHOWS; h++)
 		faults += st->resolved[h];
@@ -437,8 +445,11 @@ void show_stats(void)
 		if (st->resolved[h])
 			fprintf(o, " %s %" PRIu64, how_names[h], st->resolved[h]);
 	fprintf(o, ")\n");
-	fprintf(o, "  resident pages    %" PRIu64 " (%" PRIu64 " KiB)\n", resident,
+	fprintf(o, "  resident pages    %" PRIu64 " (%" PRIu64 " KiB", resident,
 	        resident * PAGE / 1024);
+	if (large)
+		fprintf(o, ", %" PRIu64 " large pages of them", large);
+	fprintf(o, ")\n");
 	fprintf(o, "  page-table frames %" PRIu64 " (%" PRIu64 " bytes, user half)\n", tables,
 	        tables * PAGE);
 	fprintf(o, "  peak frames       %u in use (of %u)\n", M.peak_in_use,

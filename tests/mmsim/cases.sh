@@ -351,6 +351,34 @@ if [ "$arch" = x86_64 ] && [ -r /bin/true ]; then
   expect_json "exec: --arch after the ELF belongs to the program" ok "$mmsim" exec --json /bin/true --arch i386
   json_assert "exec: the ISA stays the one before the command" 'd["arch"] == "x86_64"'
 fi
+# --thp: a first touch of an mmap'd region that covers an aligned large
+# page maps it whole (show tables gives its size); a COW write after fork
+# copies 4 KiB in the child, whose large page is then split, while the
+# parent's stays whole. The large page is 4 MiB on i386, 2 MiB elsewhere.
+big=2048; [ "$arch" = i386 ] && big=4096
+cat > thp.mmsim <<'END'
+create a
+mmap a 0x40000000 1024 rw
+switch a
+write 0x40001000 7
+show tables a
+fork a b cow
+switch b
+write 0x40002000 9
+read 0x40001000 7
+show tables b
+show tables a
+check
+END
+expect_ok "--thp: a first touch maps a large page" "$mmsim" --arch "$arch" run --thp thp.mmsim
+n=$(grep -cE "^ *[A-Z0-9]+ *\[ *[0-9]+\] 0*40000000 -> frame 0x[0-9a-f]+ r[w-][x-]u( cow)? $big KiB page( shared\(refs=2\))?$" out.txt)
+[ "$n" = 2 ] && ok "--thp: show tables gives the $big KiB page, in a and still in a after b's write"   || bad "--thp: $n lines with the $big KiB page, wanted 2: $(head -c 600 out.txt)"
+grep -qE "^ *[A-Z0-9]+ +\[ *2\] 0*40002000 -> frame 0x[0-9a-f]+ rw[x-]u$" out.txt \
+  && ok "--thp: b's write copied one 4 KiB page" || bad "--thp: no 4 KiB copy in b: $(head -c 600 out.txt)"
+expect_json "--thp --json" ok "$mmsim" --arch "$arch" run --json --thp thp.mmsim
+json_assert "--thp: stats.large_pages counts a's large page" 'd["stats"]["large_pages"] == 1'
+expect_ok "without --thp: 4 KiB pages" "$mmsim" --arch "$arch" run thp.mmsim
+grep -q "KiB page" out.txt && bad "without --thp: a large page: $(head -c 300 out.txt)"   || ok "without --thp: no large page"
 # The progress bar fits the terminal, whatever its width (run on a pty).
 for cols in 100 40 16; do
   if python3 "$src/tests/mmsim/pty_width.py" "$cols" "$mmsim" --arch "$arch" trace $fold "$src/examples/traces/true.lackey.gz" > "pty$cols.txt" 2>&1

@@ -18,7 +18,7 @@ KINDS = {"code", "rodata", "data", "heap", "stack", "mmap", "shared"}
 BACKINGS = {"anon", "file", "shared"}
 HOWS = ["demand_zero", "file", "cow_copy", "cow_reuse", "stack_grow", "spurious"]
 STATS = ["accesses", "tlb_hits", "tlb_misses", "walks", "page_faults", "resident_pages",
-         "page_table_frames", "page_table_bytes", "peak_frames", "frames_free",
+         "large_pages", "page_table_frames", "page_table_bytes", "peak_frames", "frames_free",
          "frames_total", "cr3_writes", "invlpg", "tlb_flushes", "stale_tlb_entries",
          "bbm_violations"]
 
@@ -106,6 +106,7 @@ def check_stats(st):
     need(st["tlb_hits"] + st["tlb_misses"] == st["accesses"], "stats: hits + misses != accesses")
     need(st["frames_free"] <= st["frames_total"], "stats: more frames free than exist")
     need(st["page_table_bytes"] == 4096 * st["page_table_frames"], "stats.page_table_bytes")
+    need(st["large_pages"] <= st["resident_pages"], "stats: more large pages than resident pages")
 
 
 def check(doc, want):
