@@ -157,7 +157,7 @@ static uint32_t below(uint32_t n)
 }
 
 /* The number of free blocks of every order, to compare two states. */
-static void block_counts(const struct mm_frames *fa, uint32_t out[MM_FRAME_MAX_ORDER + 1])
+static void block_counts(struct mm_frames *fa, uint32_t out[MM_FRAME_MAX_ORDER + 1])
 {
 	uint64_t frames = 0;
 	for (unsigned k = 0; k <= MM_FRAME_MAX_ORDER; k++) {
@@ -168,8 +168,7 @@ static void block_counts(const struct mm_frames *fa, uint32_t out[MM_FRAME_MAX_O
 	CHECK(mm_frames_free_blocks(fa, MM_FRAME_MAX_ORDER + 1) == 0);
 }
 
-static void assert_same_blocks(const struct mm_frames *fa,
-                               const uint32_t want[MM_FRAME_MAX_ORDER + 1])
+static void assert_same_blocks(struct mm_frames *fa, const uint32_t want[MM_FRAME_MAX_ORDER + 1])
 {
 	uint32_t now[MM_FRAME_MAX_ORDER + 1];
 	block_counts(fa, now);
