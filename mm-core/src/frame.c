@@ -384,12 +384,43 @@ static void free_span(struct mm_frames *fa, uint32_t idx, uint32_t n)
 
 #define CACHE_MASK (MM_FRAME_CACHE_MAX - 1)
 _Static_assert((MM_FRAME_CACHE_MAX & CACHE_MASK) == 0, "the ring's size is a power of two");
-_Static_assert(MM_FRAME_CACHE_BATCH >= 1 && MM_FRAME_CACHE_BATCH <= MM_FRAME_CACHE_MAX,
-               "a drain batch fits in the ring");
-_Static_assert((1u << MM_FRAME_CACHE_REFILL_ORDER) <= MM_FRAME_CACHE_MAX,
-               "a refill fits in the ring");
+_Static_assert(MM_FRAME_CACHE_BATCH >= 1 && MM_FRAME_CACHE_BATCH <= MM_FRAME_CACHE_MAX &&
+                       (MM_FRAME_CACHE_BATCH & (MM_FRAME_CACHE_BATCH - 1)) == 0,
+               "a drain batch fits in the ring, a power of two");
+_Static_assert(MM_FRAME_CACHE_REFILL_ORDER <= MM_FRAME_MAX_ORDER, "a refill is one block");
 
-/* Send the @n oldest cached frames back to the lists, as spans. */
+/*
+ * How many of the @n oldest frames of the ring a periodic drain should
+ * take: all, unless the batch ends inside a span that the frame after it
+ * continues (frames freed in order, or in reverse), the span ending with
+ * the frames [lo, hi] in order. Then the frames of the span past its last
+ * frame number aligned to MM_FRAME_CACHE_BATCH stay in the ring, to go
+ * back later with the rest of their block rather than be cut off from it.
+ */
+static uint32_t batch_end(const struct mm_frames *fa, uint32_t n)
+{
+	const uint32_t first = fa->cache_first, a = MM_FRAME_CACHE_BATCH;
+	if (n >= fa->ncached || n < 2)
+		return n;
+	uint32_t last = fa->cache[(first + n - 1) & CACHE_MASK];
+	uint32_t next = fa->cache[(first + n) & CACHE_MASK];
+	int step = next == last - 1 ? -1 : next == last + 1 ? 1 : 0;
+	if (!step)
+		return n;
+	unsigned r = range_of_index(fa, last);
+	/* frame number - index, modulo 2^32: its low bits give the alignment */
+	uint32_t delta = (uint32_t)(fa->range[r].base >> ARCH_PAGE_SHIFT) - fa->first_index[r];
+	uint32_t keep = step < 0 ? (a - ((last + delta) & (a - 1))) & (a - 1)
+	                         : (last + 1 + delta) & (a - 1);
+	if (keep >= n)
+		return n;
+	for (uint32_t j = 1; j < keep; j++)
+		if (fa->cache[(first + n - 1 - j) & CACHE_MASK] != last - (uint32_t)step * j)
+			return n; /* not one span in order: drain it all */
+	return n - keep;
+}
+
+/* Send the @n oldest frames of the ring back to the lists, as spans. */
 static void drain_oldest(struct mm_frames *fa, uint32_t n)
 {
 	MM_ASSERT(n <= fa->ncached);
@@ -397,12 +428,15 @@ static void drain_oldest(struct mm_frames *fa, uint32_t n)
 	uint32_t i = 0;
 	while (i < n) {
 		uint32_t lo = fa->cache[(first + i) & CACHE_MASK], hi = lo;
-		for (i++; i < n; i++) {
+		/* The common case first: frames freed in reverse order. */
+		for (i++; i < n && fa->cache[(first + i) & CACHE_MASK] == lo - 1; i++)
+			lo--;
+		for (; i < n; i++) {
 			uint32_t x = fa->cache[(first + i) & CACHE_MASK];
-			if (x == hi + 1)
-				hi = x;
-			else if (x == lo - 1)
+			if (x == lo - 1)
 				lo = x;
+			else if (x == hi + 1)
+				hi = x;
 			else
 				break;
 		}
@@ -416,6 +450,9 @@ void mm_frames_drain(struct mm_frames *fa)
 {
 	if (fa->ncached)
 		drain_oldest(fa, fa->ncached);
+	if (fa->fresh != fa->fresh_end)
+		free_span(fa, fa->fresh, fa->fresh_end - fa->fresh);
+	fa->fresh = fa->fresh_end = 0;
 }
 
 int mm_frames_largest_free_order(struct mm_frames *fa)
@@ -473,8 +510,9 @@ static unsigned take_block(struct mm_frames *fa, uint32_t idx, unsigned order)
 
 /*
  * Refill the empty cache with the block pick_block(fa, 0) finds, split
- * down to at most 2^MM_FRAME_CACHE_REFILL_ORDER frames, its lowest frame
- * on top (the next one out). Return: false if no frame is listed.
+ * down to at most 2^MM_FRAME_CACHE_REFILL_ORDER frames: it becomes the
+ * fresh block, handed out lowest frame first. Return: false if no frame
+ * is listed.
  */
 static bool refill(struct mm_frames *fa)
 {
@@ -485,11 +523,8 @@ static bool refill(struct mm_frames *fa)
 	if (k > MM_FRAME_CACHE_REFILL_ORDER)
 		k = MM_FRAME_CACHE_REFILL_ORDER;
 	take_block(fa, idx, k);
-	const uint32_t n = 1u << k;
-	for (uint32_t i = 0; i < n; i++)
-		fa->cache[i] = idx + n - 1 - i;
-	fa->cache_first = 0;
-	fa->ncached = n;
+	fa->fresh = idx;
+	fa->fresh_end = idx + (1u << k);
 	return true;
 }
 
@@ -501,21 +536,39 @@ static inline void hand_out(struct mm_frames *fa, enum mm_frame_kind kind, uint3
 		fa->meta[idx + i] = (struct mm_frame){ .ref_or_next = 1, .kind = (uint8_t)kind };
 	fa->nfree -= len;
 	fa->in_use[kind] += len;
-	*out = mm_frames_paddr(fa, idx);
+	/* The lowest range (often the only one) without the search. */
+	*out = idx < fa->range[0].pages ? fa->range[0].base + (mm_paddr_t)idx * ARCH_PAGE_SIZE
+	                                : mm_frames_paddr(fa, idx);
 }
 
+static int alloc_refill(struct mm_frames *fa, enum mm_frame_kind kind, mm_paddr_t *out);
+
 /* mm_frame_alloc() once @kind is checked and the attempt counted. */
-static inline int alloc_single(struct mm_frames *fa, enum mm_frame_kind kind, mm_paddr_t *out)
+static inline __attribute__((always_inline)) int
+alloc_single(struct mm_frames *fa, enum mm_frame_kind kind, mm_paddr_t *out)
 {
 	if (fa->fail_countdown == 0)
 		return -MM_ENOMEM;
-	if (!fa->ncached && !refill(fa))
-		return -MM_ENOMEM;
+	uint32_t idx;
+	if (fa->ncached)
+		idx = fa->cache[(fa->cache_first + --fa->ncached) & CACHE_MASK];
+	else if (fa->fresh != fa->fresh_end)
+		idx = fa->fresh++;
+	else
+		return alloc_refill(fa, kind, out); /* off the fast path */
 	if (fa->fail_countdown > 0)
 		fa->fail_countdown--;
-	uint32_t idx = fa->cache[(fa->cache_first + --fa->ncached) & CACHE_MASK];
 	hand_out(fa, kind, idx, 1, out);
 	return 0;
+}
+
+/* alloc_single() with an empty cache: refill it, then take a frame. */
+static __attribute__((noinline)) int alloc_refill(struct mm_frames *fa, enum mm_frame_kind kind,
+                                                  mm_paddr_t *out)
+{
+	if (!refill(fa))
+		return -MM_ENOMEM;
+	return alloc_single(fa, kind, out);
 }
 
 int mm_frame_alloc_run(struct mm_frames *fa, enum mm_frame_kind kind, unsigned order,
@@ -529,7 +582,7 @@ int mm_frame_alloc_run(struct mm_frames *fa, enum mm_frame_kind kind, unsigned o
 	if (fa->fail_countdown == 0)
 		return -MM_ENOMEM;
 	uint32_t orders = fa->order_mask & ~((1u << order) - 1);
-	if (!orders && fa->ncached) {
+	if (!orders && mm_frames_cached(fa)) {
 		mm_frames_drain(fa); /* cached frames may complete a block */
 		orders = fa->order_mask & ~((1u << order) - 1);
 	}
@@ -567,24 +620,40 @@ int mm_frame_ref(struct mm_frames *fa, mm_paddr_t pa)
 	return f ? mm_frame_ref_meta(f) : -MM_EINVAL;
 }
 
-uint32_t mm_frame_unref_meta(struct mm_frames *fa, struct mm_frame *f)
+/* Push free frame @idx on a full ring: drain its oldest frames first. */
+static __attribute__((noinline)) void push_cache_full(struct mm_frames *fa, uint32_t idx)
 {
-	MM_ASSERT(f >= fa->meta && f < fa->meta + fa->total);
+	drain_oldest(fa, batch_end(fa, MM_FRAME_CACHE_BATCH));
+	fa->cache[(fa->cache_first + fa->ncached++) & CACHE_MASK] = idx;
+}
+
+/* mm_frame_unref_meta() for a frame @f of @fa. */
+static inline __attribute__((always_inline)) uint32_t unref(struct mm_frames *fa,
+                                                            struct mm_frame *f)
+{
 	MM_ASSERT(f->kind != MM_FRAME_FREE && f->ref_or_next > 0);
 	if (--f->ref_or_next > 0)
 		return f->ref_or_next;
 	fa->in_use[f->kind]--;
 	*f = (struct mm_frame){ .kind = MM_FRAME_FREE };
-	if (fa->ncached == MM_FRAME_CACHE_MAX)
-		drain_oldest(fa, MM_FRAME_CACHE_BATCH);
-	fa->cache[(fa->cache_first + fa->ncached++) & CACHE_MASK] = (uint32_t)(f - fa->meta);
 	fa->nfree++;
+	const uint32_t idx = (uint32_t)(f - fa->meta);
+	if (fa->ncached == MM_FRAME_CACHE_MAX)
+		push_cache_full(fa, idx); /* off the fast path */
+	else
+		fa->cache[(fa->cache_first + fa->ncached++) & CACHE_MASK] = idx;
 	return 0;
+}
+
+uint32_t mm_frame_unref_meta(struct mm_frames *fa, struct mm_frame *f)
+{
+	MM_ASSERT((size_t)(f - fa->meta) < fa->total);
+	return unref(fa, f);
 }
 
 uint32_t mm_frame_unref(struct mm_frames *fa, mm_paddr_t pa)
 {
 	struct mm_frame *f = mm_frame_get(fa, pa);
-	MM_ASSERT(f != NULL);
-	return mm_frame_unref_meta(fa, f);
+	MM_ASSERT(f != NULL); /* and so one of @fa's */
+	return unref(fa, f);
 }

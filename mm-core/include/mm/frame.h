@@ -103,7 +103,7 @@ struct mm_phys_range {
  * MM_FRAME_CACHE_REFILL_ORDER - an empty cache is refilled with one free
  * block of at most 2^5 = 32 frames taken from the buddy lists.
  */
-#define MM_FRAME_CACHE_REFILL_ORDER 5u
+#define MM_FRAME_CACHE_REFILL_ORDER 6u
 
 /** struct mm_frames - allocator state. Treat as opaque; read via functions. */
 struct mm_frames {
@@ -129,7 +129,10 @@ struct mm_frames {
 	 */
 	uint32_t cache[MM_FRAME_CACHE_MAX];
 	uint32_t cache_first; /* ring position of the oldest cached frame */
-	uint32_t ncached;     /* frames in the cache, 0 to MM_FRAME_CACHE_MAX */
+	uint32_t ncached;     /* frames in the ring, 0 to MM_FRAME_CACHE_MAX */
+	/* The cache's fresh block: the frames [fresh, fresh_end) of the last
+	 * refill not handed out yet, lowest first once the ring is empty. */
+	uint32_t fresh, fresh_end;
 };
 
 /**
@@ -311,10 +314,13 @@ static inline uint32_t mm_frames_in_use(const struct mm_frames *fa, enum mm_fram
  */
 void mm_frames_drain(struct mm_frames *fa);
 
-/** mm_frames_cached() - free single frames in the cache, 0 to MM_FRAME_CACHE_MAX. */
+/**
+ * mm_frames_cached() - free single frames in the cache, 0 to
+ * MM_FRAME_CACHE_MAX + 2^MM_FRAME_CACHE_REFILL_ORDER.
+ */
 static inline uint32_t mm_frames_cached(const struct mm_frames *fa)
 {
-	return fa->ncached;
+	return fa->ncached + (fa->fresh_end - fa->fresh);
 }
 
 /**
@@ -327,7 +333,7 @@ static inline uint32_t mm_frames_cached(const struct mm_frames *fa)
  */
 static inline uint32_t mm_frames_free_blocks(struct mm_frames *fa, unsigned order)
 {
-	if (fa->ncached)
+	if (mm_frames_cached(fa))
 		mm_frames_drain(fa);
 	return order <= MM_FRAME_MAX_ORDER ? fa->nblocks[order] : 0;
 }
