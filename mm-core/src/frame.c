@@ -32,27 +32,35 @@
  * almost every single-frame allocation and merges it back on the free,
  * where a LIFO list touches one frame: 4x slower on alloc/free churn. So,
  * as Linux's per-CPU page lists, single frames go through a cache in front
- * of the lists: a bounded ring of MM_FRAME_CACHE_MAX global indices in
- * struct mm_frames (fa->cache). A ring inside the allocator rather than a
- * list threaded through the frames' links: the free frames' 8 bytes have
- * no room for a third set of links beside the order-0 ones, a push or pop
- * touches no other frame's metadata, the oldest frames (the drain's) are
- * at the other end in O(1), and a drain reads the batch from one array.
- * 256 bytes, whatever the number of frames. A cached frame has kind
- * MM_FRAME_FREE and flags 0 (so no merge takes it for a free block), and
- * counts in fa->nfree; it is on no list, so the blocks beside it are not
- * maximal while it waits. Free pushes the newest frame; a full ring first
- * drains its MM_FRAME_CACHE_BATCH oldest ones. Alloc of order 0 pops the
- * newest; an empty ring is first refilled with one block taken off the
- * lists (the one the policy below picks, split down to at most
- * 2^MM_FRAME_CACHE_REFILL_ORDER frames), lowest frame on top. A drain
- * frees the frames as spans: consecutive ring entries with consecutive
- * indices (ascending or descending, as frames freed in order or in
- * reverse come) make one span, cut into the largest aligned blocks inside
- * one range as init cuts a range, each freed with its merges; so a batch
- * that is one 32-frame block costs one free, not 32. Everything that must
- * see the blocks (a run allocation that found none, mm_frames_free_blocks(),
- * mm_frames_largest_free_order()) drains the whole ring first.
+ * of the lists, of two parts, both in struct mm_frames:
+ *  - the ring: up to MM_FRAME_CACHE_MAX global indices of freed frames
+ *    (fa->cache, oldest at fa->cache_first). A ring inside the allocator
+ *    rather than a list threaded through the frames' links: the free
+ *    frames' 8 bytes have no room for a third set of links beside the
+ *    order-0 ones, a push or pop touches no other frame's metadata, the
+ *    oldest frames (the drain's) are at the other end in O(1), and a
+ *    drain reads its batch from one array. 256 bytes, whatever the number
+ *    of frames.
+ *  - the fresh block: [fa->fresh, fa->fresh_end), what is left of the last
+ *    refill, handed out lowest first without being written anywhere.
+ * A cached frame has kind MM_FRAME_FREE and flags 0 (so no merge takes it
+ * for a free block) and counts in fa->nfree; it is on no list, so the
+ * blocks beside it are not maximal while it waits. Free pushes the frame
+ * on the ring; a full ring first drains its MM_FRAME_CACHE_BATCH oldest
+ * frames. Alloc of order 0 pops the newest frame of the ring, else takes
+ * the next fresh one, else refills: the block the policy below picks for
+ * order 0, split down to 2^MM_FRAME_CACHE_REFILL_ORDER frames at most,
+ * becomes the fresh block. A drain frees frames as spans: consecutive ring
+ * entries with consecutive indices (ascending or descending, as frames
+ * freed in order or in reverse come) make one span, cut into the largest
+ * aligned blocks inside one range as init cuts a range, each freed with
+ * its merges; so a batch that is one 32-frame block costs one merge chain,
+ * not 32. A periodic drain whose batch ends inside a span that the ring
+ * goes on with stops at the span's last frame aligned to
+ * MM_FRAME_CACHE_BATCH (batch_end()), so that batches of a long span stay
+ * aligned blocks. Everything that must see the blocks (a run allocation
+ * that found none, mm_frames_free_blocks(), mm_frames_largest_free_order())
+ * drains the whole cache first.
  *
  * Metadata accounting: 8 bytes per frame in all (struct mm_frame), and a
  * fixed ~1.5 KiB in struct mm_frames (list heads, bucket bitmap, counters,
