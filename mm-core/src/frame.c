@@ -382,7 +382,7 @@ static void free_span(struct mm_frames *fa, uint32_t idx, uint32_t n)
 		unsigned k = pfn ? (unsigned)__builtin_ctzll(pfn) : MM_FRAME_MAX_ORDER;
 		if (k > MM_FRAME_MAX_ORDER)
 			k = MM_FRAME_MAX_ORDER;
-		while ((UINT64_C(1) << k) > room)
+		while (k > 0 && (UINT64_C(1) << k) > room) /* room >= 1 */
 			k--;
 		free_block(fa, r, off, k);
 		idx += 1u << k;
