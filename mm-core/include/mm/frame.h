@@ -173,14 +173,15 @@ int mm_frames_init(struct mm_frames *fa, const struct mm_phys_range *ranges, siz
  * @out:  receives the frame's physical address.
  *
  * The frame's contents are not cleared (see mm_sys_frame_alloc() for the
- * zeroing, poisoning-aware wrapper). The frame is the newest of the cache
- * of free single frames: the frame freed last is the next one out. An
+ * zeroing, poisoning-aware wrapper). The frame comes from the cache of
+ * free single frames: the newest freed frame it holds (the frame freed
+ * last is the next one out), else the next frame of its last refill. An
  * empty cache is first refilled with the lowest free block the allocator
  * can find in O(1) or, failing that, the lowest of the heads of its lists
  * (one per order), split down to 2^MM_FRAME_CACHE_REFILL_ORDER frames if
  * larger, and handed out lowest address first: so a fresh allocator hands
- * out frames lowest address first. O(1), or O(MM_FRAME_MAX_ORDER +
- * 2^MM_FRAME_CACHE_REFILL_ORDER) when it refills the cache.
+ * out frames lowest address first. O(1), or O(MM_FRAME_MAX_ORDER) when it
+ * refills the cache.
  *
  * Return: 0; -MM_ENOMEM if no frame is free or fault injection fires (then
  * nothing changed but the attempt counter); -MM_EINVAL for a bad @kind.
@@ -219,7 +220,7 @@ int mm_frame_alloc(struct mm_frames *fa, enum mm_frame_kind kind, mm_paddr_t *ou
  *
  * Cost: O(MM_FRAME_MAX_ORDER) to find and split the block, plus
  * O(2^@order) to write the run's metadata (each frame's reference count),
- * plus, if the cache is drained, O(MM_FRAME_CACHE_MAX * MM_FRAME_MAX_ORDER).
+ * plus, if the cache is drained, mm_frames_drain()'s.
  *
  * Return: 0; -MM_ENOMEM if no free, aligned run of that length exists
  * even after draining the cache (even if that many frames are free,
@@ -310,7 +311,8 @@ static inline uint32_t mm_frames_in_use(const struct mm_frames *fa, enum mm_fram
  * frames go back as whole blocks). Changes no count: the frames were free
  * and stay free. Called by mm_frame_alloc_run() when it finds no block, and
  * by mm_frames_free_blocks() and mm_frames_largest_free_order().
- * O(MM_FRAME_CACHE_MAX * MM_FRAME_MAX_ORDER); O(1) if the cache is empty.
+ * O((MM_FRAME_CACHE_MAX + 2^MM_FRAME_CACHE_REFILL_ORDER) * MM_FRAME_MAX_ORDER)
+ * at most; O(1) if the cache is empty.
  */
 void mm_frames_drain(struct mm_frames *fa);
 
