@@ -1,7 +1,8 @@
 /*
  * The frame allocator: ranges, the buddy system's single frames and aligned
  * runs (merging back, fragmentation, unaligned bases, holes), reference
- * counts, kinds, fault injection, and a randomized run against a model.
+ * counts, kinds, fault injection, a randomized run against a model, and
+ * the cache of free single frames in front of the buddy lists.
  */
 #include "helpers.h"
 
