@@ -39,7 +39,7 @@
  *    frames' 8 bytes have no room for a third set of links beside the
  *    order-0 ones, a push or pop touches no other frame's metadata, the
  *    oldest frames (the drain's) are at the other end in O(1), and a
- *    drain reads its batch from one array. 256 bytes, whatever the number
+ *    drain reads its batch from one array. 512 bytes, whatever the number
  *    of frames.
  *  - the fresh block: [fa->fresh, fa->fresh_end), what is left of the last
  *    refill, handed out lowest first without being written anywhere.
@@ -54,8 +54,8 @@
  * entries with consecutive indices (ascending or descending, as frames
  * freed in order or in reverse come) make one span, cut into the largest
  * aligned blocks inside one range as init cuts a range, each freed with
- * its merges; so a batch that is one 32-frame block costs one merge chain,
- * not 32. A periodic drain whose batch ends inside a span that the ring
+ * its merges; so a batch that is one 64-frame block costs one merge chain,
+ * not 64. A periodic drain whose batch ends inside a span that the ring
  * goes on with stops at the span's last frame aligned to
  * MM_FRAME_CACHE_BATCH (batch_end()), so that batches of a long span stay
  * aligned blocks. Everything that must see the blocks (a run allocation

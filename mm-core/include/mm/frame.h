@@ -96,12 +96,12 @@ struct mm_phys_range {
  * the high-water mark. A free that finds the cache full first drains its
  * MM_FRAME_CACHE_BATCH oldest frames to the buddy lists. A power of two.
  */
-#define MM_FRAME_CACHE_MAX 64u
+#define MM_FRAME_CACHE_MAX 128u
 /** MM_FRAME_CACHE_BATCH - frames drained at once when the cache is full. */
-#define MM_FRAME_CACHE_BATCH 32u
+#define MM_FRAME_CACHE_BATCH 64u
 /**
  * MM_FRAME_CACHE_REFILL_ORDER - an empty cache is refilled with one free
- * block of at most 2^5 = 32 frames taken from the buddy lists.
+ * block of at most 2^6 = 64 frames taken from the buddy lists.
  */
 #define MM_FRAME_CACHE_REFILL_ORDER 6u
 
