@@ -88,42 +88,21 @@ static uint64_t gib_tables(unsigned max_level, double *ns)
 	return tables;
 }
 
-/* A run of 2^k frames aligned to @align, in use (kind KERNEL, one
- * reference each): every frame taken in address order until one fits,
- * the others given back. */
-static mm_paddr_t take_run(struct mm_sys *sys, uint64_t bytes)
-{
-	uint32_t total = mm_frames_total(&sys->frames), n = 0;
-	mm_paddr_t *got = calloc(total, sizeof(*got)), run = 0;
-	if (!got)
-		die("calloc", -MM_ENOMEM);
-	while (!run) {
-		int err = mm_sys_frame_alloc(sys, MM_FRAME_KERNEL, false, &got[n]);
-		if (err)
-			die("no aligned run", err);
-		mm_paddr_t base = got[n++] & ~(bytes - 1);
-		uint64_t have = 0;
-		for (uint32_t i = 0; i < n; i++)
-			have += (got[i] & ~(bytes - 1)) == base;
-		if (have == bytes / PAGE)
-			run = base;
-	}
-	for (uint32_t i = 0; i < n; i++)
-		if ((got[i] & ~(bytes - 1)) != run)
-			mm_sys_frame_put(sys, got[i]);
-	free(got);
-	return run;
-}
-
 /* TLB misses of one random trace of @n reads over @bytes at VA, mapped
  * with @prot (MM_PROT_LARGE or not). */
 static uint64_t trace_misses(uint64_t bytes, uint64_t n, unsigned prot)
 {
 	struct sim *sim = new_sim(64u << 20, true);
 	struct mm_sys *sys = sim_sys(sim);
-	mm_paddr_t run = take_run(sys, bytes);
+	/* A run of frames in use (kind KERNEL, one reference each) to map. */
+	mm_paddr_t run;
+	int err = mm_sys_frame_alloc_run(sys, MM_FRAME_KERNEL,
+	                                 (unsigned)__builtin_ctzll(bytes) - ARCH_PAGE_SHIFT, false,
+	                                 &run);
+	if (err)
+		die("mm_sys_frame_alloc_run", err);
 	struct mm_space s;
-	int err = mm_space_create(sys, &s);
+	err = mm_space_create(sys, &s);
 	if (!err)
 		err = mm_map_phys(&s, VA, run, bytes / PAGE, prot);
 	if (err)

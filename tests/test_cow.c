@@ -335,12 +335,7 @@ START_TEST(global_kernel_pages_survive_switches_until_unmapped)
 	const mm_vaddr_t top = arch_va_is_canonical(kva) ? kva : UINT64_C(0xFFF00000);
 	/* N allocated frames in a row, to read (a run of 64). */
 	mm_paddr_t run;
-	ck_assert_int_eq(mm_frame_alloc_run(&sys->frames, MM_FRAME_KERNEL, 6, &run), 0);
-	for (unsigned i = 0; i < 64; i++) { /* as mm_sys_frame_alloc() does */
-		if (sys->ops->frame_allocated)
-			sys->ops->frame_allocated(sys->mach, run + i * PAGE);
-		memset(sim_phys(sim, run + i * PAGE, PAGE), 0, PAGE);
-	}
+	ck_assert_int_eq(mm_sys_frame_alloc_run(sys, MM_FRAME_KERNEL, 6, true, &run), 0);
 	ck_assert_int_eq(mm_kernel_map(sys, top, run, N, MM_PROT_READ | MM_PROT_GLOBAL), 0);
 	ck_assert(query(mm_sys_kernel_space(sys), top).prot & MM_PROT_GLOBAL);
 	ck_assert_int_eq(mm_map(&a, UVA, 1, RW | MM_PROT_GLOBAL), -MM_EINVAL); /* user: never */

@@ -1,7 +1,8 @@
 /*
  * The frame allocator: ranges, the buddy system's single frames and aligned
  * runs (merging back, fragmentation, unaligned bases, holes), reference
- * counts, kinds, fault injection, and a randomized run against a model.
+ * counts, kinds, fault injection, a randomized run against a model, and
+ * the cache of free single frames in front of the buddy lists.
  */
 #include "helpers.h"
 
@@ -157,7 +158,7 @@ static uint32_t below(uint32_t n)
 }
 
 /* The number of free blocks of every order, to compare two states. */
-static void block_counts(const struct mm_frames *fa, uint32_t out[MM_FRAME_MAX_ORDER + 1])
+static void block_counts(struct mm_frames *fa, uint32_t out[MM_FRAME_MAX_ORDER + 1])
 {
 	uint64_t frames = 0;
 	for (unsigned k = 0; k <= MM_FRAME_MAX_ORDER; k++) {
@@ -168,8 +169,7 @@ static void block_counts(const struct mm_frames *fa, uint32_t out[MM_FRAME_MAX_O
 	CHECK(mm_frames_free_blocks(fa, MM_FRAME_MAX_ORDER + 1) == 0);
 }
 
-static void assert_same_blocks(const struct mm_frames *fa,
-                               const uint32_t want[MM_FRAME_MAX_ORDER + 1])
+static void assert_same_blocks(struct mm_frames *fa, const uint32_t want[MM_FRAME_MAX_ORDER + 1])
 {
 	uint32_t now[MM_FRAME_MAX_ORDER + 1];
 	block_counts(fa, now);
@@ -384,6 +384,154 @@ START_TEST(fault_injection_counts_a_run_once)
 }
 END_TEST
 
+/* The cache of free single frames: LIFO, counted as free, drained on demand. */
+START_TEST(cache_is_lifo_counted_free_and_drained_by_the_reports)
+{
+	struct mm_phys_range r[] = { { 64 * PAGE, 64 } };
+	struct mm_frames fa;
+	ck_assert_int_eq(mm_frames_init(&fa, r, 1, meta, sizeof(meta)), 0);
+	ck_assert_uint_eq(mm_frames_cached(&fa), 0);
+	mm_paddr_t got[8];
+	for (int i = 0; i < 8; i++) {
+		ck_assert_int_eq(mm_frame_alloc(&fa, MM_FRAME_USER, &got[i]), 0);
+		ck_assert_uint_eq(got[i], (64 + (mm_paddr_t)i) * PAGE); /* a refill, lowest first */
+	}
+	/* The refill took one block of 2^MM_FRAME_CACHE_REFILL_ORDER frames. */
+	ck_assert_uint_eq(mm_frames_cached(&fa), (1u << MM_FRAME_CACHE_REFILL_ORDER) - 8);
+	ck_assert_uint_eq(mm_frames_free_count(&fa), 56);
+	for (int i = 0; i < 8; i += 2)
+		ck_assert_uint_eq(mm_frame_unref(&fa, got[i]), 0);
+	ck_assert_uint_eq(mm_frames_free_count(&fa), 60);
+	ck_assert_uint_eq(mm_frames_cached(&fa), (1u << MM_FRAME_CACHE_REFILL_ORDER) - 4);
+	/* A cached frame is free: no reference can be taken to it. */
+	ck_assert_int_eq(mm_frame_ref(&fa, got[6]), -MM_EINVAL);
+	ck_assert_uint_eq(mm_frame_get(&fa, got[6])->kind, MM_FRAME_FREE);
+	/* LIFO: the last freed comes out first. */
+	mm_paddr_t pa;
+	ck_assert_int_eq(mm_frame_alloc(&fa, MM_FRAME_KERNEL, &pa), 0);
+	ck_assert_uint_eq(pa, got[6]);
+	ck_assert_int_eq(mm_frame_alloc(&fa, MM_FRAME_KERNEL, &pa), 0);
+	ck_assert_uint_eq(pa, got[4]);
+	/* The block reports drain the cache first: the blocks are those of a
+	 * buddy system that merged every free frame: 64 and 66 alone (65 and
+	 * 67 are in use), 72-79, 80-95 and 96-127. */
+	const uint32_t want[] = { 2, 0, 0, 1, 1, 1 };
+	for (unsigned k = 0; k < 6; k++)
+		ck_assert_uint_eq(mm_frames_free_blocks(&fa, k), want[k]);
+	ck_assert_uint_eq(mm_frames_cached(&fa), 0);
+	ck_assert_uint_eq(mm_frames_free_count(&fa), 58);
+	ck_assert_int_eq(mm_frames_largest_free_order(&fa), 5);
+	/* Draining an empty cache changes nothing. */
+	mm_frames_drain(&fa);
+	ck_assert_uint_eq(mm_frames_free_count(&fa), 58);
+	ck_assert_uint_eq(mm_frames_free_blocks(&fa, 0), 2);
+}
+END_TEST
+
+/*
+ * A run that exists only because frames wait in the cache: the failed
+ * search drains it and looks again. Fault injection fires before that and
+ * leaves the cache as it was; a failure after the drain changes no count.
+ */
+START_TEST(run_drains_the_cache_when_it_finds_no_block)
+{
+	_Static_assert(MM_FRAME_CACHE_MAX >= 64, "the cache holds the 64 frames freed below");
+	struct mm_phys_range r[] = { { 64 * PAGE, 64 } };
+	struct mm_frames fa;
+	ck_assert_int_eq(mm_frames_init(&fa, r, 1, meta, sizeof(meta)), 0);
+	mm_paddr_t got[64], pa;
+	for (int i = 0; i < 64; i++)
+		ck_assert_int_eq(mm_frame_alloc(&fa, MM_FRAME_USER, &got[i]), 0);
+	ck_assert_int_eq(mm_frame_alloc(&fa, MM_FRAME_USER, &pa), -MM_ENOMEM);
+	/* Every frame freed, all of them into the cache (it holds 64 or more). */
+	for (int i = 0; i < 64; i++)
+		ck_assert_uint_eq(mm_frame_unref(&fa, got[i]), 0);
+	ck_assert_uint_eq(mm_frames_cached(&fa), 64);
+	ck_assert_uint_eq(mm_frames_free_count(&fa), 64);
+	/* Fault injection: the attempt is counted, the cache is not drained. */
+	mm_frames_fail_after(&fa, 0);
+	uint64_t calls = fa.nalloc_calls;
+	ck_assert_int_eq(mm_frame_alloc_run(&fa, MM_FRAME_USER, 6, &pa), -MM_ENOMEM);
+	ck_assert_uint_eq(fa.nalloc_calls, calls + 1);
+	ck_assert_uint_eq(mm_frames_cached(&fa), 64);
+	mm_frames_fail_after(&fa, 1);
+	/* No block is listed, yet the whole 64 frames come back as one run. */
+	ck_assert_int_eq(mm_frame_alloc_run(&fa, MM_FRAME_KERNEL, 6, &pa), 0);
+	ck_assert_uint_eq(pa, 64 * PAGE);
+	ck_assert_uint_eq(mm_frames_cached(&fa), 0);
+	ck_assert_uint_eq(mm_frames_free_count(&fa), 0);
+	ck_assert_uint_eq(mm_frames_in_use(&fa, MM_FRAME_KERNEL), 64);
+	/* The countdown moved: the next attempt fails, whatever is free. */
+	for (int i = 0; i < 64; i++)
+		ck_assert_uint_eq(mm_frame_unref(&fa, pa + (mm_paddr_t)i * PAGE), 0);
+	ck_assert_int_eq(mm_frame_alloc(&fa, MM_FRAME_USER, &pa), -MM_ENOMEM);
+	ck_assert_uint_eq(mm_frames_cached(&fa), 64);
+	mm_frames_fail_after(&fa, -1);
+	/* Scattered frames in the cache: the drain merges what it can and
+	 * the run still fails, with every count as it was. */
+	for (int i = 0; i < 64; i++)
+		ck_assert_int_eq(mm_frame_alloc(&fa, MM_FRAME_USER, &got[i]), 0);
+	for (int i = 0; i < 64; i += 2)
+		ck_assert_uint_eq(mm_frame_unref(&fa, got[i]), 0);
+	ck_assert_uint_eq(mm_frames_cached(&fa), 32);
+	pa = 0xdead;
+	ck_assert_int_eq(mm_frame_alloc_run(&fa, MM_FRAME_USER, 1, &pa), -MM_ENOMEM);
+	ck_assert_uint_eq(pa, 0xdead);
+	ck_assert_uint_eq(mm_frames_cached(&fa), 0);
+	ck_assert_uint_eq(mm_frames_free_count(&fa), 32);
+	ck_assert_uint_eq(mm_frames_free_blocks(&fa, 0), 32);
+	ck_assert_uint_eq(mm_frames_in_use(&fa, MM_FRAME_USER), 32);
+}
+END_TEST
+
+/*
+ * Far more single frames than the cache holds, freed in a random order:
+ * the cache sends batches back to the lists, merged, so once every frame
+ * is free the 1 GiB block is whole again, and the blocks are those of a
+ * fresh allocator.
+ */
+START_TEST(cache_batches_merge_back_to_the_largest_block)
+{
+	const mm_paddr_t base = (mm_paddr_t)BIG_FRAMES * PAGE; /* 2^19: aligned */
+	struct mm_phys_range r[] = { { base, BIG_FRAMES } };
+	struct mm_frames fa;
+	ck_assert_int_eq(mm_frames_init(&fa, r, 1, big_meta, sizeof(big_meta)), 0);
+	uint32_t fresh[MM_FRAME_MAX_ORDER + 1];
+	block_counts(&fa, fresh);
+	ck_assert_uint_eq(fresh[MM_FRAME_MAX_ORDER], 2);
+	const uint32_t n = UINT32_C(1) << MM_FRAME_MAX_ORDER;
+	static mm_paddr_t got[UINT32_C(1) << MM_FRAME_MAX_ORDER];
+	for (uint32_t i = 0; i < n; i++)
+		CHECK(mm_frame_alloc(&fa, MM_FRAME_USER, &got[i]) == 0);
+	/* The first 1 GiB block, frame by frame, lowest first. */
+	CHECK(got[0] == base && got[n - 1] == base + (mm_paddr_t)(n - 1) * PAGE);
+	rng_state = 0x5851f42d4c957f2du;
+	for (uint32_t i = n; i > 1; i--) {
+		uint32_t j = below(i);
+		mm_paddr_t t = got[i - 1];
+		got[i - 1] = got[j];
+		got[j] = t;
+	}
+	for (uint32_t i = 0; i < n; i++) {
+		CHECK(mm_frame_unref(&fa, got[i]) == 0);
+		CHECK(mm_frames_cached(&fa) <= MM_FRAME_CACHE_MAX);
+	}
+	ck_assert_uint_eq(mm_frames_free_count(&fa), BIG_FRAMES);
+	/* Before any drain: all but the cached frames are on the lists. */
+	uint64_t listed = 0;
+	for (unsigned k = 0; k <= MM_FRAME_MAX_ORDER; k++)
+		listed += (uint64_t)fa.nblocks[k] << k;
+	ck_assert_uint_eq(listed + mm_frames_cached(&fa), BIG_FRAMES);
+	ck_assert_uint_ge(listed, BIG_FRAMES - MM_FRAME_CACHE_MAX);
+	assert_same_blocks(&fa, fresh);
+	mm_paddr_t g, h;
+	ck_assert_int_eq(mm_frame_alloc_run(&fa, MM_FRAME_KERNEL, MM_FRAME_MAX_ORDER, &g), 0);
+	ck_assert_int_eq(mm_frame_alloc_run(&fa, MM_FRAME_KERNEL, MM_FRAME_MAX_ORDER, &h), 0);
+	ck_assert_uint_eq(g, base);
+	ck_assert_uint_eq(h, base + (mm_paddr_t)n * PAGE);
+}
+END_TEST
+
 /* The model of the randomized test: each managed frame's references. */
 #define STRESS_OPS 20000
 static uint32_t model_refs[4096];
@@ -532,5 +680,10 @@ int main(void)
 	tcase_add_test(tb, fault_injection_counts_a_run_once);
 	tcase_add_test(tb, randomized_against_a_model);
 	suite_add_tcase(s, tb);
+	TCase *tk = tcase_create("cache");
+	tcase_add_test(tk, cache_is_lifo_counted_free_and_drained_by_the_reports);
+	tcase_add_test(tk, run_drains_the_cache_when_it_finds_no_block);
+	tcase_add_test(tk, cache_batches_merge_back_to_the_largest_block);
+	suite_add_tcase(s, tk);
 	return run_suite(s);
 }

@@ -12,6 +12,8 @@
 
 /* The size of a large page at level 1 (2 MiB; 4 MiB on i386). */
 #define L1 (UINT64_C(1) << arch_level_shift(1))
+/* Its order as a run of frames (9; 10 on i386). */
+#define L1_ORDER (arch_level_shift(1) - ARCH_PAGE_SHIFT)
 /* User and physical addresses aligned to every large page size. */
 #define LVA   UINT64_C(0x40000000)
 #define LPA   UINT64_C(0x40000000) /* beyond the simulator's RAM: unmanaged */
@@ -38,34 +40,7 @@ static mm_paddr_t query_pa(const struct mm_space *sp, mm_vaddr_t va)
 	return m.pa;
 }
 
-/*
- * Take an L1-aligned run of managed frames (kind KERNEL, one reference
- * each) whatever order the allocator hands frames out in: allocate until
- * some aligned block is wholly ours, then give the others back.
- */
-static mm_paddr_t take_run(void)
-{
-	const uint32_t total = mm_frames_total(&sys->frames);
-	mm_paddr_t *got = calloc(total, sizeof(*got));
-	ck_assert_ptr_nonnull(got);
-	uint32_t n = 0;
-	mm_paddr_t run = 0;
-	while (!run) {
-		ck_assert_int_eq(mm_sys_frame_alloc(sys, MM_FRAME_KERNEL, true, &got[n]), 0);
-		mm_paddr_t base = got[n++] & ~(L1 - 1);
-		uint64_t have = 0;
-		for (uint32_t i = 0; i < n; i++)
-			have += (got[i] & ~(L1 - 1)) == base;
-		if (have == L1 / PAGE)
-			run = base;
-	}
-	for (uint32_t i = 0; i < n; i++)
-		if ((got[i] & ~(L1 - 1)) != run)
-			mm_sys_frame_put(sys, got[i]);
-	free(got);
-	return run;
-}
-
+/* Drop a run of mm_sys_frame_alloc_run(sys, MM_FRAME_KERNEL, L1_ORDER, ...). */
 static void put_run(mm_paddr_t run)
 {
 	for (uint64_t off = 0; off < L1; off += PAGE)
@@ -159,7 +134,8 @@ END_TEST
 
 START_TEST(user_access_through_large_page)
 {
-	const mm_paddr_t run = take_run();
+	mm_paddr_t run; /* zeroed, kind KERNEL, one reference per frame */
+	ck_assert_int_eq(mm_sys_frame_alloc_run(sys, MM_FRAME_KERNEL, L1_ORDER, true, &run), 0);
 	uint8_t *bytes = sim_phys(sim, run, L1);
 	ck_assert_ptr_nonnull(bytes);
 	for (uint64_t off = 0; off < L1; off += PAGE)
@@ -213,7 +189,8 @@ START_TEST(one_tlb_entry_per_large_page)
 	/* Every 4 KiB piece of a large page read: one TLB miss, since the
 	 * TLB caches the large page whole; the same frames in 4 KiB pages:
 	 * one miss per page. */
-	const mm_paddr_t run = take_run();
+	mm_paddr_t run; /* zeroed, kind KERNEL, one reference per frame */
+	ck_assert_int_eq(mm_sys_frame_alloc_run(sys, MM_FRAME_KERNEL, L1_ORDER, true, &run), 0);
 	new_space();
 	ck_assert_int_eq(mm_map_phys(&s, LVA, run, L1 / PAGE, LARGE), 0);
 	ck_assert_int_eq(mm_map_phys(&s, LVA + L1, run, L1 / PAGE, RW), 0);
@@ -234,7 +211,8 @@ END_TEST
 
 START_TEST(partial_unmap_splits)
 {
-	const mm_paddr_t run = take_run();
+	mm_paddr_t run; /* zeroed, kind KERNEL, one reference per frame */
+	ck_assert_int_eq(mm_sys_frame_alloc_run(sys, MM_FRAME_KERNEL, L1_ORDER, true, &run), 0);
 	new_space();
 	ck_assert_int_eq(mm_map_phys(&s, LVA, run, L1 / PAGE, LARGE), 0);
 	ck_assert_int_eq(mm_map_phys(&s, LVA + L1, LPA, L1 / PAGE, LARGE), 0);
@@ -382,7 +360,8 @@ END_TEST
 
 START_TEST(clone_shares_large_pages)
 {
-	const mm_paddr_t run = take_run();
+	mm_paddr_t run; /* zeroed, kind KERNEL, one reference per frame */
+	ck_assert_int_eq(mm_sys_frame_alloc_run(sys, MM_FRAME_KERNEL, L1_ORDER, true, &run), 0);
 	new_space();
 	ck_assert_int_eq(mm_map_phys(&s, LVA, run, L1 / PAGE, LARGE), 0);
 	static struct mm_space c, e;

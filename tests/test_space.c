@@ -675,6 +675,73 @@ START_TEST(freed_frames_are_poisoned)
 }
 END_TEST
 
+/*
+ * mm_sys_frame_alloc_run(): every frame of the run in use with one
+ * reference, unpoisoned by the frame_allocated hook and cleared if asked;
+ * each dropped with mm_sys_frame_put(), poisoned again; errors change
+ * nothing. Under Valgrind the hooks' effect is checked too.
+ */
+START_TEST(frame_alloc_run_calls_the_hooks_for_each_frame)
+{
+	enum { ORDER = 4, N = 1 << ORDER };
+	mm_frames_drain(&sys->frames); /* the blocks as a plain buddy system's */
+	const uint32_t free0 = free_frames(sim);
+	mm_paddr_t run, again;
+	ck_assert_int_eq(mm_sys_frame_alloc_run(sys, MM_FRAME_KERNEL, ORDER, false, &run), 0);
+	ck_assert_uint_eq(run % (N * PAGE), 0);
+	ck_assert_uint_eq(free_frames(sim), free0 - N);
+	uint8_t *p = sim_phys(sim, run, N * PAGE);
+	ck_assert_ptr_nonnull(p);
+	for (unsigned i = 0; i < N; i++) {
+		const struct mm_frame *f = mm_frame_get(&sys->frames, run + i * PAGE);
+		ck_assert_uint_eq(f->kind, MM_FRAME_KERNEL);
+		ck_assert_uint_eq(f->ref_or_next, 1);
+	}
+	memset(p, 0xAB, N * PAGE); /* addressable: the hook ran for each */
+	for (unsigned i = 0; i < N; i++)
+		ck_assert_uint_eq(mm_sys_frame_put(sys, run + i * PAGE), 0);
+	ck_assert_uint_eq(free_frames(sim), free0);
+#ifdef HAVE_VALGRIND
+	uint8_t vbits[8];
+	if (RUNNING_ON_VALGRIND)
+		for (unsigned i = 0; i < N; i++)
+			ck_assert_int_eq(VALGRIND_GET_VBITS(p + i * PAGE, vbits, 8), 3);
+#endif
+	/* The same run again (merged back, the lowest that fits), cleared. */
+	mm_frames_drain(&sys->frames);
+	ck_assert_int_eq(mm_sys_frame_alloc_run(sys, MM_FRAME_USER, ORDER, true, &again), 0);
+	ck_assert_uint_eq(again, run);
+	for (unsigned i = 0; i < N * PAGE; i++)
+		if (p[i] != 0)
+			ck_abort_msg("byte %u of the run not cleared", i);
+#ifdef HAVE_VALGRIND
+	if (RUNNING_ON_VALGRIND)
+		for (unsigned i = 0; i < N; i++)
+			ck_assert_int_eq(VALGRIND_GET_VBITS(p + i * PAGE, vbits, 8), 1);
+#endif
+	ck_assert_uint_eq(mm_frames_in_use(&sys->frames, MM_FRAME_USER), N);
+	for (unsigned i = 0; i < N; i++)
+		ck_assert_uint_eq(mm_sys_frame_put(sys, run + i * PAGE), 0);
+	/* Errors: nothing taken, nothing to free. */
+	mm_paddr_t pa = 0xdead;
+	ck_assert_int_eq(mm_sys_frame_alloc_run(sys, MM_FRAME_FREE, ORDER, true, &pa), -MM_EINVAL);
+	ck_assert_int_eq(
+	        mm_sys_frame_alloc_run(sys, MM_FRAME_KERNEL, MM_FRAME_MAX_ORDER + 1, true, &pa),
+	        -MM_EINVAL);
+	int top = mm_frames_largest_free_order(&sys->frames);
+	if (top >= 0 && top < (int)MM_FRAME_MAX_ORDER)
+		ck_assert_int_eq(
+		        mm_sys_frame_alloc_run(sys, MM_FRAME_KERNEL, (unsigned)top + 1, true, &pa),
+		        -MM_ENOMEM);
+	mm_frames_fail_after(&sys->frames, 0);
+	ck_assert_int_eq(mm_sys_frame_alloc_run(sys, MM_FRAME_KERNEL, ORDER, true, &pa),
+	                 -MM_ENOMEM);
+	mm_frames_fail_after(&sys->frames, -1);
+	ck_assert_uint_eq(pa, 0xdead);
+	ck_assert_uint_eq(free_frames(sim), free0);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("space-" ARCH_NAME);
@@ -702,6 +769,7 @@ int main(void)
 	tcase_add_test(tc, batched_invalidation_flushes_once);
 	tcase_add_test(tc, freed_frames_are_poisoned);
 	tcase_add_test(tc, root_entry_changes_reach_the_mmu);
+	tcase_add_test(tc, frame_alloc_run_calls_the_hooks_for_each_frame);
 	suite_add_tcase(s, tc);
 	return run_suite(s);
 }

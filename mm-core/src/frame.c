@@ -28,10 +28,44 @@
  *    link to the frame itself ends the list. Below 64 GiB there is one
  *    bucket.
  *
+ * The cache of free single frames. A buddy system alone splits a block on
+ * almost every single-frame allocation and merges it back on the free,
+ * where a LIFO list touches one frame: 4x slower on alloc/free churn. So,
+ * as Linux's per-CPU page lists, single frames go through a cache in front
+ * of the lists, of two parts, both in struct mm_frames:
+ *  - the ring: up to MM_FRAME_CACHE_MAX global indices of freed frames
+ *    (fa->cache, oldest at fa->cache_first). A ring inside the allocator
+ *    rather than a list threaded through the frames' links: the free
+ *    frames' 8 bytes have no room for a third set of links beside the
+ *    order-0 ones, a push or pop touches no other frame's metadata, the
+ *    oldest frames (the drain's) are at the other end in O(1), and a
+ *    drain reads its batch from one array. 512 bytes, whatever the number
+ *    of frames.
+ *  - the fresh block: [fa->fresh, fa->fresh_end), what is left of the last
+ *    refill, handed out lowest first without being written anywhere.
+ * A cached frame has kind MM_FRAME_FREE and flags 0 (so no merge takes it
+ * for a free block) and counts in fa->nfree; it is on no list, so the
+ * blocks beside it are not maximal while it waits. Free pushes the frame
+ * on the ring; a full ring first drains its MM_FRAME_CACHE_BATCH oldest
+ * frames. Alloc of order 0 pops the newest frame of the ring, else takes
+ * the next fresh one, else refills: the block the policy below picks for
+ * order 0, split down to 2^MM_FRAME_CACHE_REFILL_ORDER frames at most,
+ * becomes the fresh block. A drain frees frames as spans: consecutive ring
+ * entries with consecutive indices (ascending or descending, as frames
+ * freed in order or in reverse come) make one span, cut into the largest
+ * aligned blocks inside one range as init cuts a range, each freed with
+ * its merges; so a batch that is one 64-frame block costs one merge chain,
+ * not 64. A periodic drain whose batch ends inside a span that the ring
+ * goes on with stops at the span's last frame aligned to
+ * MM_FRAME_CACHE_BATCH (batch_end()), so that batches of a long span stay
+ * aligned blocks. Everything that must see the blocks (a run allocation
+ * that found none, mm_frames_free_blocks(), mm_frames_largest_free_order())
+ * drains the whole cache first.
+ *
  * Metadata accounting: 8 bytes per frame in all (struct mm_frame), and a
- * fixed ~1.2 KiB in struct mm_frames (list heads, bucket bitmap, counters),
- * whatever the number of frames. The free frames' memory is never read or
- * written.
+ * fixed ~1.5 KiB in struct mm_frames (list heads, bucket bitmap, counters,
+ * the cache's ring), whatever the number of frames. The free frames'
+ * memory is never read or written.
  *
  * Policy: the lowest block that can serve the request, as far as O(1)
  * can tell (index order is address order). fa->floor is an index below
@@ -43,10 +77,10 @@
  * else the lowest of the heads of the lists of orders k and above. The
  * block is split, the upper halves pushed on their lists. Lists are LIFO,
  * and init pushes each order's blocks highest first, so a fresh allocator
- * hands out lowest address first, and a freed frame whose buddy is in use
- * usually comes out next. Alloc: at most MM_FRAME_MAX_ORDER + 4 head reads
- * and MM_FRAME_MAX_ORDER splits; free: at most MM_FRAME_MAX_ORDER merges,
- * each O(1) (plus the range lookup, 5 steps for 32 ranges).
+ * hands out lowest address first (through the cache, which hands out a
+ * refill lowest first), and a freed frame comes out next (the cache). Alloc: at most
+ * MM_FRAME_MAX_ORDER + 4 head reads and MM_FRAME_MAX_ORDER splits; free: at most MM_FRAME_MAX_ORDER
+ * merges, each O(1) (plus the range lookup, 5 steps for 32 ranges).
  */
 #include <mm/frame.h>
 
@@ -305,9 +339,244 @@ void mm_frames_fail_after(struct mm_frames *fa, int64_t n)
 	fa->fail_countdown = n;
 }
 
-int mm_frames_largest_free_order(const struct mm_frames *fa)
+/*
+ * Free the 2^@k frames at offset @off of range @r (aligned to 2^@k in frame
+ * number, every one free and on no list): merge the block with its free
+ * buddies, order after order, then list it.
+ */
+static void free_block(struct mm_frames *fa, unsigned r, uint64_t off, unsigned k)
 {
+	uint64_t lo = fa->range[r].base >> ARCH_PAGE_SHIFT;
+	uint64_t pages = fa->range[r].pages;
+	for (; k < MM_FRAME_MAX_ORDER; k++) {
+		uint64_t size = UINT64_C(1) << k;
+		uint64_t boff = ((lo + off) ^ size) - lo; /* wraps if below lo */
+		if (boff >= pages || pages - boff < size)
+			break; /* the buddy is not (wholly) in this range */
+		uint32_t b = fa->first_index[r] + (uint32_t)boff;
+		const struct mm_frame *bf = &fa->meta[b];
+		if (bf->kind != MM_FRAME_FREE || bf->flags != (HEAD | k))
+			break;
+		remove_block(fa, b, k);
+		if (boff < off)
+			off = boff;
+	}
+	push(fa, fa->first_index[r] + (uint32_t)off, k);
+}
+
+/*
+ * Free the @n frames of global indices @idx .. @idx + @n - 1 (every one
+ * free and on no list; they may span ranges): cut them into the largest
+ * blocks aligned in frame number inside one range, as init cuts a range,
+ * and free each with its merges.
+ */
+static void free_span(struct mm_frames *fa, uint32_t idx, uint32_t n)
+{
+	while (n) {
+		unsigned r = range_of_index(fa, idx);
+		uint64_t off = idx - fa->first_index[r];
+		uint64_t pfn = (fa->range[r].base >> ARCH_PAGE_SHIFT) + off;
+		uint64_t room = fa->range[r].pages - off;
+		if (room > n)
+			room = n;
+		unsigned k = pfn ? (unsigned)__builtin_ctzll(pfn) : MM_FRAME_MAX_ORDER;
+		if (k > MM_FRAME_MAX_ORDER)
+			k = MM_FRAME_MAX_ORDER;
+		while (k > 0 && (UINT64_C(1) << k) > room) /* room >= 1 */
+			k--;
+		free_block(fa, r, off, k);
+		idx += 1u << k;
+		n -= 1u << k;
+	}
+}
+
+#define CACHE_MASK (MM_FRAME_CACHE_MAX - 1)
+_Static_assert((MM_FRAME_CACHE_MAX & CACHE_MASK) == 0, "the ring's size is a power of two");
+_Static_assert(MM_FRAME_CACHE_BATCH >= 1 && MM_FRAME_CACHE_BATCH <= MM_FRAME_CACHE_MAX &&
+                       (MM_FRAME_CACHE_BATCH & (MM_FRAME_CACHE_BATCH - 1)) == 0,
+               "a drain batch fits in the ring, a power of two");
+_Static_assert(MM_FRAME_CACHE_REFILL_ORDER <= MM_FRAME_MAX_ORDER, "a refill is one block");
+
+/*
+ * How many of the @n oldest frames of the ring a periodic drain should
+ * take: all, unless the batch ends inside a span that the frame after it
+ * continues (frames freed in order, or in reverse), the span ending with
+ * the frames [lo, hi] in order. Then the frames of the span past its last
+ * frame number aligned to MM_FRAME_CACHE_BATCH stay in the ring, to go
+ * back later with the rest of their block rather than be cut off from it.
+ */
+static uint32_t batch_end(const struct mm_frames *fa, uint32_t n)
+{
+	const uint32_t first = fa->cache_first, a = MM_FRAME_CACHE_BATCH;
+	if (n >= fa->ncached || n < 2)
+		return n;
+	uint32_t last = fa->cache[(first + n - 1) & CACHE_MASK];
+	uint32_t next = fa->cache[(first + n) & CACHE_MASK];
+	int step = next == last - 1 ? -1 : next == last + 1 ? 1 : 0;
+	if (!step)
+		return n;
+	unsigned r = range_of_index(fa, last);
+	/* frame number - index, modulo 2^32: its low bits give the alignment */
+	uint32_t delta = (uint32_t)(fa->range[r].base >> ARCH_PAGE_SHIFT) - fa->first_index[r];
+	uint32_t keep = step < 0 ? (a - ((last + delta) & (a - 1))) & (a - 1)
+	                         : (last + 1 + delta) & (a - 1);
+	if (keep >= n)
+		return n;
+	for (uint32_t j = 1; j < keep; j++)
+		if (fa->cache[(first + n - 1 - j) & CACHE_MASK] != last - (uint32_t)step * j)
+			return n; /* not one span in order: drain it all */
+	return n - keep;
+}
+
+/* Send the @n oldest frames of the ring back to the lists, as spans. */
+static void drain_oldest(struct mm_frames *fa, uint32_t n)
+{
+	MM_ASSERT(n <= fa->ncached);
+	const uint32_t first = fa->cache_first;
+	uint32_t i = 0;
+	while (i < n) {
+		uint32_t lo = fa->cache[(first + i) & CACHE_MASK], hi = lo;
+		/* The common case first: frames freed in reverse order. */
+		for (i++; i < n && fa->cache[(first + i) & CACHE_MASK] == lo - 1; i++)
+			lo--;
+		for (; i < n; i++) {
+			uint32_t x = fa->cache[(first + i) & CACHE_MASK];
+			if (x == lo - 1)
+				lo = x;
+			else if (x == hi + 1)
+				hi = x;
+			else
+				break;
+		}
+		free_span(fa, lo, hi - lo + 1);
+	}
+	fa->cache_first = (first + n) & CACHE_MASK;
+	fa->ncached -= n;
+}
+
+void mm_frames_drain(struct mm_frames *fa)
+{
+	if (fa->ncached)
+		drain_oldest(fa, fa->ncached);
+	if (fa->fresh != fa->fresh_end)
+		free_span(fa, fa->fresh, fa->fresh_end - fa->fresh);
+	fa->fresh = fa->fresh_end = 0;
+}
+
+int mm_frames_largest_free_order(struct mm_frames *fa)
+{
+	mm_frames_drain(fa);
 	return fa->order_mask ? 31 - __builtin_clz(fa->order_mask) : -1;
+}
+
+/*
+ * The head of the lowest block of order >= max(@order, 1), or of order 0
+ * too if @order is 0, as far as O(1) can tell: the lowest bucket's first
+ * single frame if @order is 0 and it lies below fa->floor; else the block
+ * at fa->floor if one of a large enough order starts there (it is then the
+ * lowest of all blocks of order >= 1); else the lowest-addressed head among
+ * the lists of orders >= @order. An empty list's head is 0, so head - 1 is
+ * UINT32_MAX: that loop needs no branch on emptiness. Precondition: a
+ * block of order @order or above is listed. The winner's flags give its
+ * order.
+ */
+static uint32_t pick_block(const struct mm_frames *fa, unsigned order)
+{
+	uint32_t idx = UINT32_MAX;
+	if (order == 0 && (fa->order_mask & 1u)) {
+		idx = first0(fa);
+		if (idx < fa->floor)
+			return idx;
+	}
+	if (fa->floor < fa->total) {
+		const struct mm_frame *f = &fa->meta[fa->floor];
+		unsigned fk = f->flags & ~HEAD;
+		if (f->kind == MM_FRAME_FREE && (f->flags & HEAD) && fk >= order && fk >= 1)
+			return fa->floor;
+	}
+	for (unsigned j = order > 1 ? order : 1; j <= MM_FRAME_MAX_ORDER; j++) {
+		uint32_t h = fa->head[j] - 1;
+		idx = h < idx ? h : idx;
+	}
+	return idx;
+}
+
+/* Take the block at @idx off its list and split it down to order @order,
+ * the upper halves going back on their lists. Return: its order before. */
+static unsigned take_block(struct mm_frames *fa, uint32_t idx, unsigned order)
+{
+	unsigned k = fa->meta[idx].flags & ~HEAD, was = k;
+	MM_ASSERT(fa->meta[idx].kind == MM_FRAME_FREE && (fa->meta[idx].flags & HEAD) &&
+	          k >= order);
+	remove_block(fa, idx, k);
+	while (k > order) {
+		k--;
+		push(fa, idx + (1u << k), k);
+	}
+	return was;
+}
+
+/*
+ * Refill the empty cache with the block pick_block(fa, 0) finds, split
+ * down to at most 2^MM_FRAME_CACHE_REFILL_ORDER frames: it becomes the
+ * fresh block, handed out lowest frame first. Return: false if no frame
+ * is listed.
+ */
+static bool refill(struct mm_frames *fa)
+{
+	if (!fa->order_mask)
+		return false;
+	uint32_t idx = pick_block(fa, 0);
+	unsigned k = fa->meta[idx].flags & ~HEAD;
+	if (k > MM_FRAME_CACHE_REFILL_ORDER)
+		k = MM_FRAME_CACHE_REFILL_ORDER;
+	take_block(fa, idx, k);
+	fa->fresh = idx;
+	fa->fresh_end = idx + (1u << k);
+	return true;
+}
+
+/* The end of every successful allocation: the run at @idx is in use. */
+static inline void hand_out(struct mm_frames *fa, enum mm_frame_kind kind, uint32_t idx,
+                            uint32_t len, mm_paddr_t *out)
+{
+	for (uint32_t i = 0; i < len; i++)
+		fa->meta[idx + i] = (struct mm_frame){ .ref_or_next = 1, .kind = (uint8_t)kind };
+	fa->nfree -= len;
+	fa->in_use[kind] += len;
+	/* The lowest range (often the only one) without the search. */
+	*out = idx < fa->range[0].pages ? fa->range[0].base + (mm_paddr_t)idx * ARCH_PAGE_SIZE
+	                                : mm_frames_paddr(fa, idx);
+}
+
+static int alloc_refill(struct mm_frames *fa, enum mm_frame_kind kind, mm_paddr_t *out);
+
+/* mm_frame_alloc() once @kind is checked and the attempt counted. */
+static inline __attribute__((always_inline)) int
+alloc_single(struct mm_frames *fa, enum mm_frame_kind kind, mm_paddr_t *out)
+{
+	if (fa->fail_countdown == 0)
+		return -MM_ENOMEM;
+	uint32_t idx;
+	if (fa->ncached)
+		idx = fa->cache[(fa->cache_first + --fa->ncached) & CACHE_MASK];
+	else if (fa->fresh != fa->fresh_end)
+		idx = fa->fresh++;
+	else
+		return alloc_refill(fa, kind, out); /* off the fast path */
+	if (fa->fail_countdown > 0)
+		fa->fail_countdown--;
+	hand_out(fa, kind, idx, 1, out);
+	return 0;
+}
+
+/* alloc_single() with an empty cache: refill it, then take a frame. */
+static __attribute__((noinline)) int alloc_refill(struct mm_frames *fa, enum mm_frame_kind kind,
+                                                  mm_paddr_t *out)
+{
+	if (!refill(fa))
+		return -MM_ENOMEM;
+	return alloc_single(fa, kind, out);
 }
 
 int mm_frame_alloc_run(struct mm_frames *fa, enum mm_frame_kind kind, unsigned order,
@@ -316,62 +585,31 @@ int mm_frame_alloc_run(struct mm_frames *fa, enum mm_frame_kind kind, unsigned o
 	if (kind <= MM_FRAME_FREE || kind >= MM_FRAME_NKINDS || order > MM_FRAME_MAX_ORDER)
 		return -MM_EINVAL;
 	fa->nalloc_calls++;
+	if (order == 0)
+		return alloc_single(fa, kind, out);
 	if (fa->fail_countdown == 0)
 		return -MM_ENOMEM;
 	uint32_t orders = fa->order_mask & ~((1u << order) - 1);
+	if (!orders && mm_frames_cached(fa)) {
+		mm_frames_drain(fa); /* cached frames may complete a block */
+		orders = fa->order_mask & ~((1u << order) - 1);
+	}
 	if (!orders)
 		return -MM_ENOMEM;
 	if (fa->fail_countdown > 0)
 		fa->fail_countdown--;
-
-	/*
-	 * The lowest block that can serve @order, as far as O(1) can tell:
-	 * the lowest bucket's first single frame if it lies below fa->floor;
-	 * else the block at fa->floor if one of a large enough order starts
-	 * there (it is then the lowest of all blocks of order >= 1); else the
-	 * lowest-addressed head among the lists of orders >= @order. An empty
-	 * list's head is 0, so head - 1 is UINT32_MAX: that loop needs no
-	 * branch on emptiness. The winner's flags give its order.
-	 */
-	uint32_t idx = UINT32_MAX;
-	if (order == 0 && (orders & 1u)) {
-		idx = first0(fa);
-		if (idx < fa->floor)
-			goto found;
-	}
-	if (fa->floor < fa->total) {
-		const struct mm_frame *f = &fa->meta[fa->floor];
-		unsigned fk = f->flags & ~HEAD;
-		if (f->kind == MM_FRAME_FREE && (f->flags & HEAD) && fk >= order && fk >= 1) {
-			idx = fa->floor;
-			goto found;
-		}
-	}
-	for (unsigned j = order > 1 ? order : 1; j <= MM_FRAME_MAX_ORDER; j++) {
-		uint32_t h = fa->head[j] - 1;
-		idx = h < idx ? h : idx;
-	}
-found:;
-	unsigned k = fa->meta[idx].flags & ~HEAD;
-	MM_ASSERT(fa->meta[idx].kind == MM_FRAME_FREE && (fa->meta[idx].flags & HEAD) &&
-	          k >= order);
-	remove_block(fa, idx, k);
-	while (k > order) {
-		k--;
-		push(fa, idx + (1u << k), k);
-	}
-	uint32_t len = 1u << order;
-	for (uint32_t i = 0; i < len; i++)
-		fa->meta[idx + i] = (struct mm_frame){ .ref_or_next = 1, .kind = (uint8_t)kind };
-	fa->nfree -= len;
-	fa->in_use[kind] += len;
-	*out = mm_frames_paddr(fa, idx);
+	uint32_t idx = pick_block(fa, order);
+	take_block(fa, idx, order);
+	hand_out(fa, kind, idx, 1u << order, out);
 	return 0;
 }
 
 int mm_frame_alloc(struct mm_frames *fa, enum mm_frame_kind kind, mm_paddr_t *out)
 {
-	return mm_frame_alloc_run(fa, kind, 0, out);
+	if (kind <= MM_FRAME_FREE || kind >= MM_FRAME_NKINDS)
+		return -MM_EINVAL;
+	fa->nalloc_calls++;
+	return alloc_single(fa, kind, out);
 }
 
 int mm_frame_ref_meta(struct mm_frame *f)
@@ -390,46 +628,40 @@ int mm_frame_ref(struct mm_frames *fa, mm_paddr_t pa)
 	return f ? mm_frame_ref_meta(f) : -MM_EINVAL;
 }
 
-/* Free the single frame @idx: merge it with its free buddies, then list it. */
-static void free_frame(struct mm_frames *fa, uint32_t idx)
+/* Push free frame @idx on a full ring: drain its oldest frames first. */
+static __attribute__((noinline)) void push_cache_full(struct mm_frames *fa, uint32_t idx)
 {
-	unsigned r = range_of_index(fa, idx);
-	uint64_t lo = fa->range[r].base >> ARCH_PAGE_SHIFT;
-	uint64_t pages = fa->range[r].pages;
-	uint64_t off = idx - fa->first_index[r]; /* frame number - lo */
-	unsigned k = 0;
-	for (; k < MM_FRAME_MAX_ORDER; k++) {
-		uint64_t size = UINT64_C(1) << k;
-		uint64_t boff = ((lo + off) ^ size) - lo; /* wraps if below lo */
-		if (boff >= pages || pages - boff < size)
-			break; /* the buddy is not (wholly) in this range */
-		uint32_t b = fa->first_index[r] + (uint32_t)boff;
-		const struct mm_frame *bf = &fa->meta[b];
-		if (bf->kind != MM_FRAME_FREE || bf->flags != (HEAD | k))
-			break;
-		remove_block(fa, b, k);
-		if (boff < off)
-			off = boff;
-	}
-	push(fa, fa->first_index[r] + (uint32_t)off, k);
+	drain_oldest(fa, batch_end(fa, MM_FRAME_CACHE_BATCH));
+	fa->cache[(fa->cache_first + fa->ncached++) & CACHE_MASK] = idx;
 }
 
-uint32_t mm_frame_unref_meta(struct mm_frames *fa, struct mm_frame *f)
+/* mm_frame_unref_meta() for a frame @f of @fa. */
+static inline __attribute__((always_inline)) uint32_t unref(struct mm_frames *fa,
+                                                            struct mm_frame *f)
 {
-	MM_ASSERT(f >= fa->meta && f < fa->meta + fa->total);
 	MM_ASSERT(f->kind != MM_FRAME_FREE && f->ref_or_next > 0);
 	if (--f->ref_or_next > 0)
 		return f->ref_or_next;
 	fa->in_use[f->kind]--;
 	*f = (struct mm_frame){ .kind = MM_FRAME_FREE };
-	free_frame(fa, (uint32_t)(f - fa->meta));
 	fa->nfree++;
+	const uint32_t idx = (uint32_t)(f - fa->meta);
+	if (fa->ncached == MM_FRAME_CACHE_MAX)
+		push_cache_full(fa, idx); /* off the fast path */
+	else
+		fa->cache[(fa->cache_first + fa->ncached++) & CACHE_MASK] = idx;
 	return 0;
+}
+
+uint32_t mm_frame_unref_meta(struct mm_frames *fa, struct mm_frame *f)
+{
+	MM_ASSERT((size_t)(f - fa->meta) < fa->total);
+	return unref(fa, f);
 }
 
 uint32_t mm_frame_unref(struct mm_frames *fa, mm_paddr_t pa)
 {
 	struct mm_frame *f = mm_frame_get(fa, pa);
-	MM_ASSERT(f != NULL);
-	return mm_frame_unref_meta(fa, f);
+	MM_ASSERT(f != NULL); /* and so one of @fa's */
+	return unref(fa, f);
 }

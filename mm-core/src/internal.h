@@ -127,9 +127,6 @@ int mmi_leaf_table(struct mm_sys *sys, mm_paddr_t root, mm_vaddr_t va, bool allo
 /* mmi_leaf_table() for the table at level @target. */
 int mmi_table_for(struct mm_sys *sys, mm_paddr_t root, mm_vaddr_t va, unsigned target, bool alloc,
                   bool user, uint64_t *ntables, mm_paddr_t *table_pa, unsigned *missing);
-/* 2^@order zeroed user frames, physically contiguous and aligned (the
- * frame hooks called for each). Return: 0 or -MM_ENOMEM. */
-int mmi_frame_alloc_run(struct mm_sys *sys, unsigned order, mm_paddr_t *out);
 void mmi_prune(struct mm_sys *sys, mm_paddr_t root, mm_vaddr_t va, unsigned stop_level,
                uint64_t *ntables);
 uint64_t mmi_count_mapped(struct mm_sys *sys, mm_paddr_t root, mm_vaddr_t va, mm_vaddr_t end);

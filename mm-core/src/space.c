@@ -67,33 +67,28 @@ arch_pte_t *mmi_descend(const struct mm_sys *sys, mm_paddr_t root, mm_vaddr_t va
 
 /* ---- frames ------------------------------------------------------------ */
 
-int mm_sys_frame_alloc(struct mm_sys *sys, enum mm_frame_kind kind, bool zero, mm_paddr_t *out)
+int mm_sys_frame_alloc_run(struct mm_sys *sys, enum mm_frame_kind kind, unsigned order, bool zero,
+                           mm_paddr_t *pa)
 {
-	mm_paddr_t pa;
-	int err = mm_frame_alloc(&sys->frames, kind, &pa);
+	mm_paddr_t run;
+	int err = mm_frame_alloc_run(&sys->frames, kind, order, &run);
 	if (err)
 		return err;
-	if (sys->ops->frame_allocated)
-		sys->ops->frame_allocated(sys->mach, pa);
-	if (zero)
-		__builtin_memset(sys->ops->phys_to_virt(sys->mach, pa), 0, ARCH_PAGE_SIZE);
-	*out = pa;
+	const uint64_t size = (uint64_t)ARCH_PAGE_SIZE << order;
+	for (uint64_t off = 0; off < size; off += ARCH_PAGE_SIZE) {
+		if (sys->ops->frame_allocated)
+			sys->ops->frame_allocated(sys->mach, run + off);
+		if (zero)
+			__builtin_memset(sys->ops->phys_to_virt(sys->mach, run + off), 0,
+			                 ARCH_PAGE_SIZE);
+	}
+	*pa = run;
 	return 0;
 }
 
-int mmi_frame_alloc_run(struct mm_sys *sys, unsigned order, mm_paddr_t *out)
+int mm_sys_frame_alloc(struct mm_sys *sys, enum mm_frame_kind kind, bool zero, mm_paddr_t *out)
 {
-	mm_paddr_t pa;
-	int err = mm_frame_alloc_run(&sys->frames, MM_FRAME_USER, order, &pa);
-	if (err)
-		return err;
-	const uint64_t size = ARCH_PAGE_SIZE << order;
-	for (uint64_t off = 0; sys->ops->frame_allocated && off < size; off += ARCH_PAGE_SIZE)
-		sys->ops->frame_allocated(sys->mach, pa + off);
-	for (uint64_t off = 0; off < size; off += ARCH_PAGE_SIZE)
-		__builtin_memset(sys->ops->phys_to_virt(sys->mach, pa + off), 0, ARCH_PAGE_SIZE);
-	*out = pa;
-	return 0;
+	return mm_sys_frame_alloc_run(sys, kind, 0, zero, out);
 }
 
 uint32_t mm_sys_frame_put(struct mm_sys *sys, mm_paddr_t pa)

@@ -225,7 +225,8 @@ static bool fill_large(struct mm_space *s, const struct mm_region *r, mm_vaddr_t
 	if (level < 1 || mmi_leaf_used(*slot))
 		return false; /* a leaf table there (pages mapped), or a leaf */
 	mm_paddr_t run, tpa;
-	if (mmi_frame_alloc_run(sys, arch_level_shift(1) - ARCH_PAGE_SHIFT, &run))
+	if (mm_sys_frame_alloc_run(sys, MM_FRAME_USER, arch_level_shift(1) - ARCH_PAGE_SHIFT, true,
+	                           &run))
 		return false;
 	if (mmi_table_for(sys, s->root, base, 1, true, true, &s->table_pages, &tpa, NULL)) {
 		mmi_prune(sys, s->root, base, ARCH_LEVELS - 1, &s->table_pages);

@@ -15,6 +15,18 @@
  * binary search over at most MM_FRAMES_MAX_RANGES ranges, a constant bound).
  * src/frame.c's header describes the layout of the links.
  *
+ * In front of the buddy lists sits a small cache of free single frames
+ * (a ring of at most MM_FRAME_CACHE_MAX frame indices inside struct
+ * mm_frames, as Linux's per-CPU page lists): a freed frame goes there, and
+ * a single-frame allocation comes from there, LIFO, so that a frame freed
+ * and taken again costs no merge and no split. An empty cache is refilled
+ * with one block of up to 2^MM_FRAME_CACHE_REFILL_ORDER frames; a full one
+ * sends its MM_FRAME_CACHE_BATCH oldest frames back to the lists, merged.
+ * A cached frame is free (MM_FRAME_FREE, counted by
+ * mm_frames_free_count()) but on no list; a run allocation that finds no
+ * block drains the cache and looks again, and the functions that report
+ * blocks drain it first, so that they report what a run allocation sees.
+ *
  * The frame size is the ISA's page size: this header is compiled once per
  * ISA like the rest of mm-core.
  */
@@ -27,7 +39,7 @@
 
 /** enum mm_frame_kind - what a frame in use holds (for the counters). */
 enum mm_frame_kind {
-	MM_FRAME_FREE = 0,   /* free: part of a free buddy block */
+	MM_FRAME_FREE = 0,   /* free: part of a free buddy block, or cached */
 	MM_FRAME_PT = 1,     /* a page table (any level, root included) */
 	MM_FRAME_USER = 2,   /* user data mapped into address spaces */
 	MM_FRAME_KERNEL = 3, /* allocated by the kernel for its own use */
@@ -78,6 +90,20 @@ struct mm_phys_range {
 #define MM_FRAME_BUCKET_SHIFT 24u
 /** MM_FRAME_NBUCKETS - buckets covering the 2^32 frame indices: 256. */
 #define MM_FRAME_NBUCKETS (1u << (32u - MM_FRAME_BUCKET_SHIFT))
+/**
+ * MM_FRAME_CACHE_MAX - at most this many free single frames wait in the
+ * allocator's cache (struct mm_frames' @cache) in front of the buddy lists:
+ * the high-water mark. A free that finds the cache full first drains its
+ * MM_FRAME_CACHE_BATCH oldest frames to the buddy lists. A power of two.
+ */
+#define MM_FRAME_CACHE_MAX 128u
+/** MM_FRAME_CACHE_BATCH - frames drained at once when the cache is full. */
+#define MM_FRAME_CACHE_BATCH 64u
+/**
+ * MM_FRAME_CACHE_REFILL_ORDER - an empty cache is refilled with one free
+ * block of at most 2^6 = 64 frames taken from the buddy lists.
+ */
+#define MM_FRAME_CACHE_REFILL_ORDER 6u
 
 /** struct mm_frames - allocator state. Treat as opaque; read via functions. */
 struct mm_frames {
@@ -96,6 +122,18 @@ struct mm_frames {
 	uint32_t in_use[MM_FRAME_NKINDS];             /* frames in use, by enum mm_frame_kind */
 	int64_t fail_countdown; /* fault injection: see mm_frames_fail_after() */
 	uint64_t nalloc_calls;  /* successful and failed allocation attempts */
+	/*
+	 * The cache of free single frames: a ring of global indices, oldest
+	 * at cache[cache_first], newest (the next one out) at
+	 * cache[(cache_first + ncached - 1) % MM_FRAME_CACHE_MAX].
+	 */
+	uint32_t cache[MM_FRAME_CACHE_MAX];
+	uint32_t cache_first; /* ring position of the oldest cached frame */
+	uint32_t ncached;     /* frames in the ring, 0 to MM_FRAME_CACHE_MAX */
+	/* The cache's fresh block: the frames [fresh, fresh_end) of the last
+	 * refill not handed out yet, lowest first once the ring is empty. */
+	uint32_t fresh;     /* first frame of the fresh block not handed out */
+	uint32_t fresh_end; /* one past the fresh block's last frame */
 };
 
 /**
@@ -136,11 +174,15 @@ int mm_frames_init(struct mm_frames *fa, const struct mm_phys_range *ranges, siz
  * @out:  receives the frame's physical address.
  *
  * The frame's contents are not cleared (see mm_sys_frame_alloc() for the
- * zeroing, poisoning-aware wrapper). The frame is taken from the lowest
- * free block the allocator can find in O(1) or, failing that, the lowest
- * of the heads of its lists (one per order), split if larger: so a fresh
- * allocator hands out frames lowest address first, and a frame just freed
- * whose buddy is in use is usually the next one out. O(MM_FRAME_MAX_ORDER).
+ * zeroing, poisoning-aware wrapper). The frame comes from the cache of
+ * free single frames: the newest freed frame it holds (the frame freed
+ * last is the next one out), else the next frame of its last refill. An
+ * empty cache is first refilled with the lowest free block the allocator
+ * can find in O(1) or, failing that, the lowest of the heads of its lists
+ * (one per order), split down to 2^MM_FRAME_CACHE_REFILL_ORDER frames if
+ * larger, and handed out lowest address first: so a fresh allocator hands
+ * out frames lowest address first. O(1), or O(MM_FRAME_MAX_ORDER) when it
+ * refills the cache.
  *
  * Return: 0; -MM_ENOMEM if no frame is free or fault injection fires (then
  * nothing changed but the attempt counter); -MM_EINVAL for a bad @kind.
@@ -162,25 +204,32 @@ int mm_frame_alloc(struct mm_frames *fa, enum mm_frame_kind kind, mm_paddr_t *ou
  *
  * This is a buddy system's allocation (Knuth, TAOCP vol. 1, 2.5, after
  * Knowlton): a free block of order @order or above is taken, the lowest
- * the allocator finds as for mm_frame_alloc(), and split in halves until
- * one of 2^@order frames is left, the upper halves going back on their
- * lists. A
- * run never spans two ranges; the ranges' bases need not be aligned (a run
- * is aligned in physical address, not in frame index). The frames are not
+ * the allocator finds in O(1) (see mm_frame_alloc()), and split in halves
+ * until one of 2^@order frames is left, the upper halves going back on
+ * their lists. If the lists hold no block of order @order or above, the
+ * cache of free single frames is drained into them (mm_frames_drain(): its
+ * frames merge with their free buddies) and the lists are searched again,
+ * so that frames waiting in the cache count. A run never spans two ranges; the ranges' bases need
+ * not be aligned (a run is aligned in physical address, not in frame index). The frames are not
  * cleared. Each frame of the run is then a frame in use like any other: the
  * caller frees the run frame by frame with mm_frame_unref() (all at once or
  * one at a time, as a large page split into small ones drops them), and
  * the frames merge back with their buddies as they come free. Fault
  * injection (mm_frames_fail_after()) counts the run as one allocation.
- * mm_frame_alloc_run(fa, kind, 0, out) is mm_frame_alloc(fa, kind, out).
+ * mm_frame_alloc_run(fa, kind, 0, out) is mm_frame_alloc(fa, kind, out):
+ * it takes the frame from the cache.
  *
  * Cost: O(MM_FRAME_MAX_ORDER) to find and split the block, plus
- * O(2^@order) to write the run's metadata (each frame's reference count).
+ * O(2^@order) to write the run's metadata (each frame's reference count),
+ * plus, if the cache is drained, mm_frames_drain()'s.
  *
  * Return: 0; -MM_ENOMEM if no free, aligned run of that length exists
- * (even if that many frames are free, scattered) or fault injection fires:
- * then nothing changed but the attempt counter; -MM_EINVAL for a bad @kind
- * or @order > MM_FRAME_MAX_ORDER (nothing changed, not counted).
+ * even after draining the cache (even if that many frames are free,
+ * scattered) or fault injection fires (then the cache is not drained):
+ * then nothing changed but the attempt counter and where the cached frames
+ * are kept (on the lists, merged, if a drain happened: a difference no
+ * accounting function shows, since those drain first); -MM_EINVAL for a
+ * bad @kind or @order > MM_FRAME_MAX_ORDER (nothing changed, not counted).
  */
 int mm_frame_alloc_run(struct mm_frames *fa, enum mm_frame_kind kind, unsigned order,
                        mm_paddr_t *out);
@@ -210,10 +259,13 @@ static inline struct mm_frame *mm_frame_get(const struct mm_frames *fa, mm_paddr
 int mm_frame_ref(struct mm_frames *fa, mm_paddr_t pa);
 
 /**
- * mm_frame_unref() - drop one reference to the in-use frame at @pa; the
- * frame goes back to the free lists when the count reaches 0, merged with
- * its buddy block if that is free, and so on up (at most
- * MM_FRAME_MAX_ORDER merges, each O(1)).
+ * mm_frame_unref() - drop one reference to the in-use frame at @pa; when
+ * the count reaches 0 the frame is free and goes to the cache of free
+ * single frames, in O(1). If the cache is full, its MM_FRAME_CACHE_BATCH
+ * oldest frames first go back to the buddy lists, each merged with its
+ * buddy block if that is free, and so on up (at most MM_FRAME_MAX_ORDER
+ * merges per frame, each O(1); contiguous cached frames go back as whole
+ * blocks).
  * Precondition: @pa is a managed frame in use (an assertion otherwise: a
  * double free is a broken invariant, not a caller error).
  *
@@ -233,7 +285,10 @@ int mm_frame_ref_meta(struct mm_frame *f);
  */
 uint32_t mm_frame_unref_meta(struct mm_frames *fa, struct mm_frame *f);
 
-/** mm_frames_free_count() - frames free. */
+/**
+ * mm_frames_free_count() - frames free: on the buddy lists or in the cache
+ * of free single frames (both are free to every caller). O(1), no drain.
+ */
 static inline uint32_t mm_frames_free_count(const struct mm_frames *fa)
 {
 	return fa->nfree;
@@ -252,22 +307,49 @@ static inline uint32_t mm_frames_in_use(const struct mm_frames *fa, enum mm_fram
 }
 
 /**
+ * mm_frames_drain() - send every frame of the cache of free single frames
+ * back to the buddy lists, merged with its free buddies (contiguous cached
+ * frames go back as whole blocks). Changes no count: the frames were free
+ * and stay free. Called by mm_frame_alloc_run() when it finds no block, and
+ * by mm_frames_free_blocks() and mm_frames_largest_free_order().
+ * O((MM_FRAME_CACHE_MAX + 2^MM_FRAME_CACHE_REFILL_ORDER) * MM_FRAME_MAX_ORDER)
+ * at most; O(1) if the cache is empty.
+ */
+void mm_frames_drain(struct mm_frames *fa);
+
+/**
+ * mm_frames_cached() - free single frames in the cache, 0 to
+ * MM_FRAME_CACHE_MAX + 2^MM_FRAME_CACHE_REFILL_ORDER.
+ */
+static inline uint32_t mm_frames_cached(const struct mm_frames *fa)
+{
+	return fa->ncached + (fa->fresh_end - fa->fresh);
+}
+
+/**
  * mm_frames_free_blocks() - free blocks of exactly 2^@order frames (each
  * one on the list of its order), 0 for @order > MM_FRAME_MAX_ORDER.
- * The sum over the orders of blocks * 2^order is mm_frames_free_count().
+ * Drains the cache of free single frames first (mm_frames_drain()), so the
+ * blocks are those of a buddy system that merges every free frame at once:
+ * maximal, and what mm_frame_alloc_run() can take. The sum over the orders
+ * of blocks * 2^order is mm_frames_free_count(). O(1) after the drain.
  */
-static inline uint32_t mm_frames_free_blocks(const struct mm_frames *fa, unsigned order)
+static inline uint32_t mm_frames_free_blocks(struct mm_frames *fa, unsigned order)
 {
+	if (mm_frames_cached(fa))
+		mm_frames_drain(fa);
 	return order <= MM_FRAME_MAX_ORDER ? fa->nblocks[order] : 0;
 }
 
 /**
  * mm_frames_largest_free_order() - the order of the largest free block:
  * mm_frame_alloc_run() succeeds for every order up to it (fault injection
- * aside) and fails for every order above it. O(1).
+ * aside) and fails for every order above it. Drains the cache of free
+ * single frames first (mm_frames_drain()), as a failing run allocation
+ * would. O(1) after the drain.
  * Return: 0 to MM_FRAME_MAX_ORDER, or -1 if no frame is free.
  */
-int mm_frames_largest_free_order(const struct mm_frames *fa);
+int mm_frames_largest_free_order(struct mm_frames *fa);
 
 /**
  * mm_frames_fail_after() - fault injection for tests: let the next @n

@@ -333,9 +333,46 @@ static inline struct mm_space *mm_sys_kernel_space(struct mm_sys *sys)
  * @zero: clear the 4 KiB first.
  * @out:  receives the physical address.
  *
+ * The frame_allocated hook (struct mm_mach_ops) is called for the frame
+ * before it is cleared. The same as mm_sys_frame_alloc_run() of order 0.
+ *
  * Return: 0; -MM_ENOMEM (nothing changes); -MM_EINVAL for a bad @kind.
+ * The caller drops the frame with mm_sys_frame_put().
  */
 int mm_sys_frame_alloc(struct mm_sys *sys, enum mm_frame_kind kind, bool zero, mm_paddr_t *out);
+
+/**
+ * mm_sys_frame_alloc_run() - allocate 2^@order physically contiguous
+ * frames, aligned to 2^@order frames in physical address, each with a
+ * reference count of 1: mm_frame_alloc_run() on the frames of @sys, plus
+ * what mm_sys_frame_alloc() does for one frame, for every frame of the run.
+ * @sys:   the system.
+ * @kind:  MM_FRAME_KERNEL normally; MM_FRAME_USER for frames the caller
+ *         will map with mm_map_phys() (a large page, MM_PROT_LARGE) and then
+ *         drop its own references to; every frame of the run gets it.
+ * @order: log2 of the run's length in 4 KiB frames, 0 to
+ *         MM_FRAME_MAX_ORDER (9: 2 MiB, 10: 4 MiB on i386, 18: 1 GiB).
+ * @zero:  clear every frame first (through the mm_mach_ops phys_to_virt
+ *         hook, frame by frame: 4 KiB << @order bytes in all).
+ * @pa:    receives the physical address of the first frame, a multiple of
+ *         4 KiB << @order.
+ *
+ * The frame_allocated hook is called for each frame of the run, lowest
+ * first, before that frame is cleared. There is no run-sized free: each
+ * frame is an ordinary frame in use, dropped with mm_sys_frame_put() (all
+ * of them, or one at a time as a large page split into 4 KiB pages drops
+ * them), which calls the frame_freed hook for each; the run merges back in
+ * the allocator when its last frame is free. Cost: mm_frame_alloc_run()'s,
+ * plus 2^@order hook calls and, with @zero, 4 KiB << @order bytes written.
+ *
+ * Return: 0; -MM_ENOMEM if no free aligned run of that length exists (even
+ * when enough frames are free, scattered) or fault injection
+ * (mm_frames_fail_after(), which counts the run as one allocation) fires:
+ * nothing changes, no hook is called; -MM_EINVAL for a bad @kind or @order
+ * > MM_FRAME_MAX_ORDER (nothing changes). On error nothing is to be freed.
+ */
+int mm_sys_frame_alloc_run(struct mm_sys *sys, enum mm_frame_kind kind, unsigned order, bool zero,
+                           mm_paddr_t *pa);
 
 /**
  * mm_sys_frame_put() - drop one reference to the managed frame at @pa,
