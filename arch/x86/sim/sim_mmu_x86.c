@@ -71,7 +71,8 @@ bool sim_mmu_root_stale(const struct sim_mmu *m, sim_mmu_phys_fn phys, void *ctx
 		return false;
 	/* The PDPT is 32-byte aligned at CR3[31:5] (§4.4.1). */
 	for (unsigned i = 0; i < 4; i++) {
-		const uint64_t *e = phys(ctx, (m->regs.cr3 & UINT64_C(0xFFFFFFE0)) + 8u * i);
+		const uint64_t *e =
+		        phys(ctx, (m->regs.cr3 & UINT64_C(0xFFFFFFE0)) + (uint64_t)i * 8);
 		if (!e || *e != m->regs.pdpte[i])
 			return true;
 	}
