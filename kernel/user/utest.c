@@ -226,8 +226,8 @@ int main(long test)
 		if (child == 0) {
 			a[PAGE] = 2;
 			int copied = !phys || kinfo(KINFO_PHYS, (long)(a + PAGE)) != pa0 + PAGE;
-			int rest =
-			        !phys || kinfo(KINFO_PHYS, (long)(a + 2 * PAGE)) == pa0 + 2 * PAGE;
+			int rest = !phys ||
+			           kinfo(KINFO_PHYS, (long)(a + 2L * PAGE)) == pa0 + 2L * PAGE;
 			exit(copied && rest && a[0] == 1 && a[PAGE] == 2 ? 0 : 1);
 		}
 		int st = -1;
