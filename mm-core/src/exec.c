@@ -84,10 +84,10 @@ static void put_bytes(struct mm_space *s, mm_vaddr_t va, const void *src, size_t
 		size_t chunk = (size_t)(PAGE - (va & PAGE_MASK));
 		if (chunk > len)
 			chunk = len;
-		__builtin_memcpy((uint8_t *)s->sys->ops->phys_to_virt(s->sys->mach,
-		                                                      m.pa & ~(uint64_t)PAGE_MASK) +
-		                         (va & PAGE_MASK),
-		                 b, chunk);
+		const mm_paddr_t frame = m.pa & ~(uint64_t)PAGE_MASK;
+		uint8_t *p = mmi_frame_map(s->sys, frame);
+		__builtin_memcpy(p + (va & PAGE_MASK), b, chunk);
+		mmi_frame_unmap(s->sys, frame, p);
 		va += chunk, b += chunk, len -= chunk;
 	}
 }

@@ -94,6 +94,13 @@ static inline arch_pte_t mmi_pte_with_logical_prot(arch_pte_t e, unsigned prot,
 /* Drop one reference to @pa if it is a managed frame (one lookup). */
 void mmi_put_if_managed(struct mm_sys *sys, mm_paddr_t pa);
 arch_pte_t *mmi_table_at(const struct mm_sys *sys, mm_paddr_t pa);
+/* The contents of a frame users map (mm_mach_ops.map_frame, else the
+ * direct map), until mmi_frame_unmap(); at most two at once. */
+void *mmi_frame_map(const struct mm_sys *sys, mm_paddr_t pa);
+void mmi_frame_unmap(const struct mm_sys *sys, mm_paddr_t pa, void *p);
+/* Zero, or copy (@src to @dst), one frame's 4 KiB through mmi_frame_map(). */
+void mmi_frame_zero(const struct mm_sys *sys, mm_paddr_t pa);
+void mmi_frame_copy(const struct mm_sys *sys, mm_paddr_t dst, mm_paddr_t src);
 struct mm_frame *mmi_table_meta(const struct mm_sys *sys, mm_paddr_t pa);
 mm_vaddr_t mmi_chunk_end(mm_vaddr_t va, mm_vaddr_t end);
 /* First address past the entry at @level spanning @va, capped at @end

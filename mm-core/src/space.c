@@ -27,6 +27,35 @@ arch_pte_t *mmi_table_at(const struct mm_sys *sys, mm_paddr_t pa)
 	return (arch_pte_t *)sys->ops->phys_to_virt(sys->mach, pa);
 }
 
+void *mmi_frame_map(const struct mm_sys *sys, mm_paddr_t pa)
+{
+	if (sys->ops->map_frame)
+		return sys->ops->map_frame(sys->mach, pa);
+	return sys->ops->phys_to_virt(sys->mach, pa);
+}
+
+void mmi_frame_unmap(const struct mm_sys *sys, mm_paddr_t pa, void *p)
+{
+	if (sys->ops->unmap_frame)
+		sys->ops->unmap_frame(sys->mach, pa, p);
+}
+
+void mmi_frame_zero(const struct mm_sys *sys, mm_paddr_t pa)
+{
+	void *p = mmi_frame_map(sys, pa);
+	__builtin_memset(p, 0, ARCH_PAGE_SIZE);
+	mmi_frame_unmap(sys, pa, p);
+}
+
+void mmi_frame_copy(const struct mm_sys *sys, mm_paddr_t dst, mm_paddr_t src)
+{
+	void *d = mmi_frame_map(sys, dst);
+	const void *s = mmi_frame_map(sys, src);
+	__builtin_memcpy(d, s, ARCH_PAGE_SIZE);
+	mmi_frame_unmap(sys, src, (void *)(uintptr_t)s);
+	mmi_frame_unmap(sys, dst, d);
+}
+
 struct mm_frame *mmi_table_meta(const struct mm_sys *sys, mm_paddr_t pa)
 {
 	struct mm_frame *f = mm_frame_get(&sys->frames, pa);
@@ -78,7 +107,11 @@ int mm_sys_frame_alloc_run(struct mm_sys *sys, enum mm_frame_kind kind, unsigned
 	for (uint64_t off = 0; off < size; off += ARCH_PAGE_SIZE) {
 		if (sys->ops->frame_allocated)
 			sys->ops->frame_allocated(sys->mach, run + off);
-		if (zero)
+		if (!zero)
+			continue;
+		if (kind == MM_FRAME_USER) /* users map it: maybe beyond the direct map */
+			mmi_frame_zero(sys, run + off);
+		else
 			__builtin_memset(sys->ops->phys_to_virt(sys->mach, run + off), 0,
 			                 ARCH_PAGE_SIZE);
 	}
@@ -1240,8 +1273,7 @@ static int clone_leaf(struct mm_sys *sys, struct clone_ctx *c, arch_pte_t src, a
 	int err = mm_sys_frame_alloc(sys, MM_FRAME_USER, false, &copy);
 	if (err)
 		return err;
-	__builtin_memcpy(sys->ops->phys_to_virt(sys->mach, copy),
-	                 sys->ops->phys_to_virt(sys->mach, pa), ARCH_PAGE_SIZE);
+	mmi_frame_copy(sys, copy, pa);
 	arch_pte_store(dst, arch_pte_leaf(copy, prot));
 	return 0;
 }
@@ -1297,10 +1329,7 @@ static int clone_large(struct mm_sys *sys, struct clone_ctx *c, arch_pte_t src, 
 		err = mm_sys_frame_alloc(sys, MM_FRAME_USER, false, &copy);
 		if (err)
 			return err; /* the partial child is consistent: destroy frees it */
-		__builtin_memcpy(
-		        sys->ops->phys_to_virt(sys->mach, copy),
-		        sys->ops->phys_to_virt(sys->mach, pa + (uint64_t)i * ARCH_PAGE_SIZE),
-		        ARCH_PAGE_SIZE);
+		mmi_frame_copy(sys, copy, pa + (uint64_t)i * ARCH_PAGE_SIZE);
 		arch_pte_t e = arch_pte_leaf(copy, none ? MM_PROT_READ | MM_PROT_USER : prot);
 		arch_pte_store(&pt[i], none ? arch_pte_to_protnone(e) : e);
 		meta->pt_used++;
@@ -1434,7 +1463,7 @@ int mm_sys_init(struct mm_sys *sys, const struct mm_mach_ops *ops, void *mach,
                 size_t meta_bytes)
 {
 	if (!ops || !ops->phys_to_virt || !ops->activate || !ops->read_root ||
-	    !ops->invalidate_page || !ops->flush_all)
+	    !ops->invalidate_page || !ops->flush_all || !ops->map_frame != !ops->unmap_frame)
 		return -MM_EINVAL;
 	*sys = (struct mm_sys){ .ops = ops, .mach = mach };
 	int err = mm_frames_init(&sys->frames, ranges, n, meta, meta_bytes);

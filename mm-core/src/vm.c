@@ -197,8 +197,10 @@ static enum mm_fault_verdict fill_page(struct mm_space *s, const struct mm_regio
 		if (hi > va + PAGE)
 			hi = va + PAGE;
 		arch_pte_t *e = pte_slot(s, va, NULL);
-		uint8_t *frame = s->sys->ops->phys_to_virt(s->sys->mach, arch_pte_paddr(*e));
+		const mm_paddr_t pa = arch_pte_paddr(*e);
+		uint8_t *frame = mmi_frame_map(s->sys, pa);
 		__builtin_memcpy(frame + (lo - va), r->file + (lo - r->file_va), (size_t)(hi - lo));
+		mmi_frame_unmap(s->sys, pa, frame);
 		*how = MM_FAULT_FILE;
 	}
 	return MM_FAULT_RESOLVED;
@@ -307,8 +309,7 @@ static enum mm_fault_verdict break_cow(struct mm_space *s, arch_pte_t *e, mm_vad
 		mm_paddr_t copy = spare;
 		if (!copy && mm_sys_frame_alloc(sys, MM_FRAME_USER, false, &copy) != 0)
 			return MM_FAULT_OOM;
-		__builtin_memcpy(sys->ops->phys_to_virt(sys->mach, copy),
-		                 sys->ops->phys_to_virt(sys->mach, old), PAGE);
+		mmi_frame_copy(sys, copy, old);
 		again = replace_leaf(s, e, va, arch_pte_leaf(copy, prot));
 #ifndef MM_PLANT_COW_KEEPS_REF /* test-only planted bug */
 		mm_sys_frame_put(sys, old);
@@ -582,6 +583,27 @@ static int ensure_tables(struct mm_space *s, mm_vaddr_t va, mm_vaddr_t end)
 	return 0;
 }
 
+/* A chain of zeroed user frames, linked through their first 8 bytes
+ * (reached through mmi_frame_map(): a frame may lie beyond the direct
+ * map). chain_pop() zeroes the link again. */
+static void chain_push(struct mm_sys *sys, mm_paddr_t *chain, mm_paddr_t f)
+{
+	mm_paddr_t *link = mmi_frame_map(sys, f);
+	*link = *chain;
+	mmi_frame_unmap(sys, f, link);
+	*chain = f;
+}
+
+static mm_paddr_t chain_pop(struct mm_sys *sys, mm_paddr_t *chain)
+{
+	const mm_paddr_t f = *chain;
+	mm_paddr_t *link = mmi_frame_map(sys, f);
+	*chain = *link;
+	*link = 0; /* the frame reads as zero again */
+	mmi_frame_unmap(sys, f, link);
+	return f;
+}
+
 /*
  * Phase 1 of a shared mmap over [va, end): make every leaf table of the
  * range exist and take @npages zeroed frames, chained through their first
@@ -601,16 +623,12 @@ static int reserve_shared(struct mm_space *s, mm_vaddr_t va, mm_vaddr_t end, uin
 		err = mm_sys_frame_alloc(sys, MM_FRAME_USER, true, &f);
 		if (err)
 			break;
-		*(mm_paddr_t *)sys->ops->phys_to_virt(sys->mach, f) = *chain;
-		*chain = f;
+		chain_push(sys, chain, f);
 	}
 	if (!err)
 		return 0;
-	for (; got > 0; got--) {
-		mm_paddr_t f = *chain;
-		*chain = *(mm_paddr_t *)sys->ops->phys_to_virt(sys->mach, f);
-		mm_sys_frame_put(sys, f);
-	}
+	for (; got > 0; got--)
+		mm_sys_frame_put(sys, chain_pop(sys, chain));
 	prune_tables(s, va, end);
 	return err;
 }
@@ -630,10 +648,7 @@ static void install_shared(struct mm_space *s, mm_vaddr_t va, mm_vaddr_t end, mm
 		MM_ASSERT(err == 0);
 		arch_pte_t *e = &mmi_table_at(sys, lt)[arch_pte_index(va, 0)];
 		struct mm_frame *meta = mmi_table_meta(sys, lt);
-		mm_paddr_t f = chain;
-		uint64_t *link = sys->ops->phys_to_virt(sys->mach, f);
-		chain = *link;
-		*link = 0; /* the frame reads as zero again */
+		mm_paddr_t f = chain_pop(sys, &chain);
 		arch_pte_t new_e =
 		        arch_pte_with_shared(arch_pte_leaf(f, prot | MM_PROT_READ), true);
 		if (!(prot & MM_PROT_READ))

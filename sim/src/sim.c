@@ -60,7 +60,9 @@ struct sim {
 	uint64_t last_vpn, last_pa;
 	uint8_t last_ok;
 	mm_paddr_t asid0_root; /* the last root activated without an identifier */
-	uint64_t large_fills;  /* TLB entries ever filled from a large page */
+	mm_paddr_t mapped[2];  /* frames map_frame gave and unmap_frame has not ended */
+	unsigned nmapped;
+	uint64_t large_fills; /* TLB entries ever filled from a large page */
 };
 
 const char *sim_arch_name(void)
@@ -428,17 +430,64 @@ static void report_stale(struct sim *sim, const struct tlb_entry *e, const char 
 
 /* ---- machine hooks ------------------------------------------------------- */
 
+/* mm-core's rule for mm_mach_ops.map_frame: no other hook while a frame
+ * is mapped (a kernel's temporary mapping may not survive one). */
+static void no_frame_mapped(const struct sim *sim, const char *hook)
+{
+	if (sim->nmapped) {
+		fprintf(stderr, "sim: %s called with a frame mapped\n", hook);
+		mm_panic("a machine hook called between map_frame and unmap_frame");
+	}
+}
+
+/*
+ * The direct map, for what mm-core keeps for itself (tables, region
+ * nodes, metadata). A frame users map is reached through map_frame only,
+ * as on a platform whose direct map does not reach every frame (a 32-bit
+ * kernel's high memory): asked here for one, the simulator stops.
+ */
 static void *hook_phys_to_virt(void *ctx, mm_paddr_t pa)
 {
-	void *p = sim_phys(ctx, pa, ARCH_PAGE_SIZE);
+	struct sim *sim = ctx;
+	no_frame_mapped(sim, "phys_to_virt");
+	void *p = sim_phys(sim, pa, ARCH_PAGE_SIZE);
 	if (!p)
 		mm_panic("phys_to_virt: address outside RAM");
+	const struct mm_frame *f = mm_frame_get(&sim->sys.frames, pa);
+	if (f && f->kind == MM_FRAME_USER)
+		mm_panic("phys_to_virt of a user frame: mm-core reaches those through map_frame");
 	return p;
+}
+
+static void *hook_map_frame(void *ctx, mm_paddr_t pa)
+{
+	struct sim *sim = ctx;
+	void *p = sim_phys(sim, pa, ARCH_PAGE_SIZE);
+	if (!p || (pa & (ARCH_PAGE_SIZE - 1)))
+		mm_panic("map_frame: not a frame of RAM");
+	const struct mm_frame *f = mm_frame_get(&sim->sys.frames, pa);
+	if (f && f->kind == MM_FRAME_FREE)
+		mm_panic("map_frame of a free frame");
+	if (sim->nmapped == 2)
+		mm_panic("map_frame: a third frame mapped at once (mm-core holds at most two)");
+	sim->mapped[sim->nmapped++] = pa;
+	sim->st.frame_maps++;
+	return p;
+}
+
+static void hook_unmap_frame(void *ctx, mm_paddr_t pa, void *p)
+{
+	struct sim *sim = ctx;
+	if (!sim->nmapped || sim->mapped[sim->nmapped - 1] != pa ||
+	    p != sim_phys(sim, pa, ARCH_PAGE_SIZE))
+		mm_panic("unmap_frame: not the frame mapped last, or not its pointer");
+	sim->nmapped--;
 }
 
 static void hook_activate(void *ctx, mm_paddr_t root, uint32_t asid)
 {
 	struct sim *sim = ctx;
+	no_frame_mapped(sim, "activate");
 	sim->st.cr3_writes++;
 	/* The micro-TLB in front of the TLB is not tagged: it goes. */
 	last_clear(sim);
@@ -464,6 +513,7 @@ static mm_paddr_t hook_read_root(void *ctx)
 static void hook_invalidate_page(void *ctx, uint32_t asid, mm_vaddr_t va)
 {
 	struct sim *sim = ctx;
+	no_frame_mapped(sim, "invalidate_page");
 	if (sim->drop_invlpg) {
 		sim->drop_invlpg--;
 		sim->st.dropped_invlpg++;
@@ -476,17 +526,20 @@ static void hook_invalidate_page(void *ctx, uint32_t asid, mm_vaddr_t va)
 static void hook_flush_all(void *ctx, uint32_t asid)
 {
 	struct sim *sim = ctx;
+	no_frame_mapped(sim, "flush_all");
 	sim->st.flushes++;
 	tlb_flush_asid(sim, asid); /* as the kernel's CR3 reload: globals stay */
 }
 
 static void hook_frame_allocated(void *ctx, mm_paddr_t pa)
 {
+	no_frame_mapped(ctx, "frame_allocated");
 	unpoison(sim_phys(ctx, pa, ARCH_PAGE_SIZE), ARCH_PAGE_SIZE);
 }
 
 static void hook_frame_freed(void *ctx, mm_paddr_t pa)
 {
+	no_frame_mapped(ctx, "frame_freed");
 	poison(sim_phys(ctx, pa, ARCH_PAGE_SIZE), ARCH_PAGE_SIZE);
 }
 
@@ -498,6 +551,8 @@ static const struct mm_mach_ops sim_ops = {
 	.flush_all = hook_flush_all,
 	.frame_allocated = hook_frame_allocated,
 	.frame_freed = hook_frame_freed,
+	.map_frame = hook_map_frame,
+	.unmap_frame = hook_unmap_frame,
 };
 
 /* ---- life cycle ---------------------------------------------------------- */

@@ -69,6 +69,20 @@
  *                   before mm-core touches it (the simulator unpoisons it).
  * @frame_freed:     optional; called after a frame returns to the free list
  *                   (the simulator poisons it for Valgrind and ASan).
+ * @map_frame:       optional, with @unmap_frame: a pointer through which
+ *                   the 4 KiB frame at @pa can be read and written until
+ *                   unmap_frame(@pa, that pointer), for a platform whose
+ *                   direct map does not reach every frame (a 32-bit kernel
+ *                   with more RAM than its kernel half: a temporary
+ *                   mapping, as Linux's kmap_local_page()). mm-core reaches
+ *                   the contents of frames that users map (zero-fill, COW
+ *                   and eager copies, file bytes, exec's stack) only
+ *                   through it, holds at most two at once, unmaps in
+ *                   reverse order, and makes no other hook call while one
+ *                   is mapped. Page tables, region nodes and its own
+ *                   metadata it reaches through @phys_to_virt. Without
+ *                   these hooks, @phys_to_virt serves for every frame.
+ * @unmap_frame:     ends the mapping @map_frame gave for @pa at @p.
  */
 struct mm_mach_ops {
 	void *(*phys_to_virt)(void *ctx, mm_paddr_t pa);
@@ -78,6 +92,8 @@ struct mm_mach_ops {
 	void (*flush_all)(void *ctx, uint32_t asid);
 	void (*frame_allocated)(void *ctx, mm_paddr_t pa);
 	void (*frame_freed)(void *ctx, mm_paddr_t pa);
+	void *(*map_frame)(void *ctx, mm_paddr_t pa);
+	void (*unmap_frame)(void *ctx, mm_paddr_t pa, void *p);
 };
 
 /** MM_ASID_ALL - the @asid of an invalidation that concerns every address
@@ -296,12 +312,13 @@ int mm_sys_set_large_pages(struct mm_sys *sys, unsigned max_level);
  * @meta_bytes: its size in bytes (mm_frames_meta_bytes()).
  *
  * Allocates the kernel root and every kernel-half table one level below it
- * (ARCH_ENTRIES - ARCH_KERNEL_FIRST_SLOT + 1 frames, kind MM_FRAME_PT),
+ * (ARCH_ROOT_ENTRIES - ARCH_KERNEL_FIRST_SLOT + 1 frames, kind MM_FRAME_PT),
  * zeroed. Does not activate anything: the platform maps its kernel (e.g.
  * the direct map) with mm_kernel_map() first, then activates.
  *
  * Return: 0; the errors of mm_frames_init(); -MM_EINVAL if a required hook
- * is missing; -MM_ENOMEM if RAM is too small (nothing is left allocated).
+ * is missing, or only one of map_frame and unmap_frame is given;
+ * -MM_ENOMEM if RAM is too small (nothing is left allocated).
  */
 int mm_sys_init(struct mm_sys *sys, const struct mm_mach_ops *ops, void *mach,
                 const struct mm_phys_range *ranges, size_t n, struct mm_frame *meta,

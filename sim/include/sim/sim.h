@@ -63,6 +63,7 @@ struct sim_stats {
 	mm_vaddr_t last_stale_va;          /* the page of the last stale entry found */
 	uint64_t bbm;           /* break-before-make violations found (ISAs that require it) */
 	mm_vaddr_t last_bbm_va; /* the page of the last one */
+	uint64_t frame_maps;    /* map_frame hooks: a user frame's contents reached */
 };
 
 struct sim;
