@@ -369,8 +369,10 @@ int mm_sys_frame_alloc(struct mm_sys *sys, enum mm_frame_kind kind, bool zero, m
  *         drop its own references to; every frame of the run gets it.
  * @order: log2 of the run's length in 4 KiB frames, 0 to
  *         MM_FRAME_MAX_ORDER (9: 2 MiB, 10: 4 MiB on i386, 18: 1 GiB).
- * @zero:  clear every frame first (through the mm_mach_ops phys_to_virt
- *         hook, frame by frame: 4 KiB << @order bytes in all).
+ * @zero:  clear every frame first, frame by frame (4 KiB << @order bytes
+ *         in all): a MM_FRAME_USER frame through the map_frame and
+ *         unmap_frame hooks when the platform has them, any other kind
+ *         through phys_to_virt.
  * @pa:    receives the physical address of the first frame, a multiple of
  *         4 KiB << @order.
  *
