@@ -520,7 +520,7 @@ START_TEST(cache_batches_merge_back_to_the_largest_block)
 	/* Before any drain: all but the cached frames are on the lists. */
 	uint64_t listed = 0;
 	for (unsigned k = 0; k <= MM_FRAME_MAX_ORDER; k++)
-		listed += (uint64_t)fa.nblocks[k] << k;
+		listed += (uint64_t)fa.zone[MM_ZONE_LOW].nblocks[k] << k;
 	ck_assert_uint_eq(listed + mm_frames_cached(&fa), BIG_FRAMES);
 	ck_assert_uint_ge(listed, BIG_FRAMES - MM_FRAME_CACHE_MAX);
 	assert_same_blocks(&fa, fresh);

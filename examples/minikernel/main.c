@@ -274,7 +274,7 @@ void kmain(uint32_t magic, uint32_t info_pa)
 	r.base += meta_pages * 4096;
 	r.pages -= meta_pages;
 	idt_init();
-	int err = mm_sys_init(&sys, &ops, NULL, &r, 1, meta_va, meta);
+	int err = mm_sys_init(&sys, &ops, NULL, &r, 1, meta_va, meta, 0);
 	/* mm-core's kernel space: all RAM at the direct map, the image where
 	 * it runs; then CR3 holds mm-core's root. */
 	if (!err)

@@ -291,7 +291,7 @@ void mem_init(const struct boot_info *bi, struct mem_info *info)
 			                            (spans[i].hi - spans[i].lo) / ARCH_PAGE_SIZE };
 
 	int err = mm_sys_init(&sys, &kernel_ops, NULL, ranges, nspans, phys_to_virt(meta_pa),
-	                      meta_bytes);
+	                      meta_bytes, 0);
 	if (err)
 		panic("mm_sys_init: %s", mm_strerror(err));
 	/* Address-space identifiers, where the TLB has them: then a switch

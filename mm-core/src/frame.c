@@ -125,26 +125,26 @@ static inline void set_prev0(struct mm_frame *f, uint32_t off)
 	f->pt_used = (uint16_t)off;
 }
 
-static void push0(struct mm_frames *fa, uint32_t idx)
+static void push0(struct mm_frames *fa, struct mm_frame_zone *z, uint32_t idx)
 {
 	uint32_t b = idx >> MM_FRAME_BUCKET_SHIFT, off = idx & OFF_MASK;
 	struct mm_frame *f = &fa->meta[idx];
 	*f = (struct mm_frame){ .kind = MM_FRAME_FREE, .flags = HEAD };
 	set_prev0(f, off);
-	if (fa->head0[b]) {
-		uint32_t old = fa->head0[b] - 1;
+	if (z->head0[b]) {
+		uint32_t old = z->head0[b] - 1;
 		set_next0(f, old & OFF_MASK);
 		set_prev0(&fa->meta[old], off);
 	} else {
 		set_next0(f, off);
-		fa->bucket_mask[b / 64] |= UINT64_C(1) << (b % 64);
+		z->bucket_mask[b / 64] |= UINT64_C(1) << (b % 64);
 	}
-	fa->head0[b] = idx + 1;
-	fa->order_mask |= 1u;
-	fa->nblocks[0]++;
+	z->head0[b] = idx + 1;
+	z->order_mask |= 1u;
+	z->nblocks[0]++;
 }
 
-static void remove0(struct mm_frames *fa, uint32_t idx)
+static void remove0(struct mm_frames *fa, struct mm_frame_zone *z, uint32_t idx)
 {
 	uint32_t b = idx >> MM_FRAME_BUCKET_SHIFT, base = b << MM_FRAME_BUCKET_SHIFT;
 	uint32_t off = idx & OFF_MASK;
@@ -152,10 +152,10 @@ static void remove0(struct mm_frames *fa, uint32_t idx)
 	uint32_t n = next0(f), p = prev0(f);
 	if (p == off) { /* first */
 		if (n == off) {
-			fa->head0[b] = 0;
-			fa->bucket_mask[b / 64] &= ~(UINT64_C(1) << (b % 64));
+			z->head0[b] = 0;
+			z->bucket_mask[b / 64] &= ~(UINT64_C(1) << (b % 64));
 		} else {
-			fa->head0[b] = base + n + 1;
+			z->head0[b] = base + n + 1;
 			set_prev0(&fa->meta[base + n], n);
 		}
 	} else {
@@ -164,47 +164,48 @@ static void remove0(struct mm_frames *fa, uint32_t idx)
 			set_prev0(&fa->meta[base + n], p);
 	}
 	f->flags = 0;
-	if (--fa->nblocks[0] == 0)
-		fa->order_mask &= ~1u;
+	if (--z->nblocks[0] == 0)
+		z->order_mask &= ~1u;
 }
 
 /* Index of the first free single frame of the lowest non-empty bucket. */
-static uint32_t first0(const struct mm_frames *fa)
+static uint32_t first0(const struct mm_frame_zone *z)
 {
 	for (unsigned w = 0;; w++)
-		if (fa->bucket_mask[w])
-			return fa->head0[w * 64 + (unsigned)__builtin_ctzll(fa->bucket_mask[w])] -
-			       1;
+		if (z->bucket_mask[w])
+			return z->head0[w * 64 + (unsigned)__builtin_ctzll(z->bucket_mask[w])] - 1;
 }
 
 /* --- Lists of order >= 1: links in the head and in the second frame. --- */
 
-static inline __attribute__((always_inline)) void push(struct mm_frames *fa, uint32_t idx,
+static inline __attribute__((always_inline)) void push(struct mm_frames *fa,
+                                                       struct mm_frame_zone *z, uint32_t idx,
                                                        unsigned k)
 {
 	if (k == 0) {
-		push0(fa, idx);
+		push0(fa, z, idx);
 		return;
 	}
-	uint32_t old = fa->head[k];
+	uint32_t old = z->head[k];
 	fa->meta[idx] = (struct mm_frame){ .ref_or_next = old,
 		                           .kind = MM_FRAME_FREE,
 		                           .flags = (uint8_t)(HEAD | k) };
 	fa->meta[idx + 1] = (struct mm_frame){ .ref_or_next = 0, .kind = MM_FRAME_FREE };
 	if (old)
 		fa->meta[old].ref_or_next = idx + 1; /* old - 1 + 1: its second frame */
-	fa->head[k] = idx + 1;
-	if (idx < fa->floor)
-		fa->floor = idx;
-	fa->order_mask |= 1u << k;
-	fa->nblocks[k]++;
+	z->head[k] = idx + 1;
+	if (idx < z->floor)
+		z->floor = idx;
+	z->order_mask |= 1u << k;
+	z->nblocks[k]++;
 }
 
-static inline __attribute__((always_inline)) void remove_block(struct mm_frames *fa, uint32_t idx,
-                                                               unsigned k)
+static inline __attribute__((always_inline)) void remove_block(struct mm_frames *fa,
+                                                               struct mm_frame_zone *z,
+                                                               uint32_t idx, unsigned k)
 {
 	if (k == 0) {
-		remove0(fa, idx);
+		remove0(fa, z, idx);
 		return;
 	}
 	struct mm_frame *f = &fa->meta[idx];
@@ -212,27 +213,33 @@ static inline __attribute__((always_inline)) void remove_block(struct mm_frames 
 	if (p)
 		fa->meta[p - 1].ref_or_next = n;
 	else
-		fa->head[k] = n;
+		z->head[k] = n;
 	if (n)
 		fa->meta[n].ref_or_next = p; /* n - 1 + 1: the next block's second frame */
 	f->flags = 0;
-	if (idx == fa->floor) /* the others are disjoint from it, so above it */
-		fa->floor = idx + (1u << k);
-	if (--fa->nblocks[k] == 0)
-		fa->order_mask &= ~(1u << k);
+	if (idx == z->floor) /* the others are disjoint from it, so above it */
+		z->floor = idx + (1u << k);
+	if (--z->nblocks[k] == 0)
+		z->order_mask &= ~(1u << k);
 }
 
-int mm_frames_init(struct mm_frames *fa, const struct mm_phys_range *ranges, size_t n,
-                   struct mm_frame *meta, size_t meta_bytes)
+/* The zone holding global frame index @idx (a zone is whole ranges). */
+static inline struct mm_frame_zone *zone_of(struct mm_frames *fa, uint32_t idx)
+{
+	return &fa->zone[idx >= fa->zone[MM_ZONE_HIGH].first ? MM_ZONE_HIGH : MM_ZONE_LOW];
+}
+
+int mm_frames_init_zoned(struct mm_frames *fa, const struct mm_phys_range *ranges, size_t n,
+                         struct mm_frame *meta, size_t meta_bytes, mm_paddr_t high_base)
 {
 	if (n > MM_FRAMES_MAX_RANGES)
 		return -MM_ENOTSUP;
-	if (n == 0 || !ranges || !meta)
+	if (n == 0 || !ranges || !meta || (high_base & (ARCH_PAGE_SIZE - 1)))
 		return -MM_EINVAL;
 
 	*fa = (struct mm_frames){ 0 };
 	fa->fail_countdown = -1;
-	fa->floor = UINT32_MAX;
+	fa->high_base = high_base;
 
 	/* Copy, validate, and insertion-sort by base (n is small). */
 	uint64_t frames = 0;
@@ -258,14 +265,38 @@ int mm_frames_init(struct mm_frames *fa, const struct mm_phys_range *ranges, siz
 	}
 	if (meta_bytes < frames * sizeof(struct mm_frame))
 		return -MM_EINVAL;
+	/* A range across the high base becomes two, one per zone. */
+	for (size_t i = 0; high_base && i < n; i++) {
+		struct mm_phys_range *r = &fa->range[i];
+		if (r->base >= high_base || r->base + r->pages * ARCH_PAGE_SIZE <= high_base)
+			continue;
+		if (n == MM_FRAMES_MAX_RANGES)
+			return -MM_ENOTSUP;
+		for (size_t j = n; j > i + 1; j--)
+			fa->range[j] = fa->range[j - 1];
+		uint64_t low = (high_base - r->base) >> ARCH_PAGE_SHIFT;
+		fa->range[i + 1] = (struct mm_phys_range){ high_base, r->pages - low };
+		r->pages = low;
+		n++;
+		break; /* sorted and disjoint: no other range crosses it */
+	}
 
 	fa->nranges = (unsigned)n;
 	fa->meta = meta;
 	fa->total = (uint32_t)frames;
-	uint32_t idx = 0;
+	uint32_t idx = 0, high_first = fa->total;
 	for (unsigned i = 0; i < fa->nranges; i++) {
 		fa->first_index[i] = idx;
+		if (high_base && fa->range[i].base >= high_base && high_first == fa->total)
+			high_first = idx;
 		idx += (uint32_t)fa->range[i].pages;
+	}
+	fa->zone[MM_ZONE_LOW].end = high_first;
+	fa->zone[MM_ZONE_HIGH].first = high_first;
+	fa->zone[MM_ZONE_HIGH].end = fa->total;
+	for (unsigned z = 0; z < MM_FRAME_NZONES; z++) {
+		fa->zone[z].floor = UINT32_MAX;
+		fa->zone[z].nfree = fa->zone[z].end - fa->zone[z].first;
 	}
 	for (uint32_t i = 0; i < fa->total; i++)
 		meta[i] = (struct mm_frame){ .kind = MM_FRAME_FREE };
@@ -275,6 +306,7 @@ int mm_frames_init(struct mm_frames *fa, const struct mm_phys_range *ranges, siz
 	 * list ends up in ascending address order.
 	 */
 	for (unsigned i = fa->nranges; i-- > 0;) {
+		struct mm_frame_zone *z = zone_of(fa, fa->first_index[i]);
 		uint64_t lo = fa->range[i].base >> ARCH_PAGE_SHIFT;
 		uint64_t end = lo + fa->range[i].pages;
 		while (end > lo) {
@@ -282,11 +314,17 @@ int mm_frames_init(struct mm_frames *fa, const struct mm_phys_range *ranges, siz
 			while ((end & ((UINT64_C(1) << k) - 1)) || end - lo < (UINT64_C(1) << k))
 				k--;
 			end -= UINT64_C(1) << k;
-			push(fa, fa->first_index[i] + (uint32_t)(end - lo), k);
+			push(fa, z, fa->first_index[i] + (uint32_t)(end - lo), k);
 		}
 	}
 	fa->nfree = fa->total;
 	return 0;
+}
+
+int mm_frames_init(struct mm_frames *fa, const struct mm_phys_range *ranges, size_t n,
+                   struct mm_frame *meta, size_t meta_bytes)
+{
+	return mm_frames_init_zoned(fa, ranges, n, meta, meta_bytes, 0);
 }
 
 /* Index of the range holding global frame index @idx (binary search). */
@@ -342,10 +380,11 @@ void mm_frames_fail_after(struct mm_frames *fa, int64_t n)
 /*
  * Free the 2^@k frames at offset @off of range @r (aligned to 2^@k in frame
  * number, every one free and on no list): merge the block with its free
- * buddies, order after order, then list it.
+ * buddies, order after order, then list it in the range's zone.
  */
 static void free_block(struct mm_frames *fa, unsigned r, uint64_t off, unsigned k)
 {
+	struct mm_frame_zone *z = zone_of(fa, fa->first_index[r]);
 	uint64_t lo = fa->range[r].base >> ARCH_PAGE_SHIFT;
 	uint64_t pages = fa->range[r].pages;
 	for (; k < MM_FRAME_MAX_ORDER; k++) {
@@ -357,11 +396,11 @@ static void free_block(struct mm_frames *fa, unsigned r, uint64_t off, unsigned 
 		const struct mm_frame *bf = &fa->meta[b];
 		if (bf->kind != MM_FRAME_FREE || bf->flags != (HEAD | k))
 			break;
-		remove_block(fa, b, k);
+		remove_block(fa, z, b, k);
 		if (boff < off)
 			off = boff;
 	}
-	push(fa, fa->first_index[r] + (uint32_t)off, k);
+	push(fa, z, fa->first_index[r] + (uint32_t)off, k);
 }
 
 /*
@@ -398,20 +437,20 @@ _Static_assert(MM_FRAME_CACHE_BATCH >= 1 && MM_FRAME_CACHE_BATCH <= MM_FRAME_CAC
 _Static_assert(MM_FRAME_CACHE_REFILL_ORDER <= MM_FRAME_MAX_ORDER, "a refill is one block");
 
 /*
- * How many of the @n oldest frames of the ring a periodic drain should
+ * How many of the @n oldest frames of @z's ring a periodic drain should
  * take: all, unless the batch ends inside a span that the frame after it
  * continues (frames freed in order, or in reverse), the span ending with
  * the frames [lo, hi] in order. Then the frames of the span past its last
  * frame number aligned to MM_FRAME_CACHE_BATCH stay in the ring, to go
  * back later with the rest of their block rather than be cut off from it.
  */
-static uint32_t batch_end(const struct mm_frames *fa, uint32_t n)
+static uint32_t batch_end(const struct mm_frames *fa, const struct mm_frame_zone *z, uint32_t n)
 {
-	const uint32_t first = fa->cache_first, a = MM_FRAME_CACHE_BATCH;
-	if (n >= fa->ncached || n < 2)
+	const uint32_t first = z->cache_first, a = MM_FRAME_CACHE_BATCH;
+	if (n >= z->ncached || n < 2)
 		return n;
-	uint32_t last = fa->cache[(first + n - 1) & CACHE_MASK];
-	uint32_t next = fa->cache[(first + n) & CACHE_MASK];
+	uint32_t last = z->cache[(first + n - 1) & CACHE_MASK];
+	uint32_t next = z->cache[(first + n) & CACHE_MASK];
 	int step = next == last - 1 ? -1 : next == last + 1 ? 1 : 0;
 	if (!step)
 		return n;
@@ -423,24 +462,24 @@ static uint32_t batch_end(const struct mm_frames *fa, uint32_t n)
 	if (keep >= n)
 		return n;
 	for (uint32_t j = 1; j < keep; j++)
-		if (fa->cache[(first + n - 1 - j) & CACHE_MASK] != last - (uint32_t)step * j)
+		if (z->cache[(first + n - 1 - j) & CACHE_MASK] != last - (uint32_t)step * j)
 			return n; /* not one span in order: drain it all */
 	return n - keep;
 }
 
-/* Send the @n oldest frames of the ring back to the lists, as spans. */
-static void drain_oldest(struct mm_frames *fa, uint32_t n)
+/* Send the @n oldest frames of @z's ring back to the lists, as spans. */
+static void drain_oldest(struct mm_frames *fa, struct mm_frame_zone *z, uint32_t n)
 {
-	MM_ASSERT(n <= fa->ncached);
-	const uint32_t first = fa->cache_first;
+	MM_ASSERT(n <= z->ncached);
+	const uint32_t first = z->cache_first;
 	uint32_t i = 0;
 	while (i < n) {
-		uint32_t lo = fa->cache[(first + i) & CACHE_MASK], hi = lo;
+		uint32_t lo = z->cache[(first + i) & CACHE_MASK], hi = lo;
 		/* The common case first: frames freed in reverse order. */
-		for (i++; i < n && fa->cache[(first + i) & CACHE_MASK] == lo - 1; i++)
+		for (i++; i < n && z->cache[(first + i) & CACHE_MASK] == lo - 1; i++)
 			lo--;
 		for (; i < n; i++) {
-			uint32_t x = fa->cache[(first + i) & CACHE_MASK];
+			uint32_t x = z->cache[(first + i) & CACHE_MASK];
 			if (x == lo - 1)
 				lo = x;
 			else if (x == hi + 1)
@@ -450,106 +489,131 @@ static void drain_oldest(struct mm_frames *fa, uint32_t n)
 		}
 		free_span(fa, lo, hi - lo + 1);
 	}
-	fa->cache_first = (first + n) & CACHE_MASK;
-	fa->ncached -= n;
+	z->cache_first = (first + n) & CACHE_MASK;
+	z->ncached -= n;
+}
+
+/* Drain @z's cache: its ring and its fresh block. */
+static void drain_zone(struct mm_frames *fa, struct mm_frame_zone *z)
+{
+	if (z->ncached)
+		drain_oldest(fa, z, z->ncached);
+	if (z->fresh != z->fresh_end)
+		free_span(fa, z->fresh, z->fresh_end - z->fresh);
+	z->fresh = z->fresh_end = 0;
 }
 
 void mm_frames_drain(struct mm_frames *fa)
 {
-	if (fa->ncached)
-		drain_oldest(fa, fa->ncached);
-	if (fa->fresh != fa->fresh_end)
-		free_span(fa, fa->fresh, fa->fresh_end - fa->fresh);
-	fa->fresh = fa->fresh_end = 0;
+	for (unsigned z = 0; z < MM_FRAME_NZONES; z++)
+		drain_zone(fa, &fa->zone[z]);
 }
 
 int mm_frames_largest_free_order(struct mm_frames *fa)
 {
 	mm_frames_drain(fa);
-	return fa->order_mask ? 31 - __builtin_clz(fa->order_mask) : -1;
+	uint32_t mask = 0;
+	for (unsigned z = 0; z < MM_FRAME_NZONES; z++)
+		mask |= fa->zone[z].order_mask;
+	return mask ? 31 - __builtin_clz(mask) : -1;
 }
 
 /*
- * The head of the lowest block of order >= max(@order, 1), or of order 0
+ * The head of @z's lowest block of order >= max(@order, 1), or of order 0
  * too if @order is 0, as far as O(1) can tell: the lowest bucket's first
- * single frame if @order is 0 and it lies below fa->floor; else the block
- * at fa->floor if one of a large enough order starts there (it is then the
+ * single frame if @order is 0 and it lies below z->floor; else the block
+ * at z->floor if one of a large enough order starts there (it is then the
  * lowest of all blocks of order >= 1); else the lowest-addressed head among
  * the lists of orders >= @order. An empty list's head is 0, so head - 1 is
  * UINT32_MAX: that loop needs no branch on emptiness. Precondition: a
- * block of order @order or above is listed. The winner's flags give its
- * order.
+ * block of order @order or above is listed in @z. The winner's flags give
+ * its order.
  */
-static uint32_t pick_block(const struct mm_frames *fa, unsigned order)
+static uint32_t pick_block(const struct mm_frames *fa, const struct mm_frame_zone *z,
+                           unsigned order)
 {
 	uint32_t idx = UINT32_MAX;
-	if (order == 0 && (fa->order_mask & 1u)) {
-		idx = first0(fa);
-		if (idx < fa->floor)
+	if (order == 0 && (z->order_mask & 1u)) {
+		idx = first0(z);
+		if (idx < z->floor)
 			return idx;
 	}
-	if (fa->floor < fa->total) {
-		const struct mm_frame *f = &fa->meta[fa->floor];
+	if (z->floor < z->end) {
+		const struct mm_frame *f = &fa->meta[z->floor];
 		unsigned fk = f->flags & ~HEAD;
 		if (f->kind == MM_FRAME_FREE && (f->flags & HEAD) && fk >= order && fk >= 1)
-			return fa->floor;
+			return z->floor;
 	}
 	for (unsigned j = order > 1 ? order : 1; j <= MM_FRAME_MAX_ORDER; j++) {
-		uint32_t h = fa->head[j] - 1;
+		uint32_t h = z->head[j] - 1;
 		idx = h < idx ? h : idx;
 	}
 	return idx;
 }
 
-/* Take the block at @idx off its list and split it down to order @order,
+/* Take the block at @idx off @z's list and split it down to order @order,
  * the upper halves going back on their lists. Return: its order before. */
-static unsigned take_block(struct mm_frames *fa, uint32_t idx, unsigned order)
+static unsigned take_block(struct mm_frames *fa, struct mm_frame_zone *z, uint32_t idx,
+                           unsigned order)
 {
 	unsigned k = fa->meta[idx].flags & ~HEAD, was = k;
 	MM_ASSERT(fa->meta[idx].kind == MM_FRAME_FREE && (fa->meta[idx].flags & HEAD) &&
 	          k >= order);
-	remove_block(fa, idx, k);
+	remove_block(fa, z, idx, k);
 	while (k > order) {
 		k--;
-		push(fa, idx + (1u << k), k);
+		push(fa, z, idx + (1u << k), k);
 	}
 	return was;
 }
 
 /*
- * Refill the empty cache with the block pick_block(fa, 0) finds, split
+ * Refill @z's empty cache with the block pick_block(fa, z, 0) finds, split
  * down to at most 2^MM_FRAME_CACHE_REFILL_ORDER frames: it becomes the
  * fresh block, handed out lowest frame first. Return: false if no frame
- * is listed.
+ * is listed in @z.
  */
-static bool refill(struct mm_frames *fa)
+static bool refill(struct mm_frames *fa, struct mm_frame_zone *z)
 {
-	if (!fa->order_mask)
+	if (!z->order_mask)
 		return false;
-	uint32_t idx = pick_block(fa, 0);
+	uint32_t idx = pick_block(fa, z, 0);
 	unsigned k = fa->meta[idx].flags & ~HEAD;
 	if (k > MM_FRAME_CACHE_REFILL_ORDER)
 		k = MM_FRAME_CACHE_REFILL_ORDER;
-	take_block(fa, idx, k);
-	fa->fresh = idx;
-	fa->fresh_end = idx + (1u << k);
+	take_block(fa, z, idx, k);
+	z->fresh = idx;
+	z->fresh_end = idx + (1u << k);
 	return true;
 }
 
-/* The end of every successful allocation: the run at @idx is in use. */
-static inline void hand_out(struct mm_frames *fa, enum mm_frame_kind kind, uint32_t idx,
-                            uint32_t len, mm_paddr_t *out)
+/* The end of every successful allocation: the run at @idx of @z is in use. */
+static inline void hand_out(struct mm_frames *fa, struct mm_frame_zone *z,
+                            enum mm_frame_kind kind, uint32_t idx, uint32_t len, mm_paddr_t *out)
 {
 	for (uint32_t i = 0; i < len; i++)
 		fa->meta[idx + i] = (struct mm_frame){ .ref_or_next = 1, .kind = (uint8_t)kind };
 	fa->nfree -= len;
+	z->nfree -= len;
 	fa->in_use[kind] += len;
 	/* The lowest range (often the only one) without the search. */
 	*out = idx < fa->range[0].pages ? fa->range[0].base + (mm_paddr_t)idx * ARCH_PAGE_SIZE
 	                                : mm_frames_paddr(fa, idx);
 }
 
-static int alloc_refill(struct mm_frames *fa, enum mm_frame_kind kind, mm_paddr_t *out);
+/*
+ * The zone a frame of @kind comes from: a user frame from the high zone
+ * while it has a free frame, every other frame (and a user frame once the
+ * high zone is exhausted) from the low zone.
+ */
+static inline struct mm_frame_zone *zone_for(struct mm_frames *fa, enum mm_frame_kind kind)
+{
+	struct mm_frame_zone *high = &fa->zone[MM_ZONE_HIGH];
+	return kind == MM_FRAME_USER && high->nfree ? high : &fa->zone[MM_ZONE_LOW];
+}
+
+static int alloc_refill(struct mm_frames *fa, struct mm_frame_zone *z, enum mm_frame_kind kind,
+                        mm_paddr_t *out);
 
 /* mm_frame_alloc() once @kind is checked and the attempt counted. */
 static inline __attribute__((always_inline)) int
@@ -557,26 +621,30 @@ alloc_single(struct mm_frames *fa, enum mm_frame_kind kind, mm_paddr_t *out)
 {
 	if (fa->fail_countdown == 0)
 		return -MM_ENOMEM;
+	struct mm_frame_zone *z = zone_for(fa, kind);
 	uint32_t idx;
-	if (fa->ncached)
-		idx = fa->cache[(fa->cache_first + --fa->ncached) & CACHE_MASK];
-	else if (fa->fresh != fa->fresh_end)
-		idx = fa->fresh++;
+	if (z->ncached)
+		idx = z->cache[(z->cache_first + --z->ncached) & CACHE_MASK];
+	else if (z->fresh != z->fresh_end)
+		idx = z->fresh++;
 	else
-		return alloc_refill(fa, kind, out); /* off the fast path */
+		return alloc_refill(fa, z, kind, out); /* off the fast path */
 	if (fa->fail_countdown > 0)
 		fa->fail_countdown--;
-	hand_out(fa, kind, idx, 1, out);
+	hand_out(fa, z, kind, idx, 1, out);
 	return 0;
 }
 
-/* alloc_single() with an empty cache: refill it, then take a frame. */
-static __attribute__((noinline)) int alloc_refill(struct mm_frames *fa, enum mm_frame_kind kind,
-                                                  mm_paddr_t *out)
+/* alloc_single() with @z's cache empty: refill it, then take a frame. */
+static __attribute__((noinline)) int alloc_refill(struct mm_frames *fa, struct mm_frame_zone *z,
+                                                  enum mm_frame_kind kind, mm_paddr_t *out)
 {
-	if (!refill(fa))
+	if (!refill(fa, z))
 		return -MM_ENOMEM;
-	return alloc_single(fa, kind, out);
+	if (fa->fail_countdown > 0)
+		fa->fail_countdown--;
+	hand_out(fa, z, kind, z->fresh++, 1, out);
+	return 0;
 }
 
 int mm_frame_alloc_run(struct mm_frames *fa, enum mm_frame_kind kind, unsigned order,
@@ -589,18 +657,24 @@ int mm_frame_alloc_run(struct mm_frames *fa, enum mm_frame_kind kind, unsigned o
 		return alloc_single(fa, kind, out);
 	if (fa->fail_countdown == 0)
 		return -MM_ENOMEM;
-	uint32_t orders = fa->order_mask & ~((1u << order) - 1);
-	if (!orders && mm_frames_cached(fa)) {
-		mm_frames_drain(fa); /* cached frames may complete a block */
-		orders = fa->order_mask & ~((1u << order) - 1);
+	/* The high zone first for user frames, then the low zone. */
+	const uint32_t want = ~((1u << order) - 1);
+	struct mm_frame_zone *z = NULL;
+	for (int zi = kind == MM_FRAME_USER ? (int)MM_ZONE_HIGH : (int)MM_ZONE_LOW; zi >= 0 && !z;
+	     zi--) {
+		struct mm_frame_zone *c = &fa->zone[zi];
+		if (!(c->order_mask & want) && c->ncached + (c->fresh_end - c->fresh))
+			drain_zone(fa, c); /* cached frames may complete a block */
+		if (c->order_mask & want)
+			z = c;
 	}
-	if (!orders)
+	if (!z)
 		return -MM_ENOMEM;
 	if (fa->fail_countdown > 0)
 		fa->fail_countdown--;
-	uint32_t idx = pick_block(fa, order);
-	take_block(fa, idx, order);
-	hand_out(fa, kind, idx, 1u << order, out);
+	uint32_t idx = pick_block(fa, z, order);
+	take_block(fa, z, idx, order);
+	hand_out(fa, z, kind, idx, 1u << order, out);
 	return 0;
 }
 
@@ -628,11 +702,12 @@ int mm_frame_ref(struct mm_frames *fa, mm_paddr_t pa)
 	return f ? mm_frame_ref_meta(f) : -MM_EINVAL;
 }
 
-/* Push free frame @idx on a full ring: drain its oldest frames first. */
-static __attribute__((noinline)) void push_cache_full(struct mm_frames *fa, uint32_t idx)
+/* Push free frame @idx on @z's full ring: drain its oldest frames first. */
+static __attribute__((noinline)) void push_cache_full(struct mm_frames *fa,
+                                                      struct mm_frame_zone *z, uint32_t idx)
 {
-	drain_oldest(fa, batch_end(fa, MM_FRAME_CACHE_BATCH));
-	fa->cache[(fa->cache_first + fa->ncached++) & CACHE_MASK] = idx;
+	drain_oldest(fa, z, batch_end(fa, z, MM_FRAME_CACHE_BATCH));
+	z->cache[(z->cache_first + z->ncached++) & CACHE_MASK] = idx;
 }
 
 /* mm_frame_unref_meta() for a frame @f of @fa. */
@@ -646,10 +721,12 @@ static inline __attribute__((always_inline)) uint32_t unref(struct mm_frames *fa
 	*f = (struct mm_frame){ .kind = MM_FRAME_FREE };
 	fa->nfree++;
 	const uint32_t idx = (uint32_t)(f - fa->meta);
-	if (fa->ncached == MM_FRAME_CACHE_MAX)
-		push_cache_full(fa, idx); /* off the fast path */
+	struct mm_frame_zone *z = zone_of(fa, idx);
+	z->nfree++;
+	if (z->ncached == MM_FRAME_CACHE_MAX)
+		push_cache_full(fa, z, idx); /* off the fast path */
 	else
-		fa->cache[(fa->cache_first + fa->ncached++) & CACHE_MASK] = idx;
+		z->cache[(z->cache_first + z->ncached++) & CACHE_MASK] = idx;
 	return 0;
 }
 

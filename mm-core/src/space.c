@@ -1460,15 +1460,17 @@ void mm_sys_set_thp(struct mm_sys *sys, bool on)
 
 int mm_sys_init(struct mm_sys *sys, const struct mm_mach_ops *ops, void *mach,
                 const struct mm_phys_range *ranges, size_t n, struct mm_frame *meta,
-                size_t meta_bytes)
+                size_t meta_bytes, mm_paddr_t high_base)
 {
 	if (!ops || !ops->phys_to_virt || !ops->activate || !ops->read_root ||
 	    !ops->invalidate_page || !ops->flush_all || !ops->map_frame != !ops->unmap_frame)
 		return -MM_EINVAL;
 	*sys = (struct mm_sys){ .ops = ops, .mach = mach };
-	int err = mm_frames_init(&sys->frames, ranges, n, meta, meta_bytes);
+	int err = mm_frames_init_zoned(&sys->frames, ranges, n, meta, meta_bytes, high_base);
 	if (err)
 		return err;
+	if (mm_frames_zone_total(&sys->frames, MM_ZONE_HIGH) && !ops->map_frame)
+		return -MM_EINVAL; /* high frames are reachable through map_frame only */
 
 	struct mm_space *k = &sys->kernel;
 	*k = (struct mm_space){ .sys = sys, .is_kernel = true, .table_pages = 1 };

@@ -456,6 +456,8 @@ static void *hook_phys_to_virt(void *ctx, mm_paddr_t pa)
 	const struct mm_frame *f = mm_frame_get(&sim->sys.frames, pa);
 	if (f && f->kind == MM_FRAME_USER)
 		mm_panic("phys_to_virt of a user frame: mm-core reaches those through map_frame");
+	if (mm_frames_is_high(&sim->sys.frames, pa))
+		mm_panic("phys_to_virt of high memory: the direct map does not reach it");
 	return p;
 }
 
@@ -557,13 +559,20 @@ static const struct mm_mach_ops sim_ops = {
 
 /* ---- life cycle ---------------------------------------------------------- */
 
+/* Where the high zone starts (sim_config.high_bytes), 0 if there is none. */
+static mm_paddr_t sim_high_base(const struct sim_config *cfg)
+{
+	return cfg->high_bytes ? cfg->phys_base + cfg->mem_bytes - cfg->high_bytes : 0;
+}
+
 int sim_create(const struct sim_config *cfg, struct sim **out)
 {
 	const uint64_t page = ARCH_PAGE_SIZE;
 	if (!cfg || cfg->mem_bytes == 0 || cfg->mem_bytes % page || cfg->phys_base == 0 ||
 	    cfg->phys_base % page || cfg->nranges == 0 || cfg->nranges > MM_FRAMES_MAX_RANGES ||
 	    (cfg->tlb_entries &&
-	     (cfg->tlb_ways == 0 || cfg->tlb_ways > 255 || cfg->tlb_entries % cfg->tlb_ways)))
+	     (cfg->tlb_ways == 0 || cfg->tlb_ways > 255 || cfg->tlb_entries % cfg->tlb_ways)) ||
+	    cfg->high_bytes % page || cfg->high_bytes >= cfg->mem_bytes)
 		return -MM_EINVAL;
 	uint64_t frames = cfg->mem_bytes / page;
 	if (frames < UINT64_C(2) * cfg->nranges ||
@@ -603,8 +612,8 @@ int sim_create(const struct sim_config *cfg, struct sim **out)
 
 	last_clear(sim);
 	sim_mmu_reset(&sim->mmu);
-	int err =
-	        mm_sys_init(&sim->sys, &sim_ops, sim, ranges, cfg->nranges, sim->meta, meta_bytes);
+	int err = mm_sys_init(&sim->sys, &sim_ops, sim, ranges, cfg->nranges, sim->meta,
+	                      meta_bytes, sim_high_base(cfg));
 	if (err) {
 		free(sim->meta);
 		sim->meta = NULL;
@@ -628,8 +637,10 @@ int sim_create(const struct sim_config *cfg, struct sim **out)
 		(void)mm_sys_set_large_pages(&sim->sys, ARCH_LARGE_MAX_LEVEL);
 	mm_sys_set_thp(&sim->sys, cfg->thp);
 	if (cfg->direct_map) {
+		/* Low memory only: the high zone is what it does not reach. */
 		err = mm_kernel_map(
-		        &sim->sys, ARCH_DIRECT_MAP_BASE + cfg->phys_base, cfg->phys_base, frames,
+		        &sim->sys, ARCH_DIRECT_MAP_BASE + cfg->phys_base, cfg->phys_base,
+		        frames - cfg->high_bytes / page,
 		        MM_PROT_READ | MM_PROT_WRITE | (cfg->large_pages ? MM_PROT_LARGE : 0u));
 		if (err) {
 			sim_destroy(sim);

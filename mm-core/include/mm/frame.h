@@ -27,6 +27,11 @@
  * block drains the cache and looks again, and the functions that report
  * blocks drain it first, so that they report what a run allocation sees.
  *
+ * Zones (mm_frames_init_zoned()): a kernel whose direct map does not reach
+ * all of RAM (i386, i386 PAE) gives the allocator a high base; the frames
+ * above it form a second zone with lists and a cache of its own, from
+ * which only user frames come (first), as Linux's ZONE_HIGHMEM.
+ *
  * The frame size is the ISA's page size: this header is compiled once per
  * ISA like the rest of mm-core.
  */
@@ -105,23 +110,34 @@ struct mm_phys_range {
  */
 #define MM_FRAME_CACHE_REFILL_ORDER 6u
 
-/** struct mm_frames - allocator state. Treat as opaque; read via functions. */
-struct mm_frames {
-	struct mm_phys_range range[MM_FRAMES_MAX_RANGES]; /* sorted by base */
-	uint32_t first_index[MM_FRAMES_MAX_RANGES];       /* global index */
-	unsigned nranges;                                 /* ranges in @range */
-	struct mm_frame *meta;                            /* one per frame, in global index order */
-	uint32_t total;                                   /* frames managed */
-	uint32_t nfree;                                   /* frames free (in free blocks) */
+/**
+ * MM_FRAME_NZONES - the zones of an allocator: MM_ZONE_LOW, the frames a
+ * kernel's direct map reaches, and MM_ZONE_HIGH, those above it (see
+ * mm_frames_init_zoned()).
+ */
+#define MM_FRAME_NZONES 2u
+
+/** enum mm_zone - a zone of physical memory (Linux's ZONE_NORMAL, ZONE_HIGHMEM). */
+enum mm_zone {
+	MM_ZONE_LOW = 0,  /* below the high base: every kind of frame */
+	MM_ZONE_HIGH = 1, /* at or above it: MM_FRAME_USER frames only */
+};
+
+/**
+ * struct mm_frame_zone - the free lists and the cache of one zone. Part of
+ * struct mm_frames; opaque. Its frames are the global indices
+ * [@first, @end): whole ranges, since init cuts a range at the high base.
+ */
+struct mm_frame_zone {
+	uint32_t first;      /* global index of its first frame */
+	uint32_t end;        /* one past its last frame's global index */
+	uint32_t nfree;      /* its free frames (listed or cached) */
 	uint32_t order_mask; /* bit k: the list of order k is not empty */
 	uint32_t floor;      /* no free block of order >= 1 starts below this index */
 	uint32_t head[MM_FRAME_MAX_ORDER + 1]; /* index + 1 of each order's first block, 0 = none */
 	uint32_t head0[MM_FRAME_NBUCKETS];     /* index + 1 of each bucket's first single frame */
 	uint64_t bucket_mask[MM_FRAME_NBUCKETS / 64]; /* bit b: head0[b] != 0 */
 	uint32_t nblocks[MM_FRAME_MAX_ORDER + 1];     /* free blocks of each order */
-	uint32_t in_use[MM_FRAME_NKINDS];             /* frames in use, by enum mm_frame_kind */
-	int64_t fail_countdown; /* fault injection: see mm_frames_fail_after() */
-	uint64_t nalloc_calls;  /* successful and failed allocation attempts */
 	/*
 	 * The cache of free single frames: a ring of global indices, oldest
 	 * at cache[cache_first], newest (the next one out) at
@@ -134,6 +150,21 @@ struct mm_frames {
 	 * refill not handed out yet, lowest first once the ring is empty. */
 	uint32_t fresh;     /* first frame of the fresh block not handed out */
 	uint32_t fresh_end; /* one past the fresh block's last frame */
+};
+
+/** struct mm_frames - allocator state. Treat as opaque; read via functions. */
+struct mm_frames {
+	struct mm_phys_range range[MM_FRAMES_MAX_RANGES]; /* sorted by base */
+	uint32_t first_index[MM_FRAMES_MAX_RANGES];       /* global index */
+	unsigned nranges;                                 /* ranges in @range */
+	struct mm_frame *meta;                            /* one per frame, in global index order */
+	uint32_t total;                                   /* frames managed */
+	uint32_t nfree;                                   /* frames free (in free blocks) */
+	uint32_t in_use[MM_FRAME_NKINDS];                 /* frames in use, by enum mm_frame_kind */
+	int64_t fail_countdown; /* fault injection: see mm_frames_fail_after() */
+	uint64_t nalloc_calls;  /* successful and failed allocation attempts */
+	mm_paddr_t high_base;   /* frames at or above it are MM_ZONE_HIGH; 0: none */
+	struct mm_frame_zone zone[MM_FRAME_NZONES]; /* indexed by enum mm_zone */
 };
 
 /**
@@ -166,6 +197,53 @@ size_t mm_frames_meta_bytes(const struct mm_phys_range *ranges, size_t n);
  */
 int mm_frames_init(struct mm_frames *fa, const struct mm_phys_range *ranges, size_t n,
                    struct mm_frame *meta, size_t meta_bytes);
+
+/**
+ * mm_frames_init_zoned() - mm_frames_init() with a high zone: the frames at
+ * or above the physical address @high_base form MM_ZONE_HIGH, those below
+ * it MM_ZONE_LOW (Linux's ZONE_HIGHMEM and ZONE_NORMAL), each with its own
+ * free lists and cache. A frame of kind MM_FRAME_USER comes from the high
+ * zone while it has a free frame (single frames and runs alike), then from
+ * the low zone; every other kind (page tables, region nodes, the kernel's
+ * own frames) from the low zone only, so that those stay where a kernel's
+ * direct map reaches. A run never spans the two zones, and blocks never
+ * merge across @high_base. The counters (mm_frames_free_count(),
+ * mm_frames_in_use(), fault injection) cover both zones.
+ * @fa, @ranges, @n, @meta, @meta_bytes: as for mm_frames_init().
+ * @high_base:  page-aligned physical address, in bytes; 0 for no high
+ *              zone (then this is mm_frames_init()). A range that
+ *              straddles it is cut in two there.
+ *
+ * Return: those of mm_frames_init(); -MM_EINVAL also for an unaligned
+ * @high_base; -MM_ENOTSUP also if cutting a range at @high_base makes
+ * more than MM_FRAMES_MAX_RANGES ranges.
+ */
+int mm_frames_init_zoned(struct mm_frames *fa, const struct mm_phys_range *ranges, size_t n,
+                         struct mm_frame *meta, size_t meta_bytes, mm_paddr_t high_base);
+
+/**
+ * mm_frames_zone_free() - free frames (listed or cached) in zone @zone
+ * (MM_ZONE_LOW or MM_ZONE_HIGH; 0 for MM_ZONE_HIGH without a high zone).
+ */
+static inline uint32_t mm_frames_zone_free(const struct mm_frames *fa, enum mm_zone zone)
+{
+	return fa->zone[zone].nfree;
+}
+
+/** mm_frames_zone_total() - frames managed in zone @zone, free or not. */
+static inline uint32_t mm_frames_zone_total(const struct mm_frames *fa, enum mm_zone zone)
+{
+	return fa->zone[zone].end - fa->zone[zone].first;
+}
+
+/**
+ * mm_frames_is_high() - whether the physical address @pa (bytes) lies in
+ * the high zone: at or above the high base of mm_frames_init_zoned().
+ */
+static inline bool mm_frames_is_high(const struct mm_frames *fa, mm_paddr_t pa)
+{
+	return fa->high_base && pa >= fa->high_base;
+}
 
 /**
  * mm_frame_alloc() - take a free frame, with a reference count of 1.
@@ -318,17 +396,22 @@ static inline uint32_t mm_frames_in_use(const struct mm_frames *fa, enum mm_fram
 void mm_frames_drain(struct mm_frames *fa);
 
 /**
- * mm_frames_cached() - free single frames in the cache, 0 to
- * MM_FRAME_CACHE_MAX + 2^MM_FRAME_CACHE_REFILL_ORDER.
+ * mm_frames_cached() - free single frames in the caches of all zones,
+ * 0 to MM_FRAME_NZONES * (MM_FRAME_CACHE_MAX +
+ * 2^MM_FRAME_CACHE_REFILL_ORDER).
  */
 static inline uint32_t mm_frames_cached(const struct mm_frames *fa)
 {
-	return fa->ncached + (fa->fresh_end - fa->fresh);
+	uint32_t n = 0;
+	for (unsigned z = 0; z < MM_FRAME_NZONES; z++)
+		n += fa->zone[z].ncached + (fa->zone[z].fresh_end - fa->zone[z].fresh);
+	return n;
 }
 
 /**
  * mm_frames_free_blocks() - free blocks of exactly 2^@order frames (each
- * one on the list of its order), 0 for @order > MM_FRAME_MAX_ORDER.
+ * one on the list of its order), in all zones, 0 for @order >
+ * MM_FRAME_MAX_ORDER.
  * Drains the cache of free single frames first (mm_frames_drain()), so the
  * blocks are those of a buddy system that merges every free frame at once:
  * maximal, and what mm_frame_alloc_run() can take. The sum over the orders
@@ -338,13 +421,19 @@ static inline uint32_t mm_frames_free_blocks(struct mm_frames *fa, unsigned orde
 {
 	if (mm_frames_cached(fa))
 		mm_frames_drain(fa);
-	return order <= MM_FRAME_MAX_ORDER ? fa->nblocks[order] : 0;
+	if (order > MM_FRAME_MAX_ORDER)
+		return 0;
+	uint32_t n = 0;
+	for (unsigned z = 0; z < MM_FRAME_NZONES; z++)
+		n += fa->zone[z].nblocks[order];
+	return n;
 }
 
 /**
- * mm_frames_largest_free_order() - the order of the largest free block:
- * mm_frame_alloc_run() succeeds for every order up to it (fault injection
- * aside) and fails for every order above it. Drains the cache of free
+ * mm_frames_largest_free_order() - the order of the largest free block in
+ * any zone: mm_frame_alloc_run() of MM_FRAME_USER frames succeeds for
+ * every order up to it (fault injection aside) and fails for every order
+ * above it (other kinds see the low zone only: mm_frames_zone_free()). Drains the cache of free
  * single frames first (mm_frames_drain()), as a failing run allocation
  * would. O(1) after the drain.
  * Return: 0 to MM_FRAME_MAX_ORDER, or -1 if no frame is free.

@@ -310,19 +310,29 @@ int mm_sys_set_large_pages(struct mm_sys *sys, unsigned max_level);
  * @n:          entries in @ranges.
  * @meta:       frame metadata storage, as for mm_frames_init().
  * @meta_bytes: its size in bytes (mm_frames_meta_bytes()).
+ * @high_base:  physical address (bytes, page aligned) where the platform's
+ *              direct map ends, or 0 if @phys_to_virt reaches all of
+ *              @ranges. The frames at or above it are high memory
+ *              (mm_frames_init_zoned()): mm-core gives them out as user
+ *              frames only, first, and reaches them through map_frame, so
+ *              that page tables, region nodes and every frame the kernel
+ *              takes for itself stay below it. On i386 PAE it must be at
+ *              most 4 GiB: CR3 holds a 32-bit PDPT address (Intel SDM Vol.
+ *              3A §4.4.1).
  *
  * Allocates the kernel root and every kernel-half table one level below it
  * (ARCH_ROOT_ENTRIES - ARCH_KERNEL_FIRST_SLOT + 1 frames, kind MM_FRAME_PT),
  * zeroed. Does not activate anything: the platform maps its kernel (e.g.
  * the direct map) with mm_kernel_map() first, then activates.
  *
- * Return: 0; the errors of mm_frames_init(); -MM_EINVAL if a required hook
- * is missing, or only one of map_frame and unmap_frame is given;
+ * Return: 0; the errors of mm_frames_init_zoned(); -MM_EINVAL if a
+ * required hook is missing, or only one of map_frame and unmap_frame is
+ * given, or @ranges hold frames at or above @high_base without them;
  * -MM_ENOMEM if RAM is too small (nothing is left allocated).
  */
 int mm_sys_init(struct mm_sys *sys, const struct mm_mach_ops *ops, void *mach,
                 const struct mm_phys_range *ranges, size_t n, struct mm_frame *meta,
-                size_t meta_bytes);
+                size_t meta_bytes, mm_paddr_t high_base);
 
 /**
  * mm_sys_fini() - tear the system down: unmap the whole kernel half and free

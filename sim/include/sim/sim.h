@@ -34,6 +34,10 @@ struct sim_config {
 	bool thp;             /* transparent huge pages: mm_sys_set_thp() (false) */
 	uint32_t asids;       /* address-space identifiers, mm_sys_set_asids(); 0 = none
 	                         (aarch64 65536, others 0); at most sim_asids_max() */
+	uint64_t high_bytes;  /* the top of RAM beyond the kernel's direct map, in bytes,
+	                         a multiple of 4 KiB below mem_bytes: mm_sys_init()'s
+	                         high zone, which the simulator's direct map does not
+	                         cover and phys_to_virt refuses (0) */
 };
 
 /*
