@@ -661,6 +661,112 @@ START_TEST(randomized_against_a_model)
 }
 END_TEST
 
+
+/* ---- zones ------------------------------------------------------------- */
+
+START_TEST(zoned_init_cuts_the_range_at_the_high_base)
+{
+	struct mm_frames fa;
+	/* One range of 128 frames from frame 128 (one aligned block of order
+	 * 7 without zones); the high base at frame 192. */
+	struct mm_phys_range r[] = { { 128 * PAGE, 128 } };
+	ck_assert_int_eq(mm_frames_init_zoned(&fa, r, 1, meta, sizeof(meta), 192 * PAGE + 8),
+	                 -MM_EINVAL);
+	ck_assert_int_eq(mm_frames_init_zoned(&fa, r, 1, meta, sizeof(meta), 0), 0);
+	ck_assert_uint_eq(mm_frames_free_blocks(&fa, 7), 1);
+	ck_assert_int_eq(mm_frames_init_zoned(&fa, r, 1, meta, sizeof(meta), 192 * PAGE), 0);
+	ck_assert_uint_eq(mm_frames_total(&fa), 128);
+	ck_assert_uint_eq(mm_frames_zone_total(&fa, MM_ZONE_LOW), 64);
+	ck_assert_uint_eq(mm_frames_zone_total(&fa, MM_ZONE_HIGH), 64);
+	ck_assert_uint_eq(mm_frames_zone_free(&fa, MM_ZONE_HIGH), 64);
+	ck_assert(!mm_frames_is_high(&fa, 192 * PAGE - 1));
+	ck_assert(mm_frames_is_high(&fa, 192 * PAGE));
+	/* Blocks never merge across the base, even after frames come back. */
+	ck_assert_uint_eq(mm_frames_free_blocks(&fa, 7), 0);
+	ck_assert_uint_eq(mm_frames_free_blocks(&fa, 6), 2);
+	mm_paddr_t run, low, high;
+	ck_assert_int_eq(mm_frame_alloc(&fa, MM_FRAME_PT, &low), 0);
+	ck_assert_int_eq(mm_frame_alloc(&fa, MM_FRAME_USER, &high), 0);
+	ck_assert_uint_eq(low, 128 * PAGE);
+	ck_assert_uint_eq(high, 192 * PAGE);
+	ck_assert_uint_eq(mm_frame_unref(&fa, high), 0);
+	ck_assert_uint_eq(mm_frame_unref(&fa, low), 0);
+	ck_assert_int_eq(mm_frames_largest_free_order(&fa), 6);
+	ck_assert_int_eq(mm_frame_alloc_run(&fa, MM_FRAME_USER, 7, &run), -MM_ENOMEM);
+	ck_assert_int_eq(mm_frame_alloc_run(&fa, MM_FRAME_KERNEL, 6, &run), 0);
+	ck_assert_uint_eq(run, 128 * PAGE);
+	ck_assert_int_eq(mm_frame_alloc_run(&fa, MM_FRAME_KERNEL, 6, &run), -MM_ENOMEM);
+	ck_assert_int_eq(mm_frame_alloc_run(&fa, MM_FRAME_USER, 6, &run), 0);
+	ck_assert_uint_eq(run, 192 * PAGE);
+	/* Without a high base it is one zone, as mm_frames_init() makes it. */
+	ck_assert_int_eq(mm_frames_init_zoned(&fa, r, 1, meta, sizeof(meta), 0), 0);
+	ck_assert_uint_eq(mm_frames_zone_total(&fa, MM_ZONE_HIGH), 0);
+	ck_assert(!mm_frames_is_high(&fa, 100 * PAGE));
+	/* A cut needs a free slot in the range table. */
+	struct mm_phys_range many[MM_FRAMES_MAX_RANGES];
+	for (unsigned i = 0; i < MM_FRAMES_MAX_RANGES; i++)
+		many[i] = (struct mm_phys_range){ (16 + 8 * (uint64_t)i) * PAGE, 4 };
+	ck_assert_int_eq(mm_frames_init_zoned(&fa, many, MM_FRAMES_MAX_RANGES, meta, sizeof(meta),
+	                                      (16 + 8 * 5 + 2) * PAGE),
+	                 -MM_ENOTSUP);
+	ck_assert_int_eq(mm_frames_init_zoned(&fa, many, MM_FRAMES_MAX_RANGES, meta, sizeof(meta),
+	                                      (16 + 8 * 5) * PAGE),
+	                 0);
+	ck_assert_uint_eq(mm_frames_zone_total(&fa, MM_ZONE_LOW), 5 * 4);
+}
+END_TEST
+
+START_TEST(user_frames_come_from_high_memory_first_and_the_rest_never)
+{
+	struct mm_frames fa;
+	struct mm_phys_range r[] = { { 200 * PAGE, 40 }, { 16 * PAGE, 24 } };
+	const mm_paddr_t base = 100 * PAGE; /* between the two ranges */
+	ck_assert_int_eq(mm_frames_init_zoned(&fa, r, 2, meta, sizeof(meta), base), 0);
+	ck_assert_uint_eq(mm_frames_zone_total(&fa, MM_ZONE_LOW), 24);
+	ck_assert_uint_eq(mm_frames_zone_total(&fa, MM_ZONE_HIGH), 40);
+	mm_paddr_t pa, got[64];
+	/* Every kind but user frames: the low zone only, until it is empty
+	 * with the whole high zone free. */
+	const enum mm_frame_kind low_kinds[] = { MM_FRAME_PT, MM_FRAME_KERNEL, MM_FRAME_REGION };
+	for (unsigned i = 0; i < 24; i++) {
+		ck_assert_int_eq(mm_frame_alloc(&fa, low_kinds[i % 3], &got[i]), 0);
+		ck_assert_uint_lt(got[i], base);
+	}
+	for (unsigned k = 0; k < 3; k++)
+		ck_assert_int_eq(mm_frame_alloc(&fa, low_kinds[k], &pa), -MM_ENOMEM);
+	ck_assert_int_eq(mm_frame_alloc_run(&fa, MM_FRAME_PT, 1, &pa), -MM_ENOMEM);
+	ck_assert_uint_eq(mm_frames_zone_free(&fa, MM_ZONE_HIGH), 40);
+	ck_assert_uint_eq(mm_frames_free_count(&fa), 40);
+	/* Freed, they go back to the low zone. */
+	for (unsigned i = 0; i < 24; i++)
+		ck_assert_uint_eq(mm_frame_unref(&fa, got[i]), 0);
+	ck_assert_uint_eq(mm_frames_zone_free(&fa, MM_ZONE_LOW), 24);
+	/* User frames: the high zone first, every one of it... */
+	for (unsigned i = 0; i < 40; i++) {
+		ck_assert_int_eq(mm_frame_alloc(&fa, MM_FRAME_USER, &got[i]), 0);
+		ck_assert_uint_ge(got[i], base);
+	}
+	ck_assert_uint_eq(mm_frames_zone_free(&fa, MM_ZONE_HIGH), 0);
+	/* ...then the low zone, runs too. */
+	ck_assert_int_eq(mm_frame_alloc(&fa, MM_FRAME_USER, &got[40]), 0);
+	ck_assert_uint_lt(got[40], base);
+	ck_assert_int_eq(mm_frame_alloc_run(&fa, MM_FRAME_USER, 3, &pa), 0);
+	ck_assert_uint_lt(pa, base);
+	ck_assert_uint_eq(mm_frames_in_use(&fa, MM_FRAME_USER), 49);
+	/* A high frame freed is the next user frame again. */
+	ck_assert_uint_eq(mm_frame_unref(&fa, got[7]), 0);
+	ck_assert_uint_eq(mm_frames_zone_free(&fa, MM_ZONE_HIGH), 1);
+	ck_assert_int_eq(mm_frame_alloc(&fa, MM_FRAME_PT, &pa), 0);
+	ck_assert_uint_lt(pa, base);
+	ck_assert_int_eq(mm_frame_alloc(&fa, MM_FRAME_USER, &pa), 0);
+	ck_assert_uint_eq(pa, got[7]);
+	/* Fault injection counts both zones' allocations. */
+	mm_frames_fail_after(&fa, 0);
+	ck_assert_int_eq(mm_frame_alloc(&fa, MM_FRAME_USER, &pa), -MM_ENOMEM);
+	ck_assert_uint_eq(mm_frames_zone_free(&fa, MM_ZONE_LOW), 24 - 1 - 8 - 1);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("frames-" ARCH_NAME);
@@ -685,5 +791,9 @@ int main(void)
 	tcase_add_test(tk, run_drains_the_cache_when_it_finds_no_block);
 	tcase_add_test(tk, cache_batches_merge_back_to_the_largest_block);
 	suite_add_tcase(s, tk);
+	TCase *tz = tcase_create("zones");
+	tcase_add_test(tz, zoned_init_cuts_the_range_at_the_high_base);
+	tcase_add_test(tz, user_frames_come_from_high_memory_first_and_the_rest_never);
+	suite_add_tcase(s, tz);
 	return run_suite(s);
 }

@@ -25,6 +25,7 @@ static struct sim *machine(uint32_t asids, bool check_stale)
 	cfg.quiet = true;
 	cfg.asids = asids;
 	cfg.check_stale = check_stale;
+	test_highmem(&cfg);
 	struct sim *m = NULL;
 	ck_assert_int_eq(sim_create(&cfg, &m), 0);
 	return m;

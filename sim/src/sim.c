@@ -1097,6 +1097,10 @@ int sim_check(struct sim *sim, char *msg, size_t msg_len)
 		else if (f->kind == MM_FRAME_KERNEL && f->ref_or_next <= c.mapcount[i])
 			rc = fail(&c, "a kernel frame mapped to users lost the kernel's reference",
 			          0, mm_frames_paddr(fa, i));
+		else if (f->kind != MM_FRAME_FREE && f->kind != MM_FRAME_USER &&
+		         i >= fa->zone[MM_ZONE_HIGH].first)
+			rc = fail(&c, "a page table, region or kernel frame in high memory", 0,
+			          mm_frames_paddr(fa, i));
 	}
 	if (!rc && sim_mmu_root_stale(&sim->mmu, mmu_phys, sim)) {
 		/* x86 PAE: a root entry (PDPTE) changed in memory and CR3 was
