@@ -742,6 +742,69 @@ START_TEST(frame_alloc_run_calls_the_hooks_for_each_frame)
 }
 END_TEST
 
+
+/*
+ * mm_kernel_window(): the platform rewrites the window's leaf entries
+ * itself (a 32-bit kernel's temporary mappings of high memory), and the
+ * tables stay consistent.
+ */
+START_TEST(kernel_window_entries_belong_to_the_platform)
+{
+	const mm_vaddr_t kva = UINT64_C(0) - 16 * PAGE;
+	const mm_vaddr_t top = arch_va_is_canonical(kva) ? kva : UINT64_C(0xFFFF0000);
+	const mm_vaddr_t win = top & ~(LEAF_SPAN - 1);
+	mm_paddr_t park, other;
+	ck_assert_int_eq(mm_sys_frame_alloc_run(sys, MM_FRAME_KERNEL, 1, true, &park), 0);
+	ck_assert_int_eq(mm_sys_frame_alloc(sys, MM_FRAME_KERNEL, true, &other), 0);
+	memset(sim_phys(sim, park, 2 * PAGE), 0x11, 2 * PAGE);
+	memset(sim_phys(sim, other, PAGE), 0x22, PAGE);
+	const unsigned rw = MM_PROT_READ | MM_PROT_WRITE;
+	arch_pte_t *ptes = NULL;
+	uint32_t tables = mm_frames_in_use(&sys->frames, MM_FRAME_PT);
+	/* Bad input changes nothing. */
+	ck_assert_int_eq(mm_kernel_window(sys, win, 0, park, rw, &ptes), -MM_EINVAL);
+	ck_assert_int_eq(mm_kernel_window(sys, win, 2, park, rw, NULL), -MM_EINVAL);
+	ck_assert_int_eq(mm_kernel_window(sys, win, 2, park, rw | MM_PROT_LARGE, &ptes),
+	                 -MM_EINVAL);
+	ck_assert_int_eq(mm_kernel_window(sys, win + LEAF_SPAN - PAGE, 2, park, rw, &ptes),
+	                 -MM_EINVAL); /* across two leaf tables */
+	ck_assert_int_eq(mm_kernel_window(sys, UVA, 2, park, rw, &ptes), -MM_EFAULT);
+	ck_assert_uint_eq(mm_frames_in_use(&sys->frames, MM_FRAME_PT), tables);
+	ck_assert_ptr_null(ptes);
+
+	ck_assert_int_eq(mm_kernel_window(sys, win, 2, park, rw, &ptes), 0);
+	ck_assert_uint_eq(arch_pte_paddr(ptes[0]), park);
+	ck_assert_uint_eq(arch_pte_paddr(ptes[1]), park + PAGE);
+	uint8_t b = 0;
+	ck_assert_int_eq(sim_read(sim, win + PAGE, &b, 1, 0, NULL), 0);
+	ck_assert_uint_eq(b, 0x11);
+	/* The platform points the second page elsewhere, then invalidates. */
+	arch_pte_store(&ptes[1], arch_pte_leaf(other, rw));
+	sim_tlb_flush(sim);
+	ck_assert_int_eq(sim_read(sim, win + PAGE, &b, 1, 0, NULL), 0);
+	ck_assert_uint_eq(b, 0x22);
+	ck_assert_int_eq(sim_read(sim, win, &b, 1, 0, NULL), 0);
+	ck_assert_uint_eq(b, 0x11);
+	/* Supervisor only, in every space, and the tables stay consistent. */
+	static struct mm_space s1;
+	ck_assert_int_eq(mm_space_create(sys, &s1), 0);
+	ck_assert_int_eq(mm_space_activate(&s1), 0);
+	ck_assert_int_eq(sim_read(sim, win + PAGE, &b, 1, 0, NULL), 0);
+	ck_assert_uint_eq(b, 0x22);
+	ck_assert_int_eq(sim_read(sim, win + PAGE, &b, 1, SIM_USER, NULL), -MM_EFAULT);
+	assert_invariants(sim);
+	/* mm_kernel_window() on a window that exists: mm_kernel_map()'s error. */
+	ck_assert_int_eq(mm_kernel_window(sys, win, 1, park, rw, &ptes), -MM_EEXIST);
+	ck_assert_int_eq(mm_space_activate(mm_sys_kernel_space(sys)), 0);
+	ck_assert_int_eq(mm_space_destroy(&s1), 0);
+	ck_assert_int_eq(mm_kernel_unmap(sys, win, 2), 0);
+	assert_invariants(sim);
+	ck_assert_uint_eq(mm_sys_frame_put(sys, park), 0);
+	ck_assert_uint_eq(mm_sys_frame_put(sys, park + PAGE), 0);
+	ck_assert_uint_eq(mm_sys_frame_put(sys, other), 0);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("space-" ARCH_NAME);
@@ -752,6 +815,7 @@ int main(void)
 	tcase_add_test(tc, seed_kernel_half_supervisor_only);
 	tcase_add_test(tc, seed_other_space_faults);
 	tcase_add_test(tc, kernel_half_identical_after_late_mapping);
+	tcase_add_test(tc, kernel_window_entries_belong_to_the_platform);
 	tcase_add_test(tc, create_copies_no_user_entry);
 	tcase_add_test(tc, unmap_frees_emptied_tables);
 	tcase_add_test(tc, protect_and_query);

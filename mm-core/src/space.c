@@ -908,6 +908,23 @@ int mm_kernel_map(struct mm_sys *sys, mm_vaddr_t va, mm_paddr_t pa, uint64_t npa
 	return err;
 }
 
+int mm_kernel_window(struct mm_sys *sys, mm_vaddr_t va, unsigned npages, mm_paddr_t pa,
+                     unsigned prot, arch_pte_t **ptes)
+{
+	const uint64_t span = UINT64_C(1) << arch_level_shift(1);
+	if (!ptes || npages == 0 || npages > ARCH_ENTRIES || (prot & MM_PROT_LARGE) ||
+	    (va & (span - 1)) + ((uint64_t)npages << ARCH_PAGE_SHIFT) > span)
+		return -MM_EINVAL;
+	int err = mm_kernel_map(sys, va, pa, npages, prot);
+	if (err)
+		return err;
+	mm_paddr_t lt;
+	err = mmi_leaf_table(sys, sys->kernel.root, va, false, false, NULL, &lt, NULL);
+	MM_ASSERT(err == 0); /* mapped with 4 KiB pages just now */
+	*ptes = &mmi_table_at(sys, lt)[arch_pte_index(va, 0)];
+	return 0;
+}
+
 int mm_kernel_unmap(struct mm_sys *sys, mm_vaddr_t va, uint64_t npages)
 {
 	mm_vaddr_t end;

@@ -442,6 +442,40 @@ uint32_t mm_sys_frame_put(struct mm_sys *sys, mm_paddr_t pa);
 int mm_kernel_map(struct mm_sys *sys, mm_vaddr_t va, mm_paddr_t pa, uint64_t npages, unsigned prot);
 
 /**
+ * mm_kernel_window() - set aside @npages 4 KiB pages of the kernel half at
+ * @va whose leaf entries the platform then rewrites itself: a window of
+ * temporary mappings for frames its direct map does not reach (high
+ * memory: the map_frame hook of a 32-bit kernel; Linux's fixmap and
+ * kmap_local_page()).
+ * @sys:    the system.
+ * @va:     page-aligned virtual address in the kernel half; the range must
+ *          lie in the span of one leaf table (1 << arch_level_shift(1)
+ *          bytes, aligned: 4 MiB on i386, 2 MiB on PAE).
+ * @npages: 1 to ARCH_ENTRIES.
+ * @pa:     page-aligned physical address: the entries map @pa, @pa +
+ *          4 KiB, ... to start with (frames the platform owns, e.g. a
+ *          parking page); no reference is taken.
+ * @prot:   as for mm_kernel_map(), without MM_PROT_LARGE.
+ * @ptes:   receives the address, through phys_to_virt, of the first of the
+ *          @npages consecutive leaf entries.
+ *
+ * The range is mapped with mm_kernel_map() (4 KiB pages, visible in every
+ * space). Afterwards the platform may store into those entries, with
+ * arch_pte_store(), any present leaf of arch_pte_leaf() for a frame it
+ * owns, and must then invalidate that page in its TLB itself (x86 invlpg;
+ * Intel SDM Vol. 3A §4.10.4.1) before using it. Every entry must stay
+ * present: mm-core counts the present entries of each table. mm-core
+ * does not touch them again unless mm_kernel_unmap() is called on the
+ * range (which unmaps whatever they then map).
+ *
+ * Return: 0; -MM_EINVAL for a NULL @ptes, a bad @npages or @prot, or a
+ * range across two leaf tables; the errors of mm_kernel_map(). Nothing
+ * changes on error.
+ */
+int mm_kernel_window(struct mm_sys *sys, mm_vaddr_t va, unsigned npages, mm_paddr_t pa,
+                     unsigned prot, arch_pte_t **ptes);
+
+/**
  * mm_kernel_unmap() - unmap @npages pages at @va in the kernel half, freeing
  * tables below the shared level that this empties.
  * TLB: each page is invalidated with invalidate_page(MM_ASID_ALL, va) (x86
