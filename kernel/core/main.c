@@ -303,7 +303,8 @@ enum {
 	T_STACK_OVERFLOW,
 	T_MMAP,
 	T_EXEC,
-	T_THP
+	T_THP,
+	T_HIGHMEM
 };
 #define OTHER_VA UINT64_C(0x70000000)
 #ifdef MMKIT_TEST_KINFO_PHYS
@@ -398,9 +399,10 @@ static void test_processes(void)
 	spawn(T_MMAP);
 	spawn(T_EXEC);
 	spawn(T_THP);
+	spawn(T_HIGHMEM);
 	struct half_check hc = { 0, true };
 	proc_each_live(check_half, &hc);
-	tap_ok(hc.same && hc.spaces == 19, "kernel half identical in all %d live process spaces",
+	tap_ok(hc.same && hc.spaces == 20, "kernel half identical in all %d live process spaces",
 	       hc.spaces);
 	uint64_t switches0 = sched_stats()->switches;
 	proc_run_until_idle(record_exit, NULL);
@@ -465,6 +467,19 @@ static void test_processes(void)
 		       KINFO_PHYS_ON ? ", on contiguous frames" : "", r[0]->status);
 	else
 		tap_ok(r[0]->status == 3, "# SKIP transparent huge pages off (boot with thp=on)");
+	results_of(T_HIGHMEM, r, 4);
+	if (mm_frames_zone_total(&sys->frames, MM_ZONE_HIGH)) {
+		const mm_paddr_t high = sys->frames.high_base;
+		const bool seen = KINFO_PHYS_ON ? r[0]->probe >= high : r[0]->probe == 0;
+		tap_ok(r[0]->status == 0 && seen,
+		       "high memory: user pages come from above %llu MiB first, zero-filled and "
+		       "copied on write through temporary mappings (a user page at 0x%llx%s; "
+		       "status %d)",
+		       (unsigned long long)(high >> 20), (unsigned long long)r[0]->probe,
+		       r[0]->probe >> 32 ? ", above 4 GiB" : "", r[0]->status);
+	} else {
+		tap_ok(r[0]->status == 3, "# SKIP no high memory: the direct map reaches all RAM");
+	}
 	results_of(T_SBRK, r, 4);
 	tap_ok(r[0]->status == 0, "sbrk: the heap grows by 3 pages and shrinks back");
 	n = results_of(T_SPIN, r, 4);
@@ -527,7 +542,9 @@ static void kernel_touches_user(bool exec)
 	err = err ? err : mm_query(&s, UVA, &m);
 	if (err)
 		panic("a user page for the test: %s", mm_strerror(err));
-	memcpy(phys_to_virt(m.pa), ret_insn, sizeof(ret_insn));
+	void *page = kmap_frame(m.pa);
+	memcpy(page, ret_insn, sizeof(ret_insn));
+	kunmap_frame(m.pa, page);
 	mm_space_activate(&s);
 	if (exec) {
 		kprintf("# the kernel calls a user page on purpose\n");

@@ -125,12 +125,100 @@ static void hook_flush_all(void *ctx, uint32_t asid)
 	arch_tlb_flush_all(asid);
 }
 
+/* Where the direct map ends: RAM from here up to ram_limit_pa is high
+ * memory, user frames only, reached through kmap_frame(). */
+static uint64_t direct_limit_pa = ARCH_DIRECT_MAP_MAX;
+
+#if ARCH_HIGHMEM_END > ARCH_DIRECT_MAP_MAX
+/*
+ * Temporary mappings of high memory (Linux's kmap_local_page()): two
+ * kernel pages at ARCH_KMAP_BASE whose entries this file rewrites, as
+ * mm-core holds at most two frames mapped at once and unmaps them in
+ * reverse order (struct mm_mach_ops). The kernel takes no interrupt in
+ * kernel mode (but in its idle loop), so nothing else uses them meanwhile.
+ * An unmapped slot maps its parking frame again, so that no stale
+ * mapping of a user frame outlives its use.
+ */
+#define KMAP_SLOTS 2u
+static arch_pte_t *kmap_ptes;   /* the slots' leaf entries (mm_kernel_window()) */
+static mm_paddr_t kmap_park;    /* KMAP_SLOTS frames of the kernel's */
+static unsigned kmap_used;      /* slots in use, the lowest first */
+
+static void kmap_set(unsigned slot, mm_paddr_t pa)
+{
+	arch_pte_store(&kmap_ptes[slot], arch_pte_leaf(pa, MM_PROT_READ | MM_PROT_WRITE));
+	arch_tlb_invalidate_page(MM_ASID_ALL, ARCH_KMAP_BASE + slot * ARCH_PAGE_SIZE);
+}
+
+void *kmap_frame(mm_paddr_t pa)
+{
+	if (pa < direct_limit_pa)
+		return phys_to_virt(pa);
+	if (!kmap_ptes || kmap_used == KMAP_SLOTS)
+		panic("kmap_frame(0x%llx): no free temporary mapping", (unsigned long long)pa);
+	const unsigned slot = kmap_used++;
+	kmap_set(slot, pa);
+	return (void *)(uintptr_t)(ARCH_KMAP_BASE + slot * ARCH_PAGE_SIZE);
+}
+
+void kunmap_frame(mm_paddr_t pa, void *p)
+{
+	if (pa < direct_limit_pa)
+		return;
+	const uintptr_t want = (uintptr_t)(ARCH_KMAP_BASE + (kmap_used - 1u) * ARCH_PAGE_SIZE);
+	if (!kmap_used || (uintptr_t)p != want)
+		panic("kunmap_frame(0x%llx): not the last temporary mapping", (unsigned long long)pa);
+	kmap_used--;
+	kmap_set(kmap_used, kmap_park + kmap_used * ARCH_PAGE_SIZE);
+}
+
+/* The window, once the kernel half has the direct map. */
+static void kmap_init(void)
+{
+	int err = mm_sys_frame_alloc_run(&sys, MM_FRAME_KERNEL, 1, true, &kmap_park);
+	err = err ? err
+	          : mm_kernel_window(&sys, ARCH_KMAP_BASE, KMAP_SLOTS, kmap_park,
+	                             MM_PROT_READ | MM_PROT_WRITE, &kmap_ptes);
+	if (err)
+		panic("temporary-mapping window: %s", mm_strerror(err));
+}
+#else
+void *kmap_frame(mm_paddr_t pa)
+{
+	return phys_to_virt(pa);
+}
+
+void kunmap_frame(mm_paddr_t pa, void *p)
+{
+	(void)pa;
+	(void)p;
+}
+
+static void kmap_init(void)
+{
+}
+#endif
+
+static void *hook_map_frame(void *ctx, mm_paddr_t pa)
+{
+	(void)ctx;
+	return kmap_frame(pa);
+}
+
+static void hook_unmap_frame(void *ctx, mm_paddr_t pa, void *p)
+{
+	(void)ctx;
+	kunmap_frame(pa, p);
+}
+
 static const struct mm_mach_ops kernel_ops = {
 	.phys_to_virt = hook_phys_to_virt,
 	.activate = hook_activate,
 	.read_root = hook_read_root,
 	.invalidate_page = hook_invalidate_page,
 	.flush_all = hook_flush_all,
+	.map_frame = hook_map_frame,
+	.unmap_frame = hook_unmap_frame,
 };
 
 /* ---- ranges ------------------------------------------------------------- */
@@ -205,25 +293,34 @@ static uint64_t amount_limit(const struct boot_info *bi, uint64_t bytes)
 	}
 }
 
-/* The physical address below which the kernel uses RAM, and why not above:
- * its direct map's reach (i386: 896 MiB, no highmem), or what the boot page
- * tables can hold: before mm-core's kernel space is active, the frame
- * metadata (8 bytes per frame) and the direct map's page tables (an entry
- * per frame) are written through the boot mapping (ARCH_BOOT_MAP_BYTES),
- * of which an eighth is kept for the image, low memory and the rest. A
- * "mem=<n>M" or "mem=<n>G" on the command line lowers it to
- * amount_limit() of that many bytes. */
-static uint64_t ram_limit(const struct boot_info *bi, const char *cmdline, const char **why)
+/* The physical address below which the kernel uses RAM, and why not above,
+ * and in *@direct where its direct map ends (RAM between the two is high
+ * memory). Without high memory (ARCH_HIGHMEM_END == ARCH_DIRECT_MAP_MAX)
+ * the two are one: the direct map's reach, or what the boot page tables
+ * can hold: before mm-core's kernel space is active, the frame metadata (8
+ * bytes per frame) and the direct map's page tables (an entry per frame)
+ * are written through the boot mapping (ARCH_BOOT_MAP_BYTES), of which an
+ * eighth is kept for the image, low memory and the rest. With it (i386),
+ * RAM is used up to what a page-table entry addresses. A "mem=<n>M" or
+ * "mem=<n>G" on the command line lowers both to amount_limit() of that
+ * many bytes. */
+static uint64_t ram_limit(const struct boot_info *bi, const char *cmdline, const char **why,
+                          uint64_t *direct)
 {
 	const uint64_t per_frame = sizeof(struct mm_frame) + sizeof(arch_pte_t);
 	const uint64_t boot_cap =
 	        (ARCH_BOOT_MAP_BYTES - ARCH_BOOT_MAP_BYTES / 8) / per_frame * ARCH_PAGE_SIZE;
-	uint64_t limit = ARCH_DIRECT_MAP_MAX;
-	*why = "beyond the kernel's direct map (no highmem support)";
-	if (boot_cap < limit) {
-		limit = boot_cap;
-		*why = "its frame metadata and direct-map page tables would not fit in the "
-		       "boot page tables' reach";
+	uint64_t limit = ARCH_HIGHMEM_END;
+	*direct = ARCH_DIRECT_MAP_MAX < boot_cap ? ARCH_DIRECT_MAP_MAX : boot_cap;
+	if (ARCH_HIGHMEM_END > ARCH_DIRECT_MAP_MAX) {
+		*why = "beyond what a page-table entry of this kernel addresses";
+	} else {
+		*why = "beyond the kernel's direct map";
+		if (boot_cap < limit) {
+			limit = boot_cap;
+			*why = "its frame metadata and direct-map page tables would not fit in the "
+			       "boot page tables' reach";
+		}
 	}
 	for (const char *c = cmdline; *c; c++) {
 		if ((c != cmdline && c[-1] != ' ') || memcmp(c, "mem=", 4) != 0)
@@ -239,6 +336,8 @@ static uint64_t ram_limit(const struct boot_info *bi, const char *cmdline, const
 			*why = "mem= on the command line";
 		}
 	}
+	if (*direct > limit)
+		*direct = limit;
 	return limit;
 }
 
@@ -250,7 +349,7 @@ void mem_init(const struct boot_info *bi, struct mem_info *info)
 	info->cmdline[sizeof(info->cmdline) - 1] = 0;
 
 	const char *why;
-	ram_limit_pa = ram_limit(bi, info->cmdline, &why);
+	ram_limit_pa = ram_limit(bi, info->cmdline, &why, &direct_limit_pa);
 	uint64_t unused = 0;
 	for (unsigned i = 0; i < bi->nram; i++) {
 		const struct boot_range *r = &bi->ram[i];
@@ -281,7 +380,8 @@ void mem_init(const struct boot_info *bi, struct mem_info *info)
 	uint64_t meta_pa = 0;
 	for (unsigned i = 0; i < nspans && !meta_pa; i++)
 		if (spans[i].hi - spans[i].lo >= meta_bytes + ARCH_PAGE_SIZE &&
-		    spans[i].lo + meta_bytes <= ARCH_BOOT_MAP_BYTES)
+		    spans[i].lo + meta_bytes <= ARCH_BOOT_MAP_BYTES &&
+		    spans[i].lo + meta_bytes <= direct_limit_pa)
 			meta_pa = spans[i].lo;
 	if (!meta_pa)
 		panic("no room for %zu bytes of frame metadata", meta_bytes);
@@ -290,10 +390,19 @@ void mem_init(const struct boot_info *bi, struct mem_info *info)
 		ranges[i] = (struct mm_phys_range){ spans[i].lo,
 			                            (spans[i].hi - spans[i].lo) / ARCH_PAGE_SIZE };
 
+	/* Frames above the direct map: high memory, user frames only. */
+	const uint64_t high_base = ram_limit_pa > direct_limit_pa ? direct_limit_pa : 0;
 	int err = mm_sys_init(&sys, &kernel_ops, NULL, ranges, nspans, phys_to_virt(meta_pa),
-	                      meta_bytes, 0);
+	                      meta_bytes, high_base);
 	if (err)
 		panic("mm_sys_init: %s", mm_strerror(err));
+	info->high_frames = mm_frames_zone_total(&sys.frames, MM_ZONE_HIGH);
+	info->high_base = info->high_frames ? high_base : 0;
+	if (info->high_frames)
+		kprintf("# memory: %llu MiB of high memory above %llu MiB, for user pages, "
+		        "reached through temporary mappings\n",
+		        (unsigned long long)((uint64_t)info->high_frames * ARCH_PAGE_SIZE >> 20),
+		        (unsigned long long)(high_base >> 20));
 	/* Address-space identifiers, where the TLB has them: then a switch
 	 * between spaces keeps every space's TLB entries. */
 	uint32_t nasids = arch_asid_count();
@@ -317,10 +426,10 @@ void mem_init(const struct boot_info *bi, struct mem_info *info)
 		const struct boot_range *r = &bi->ram[i];
 		uint64_t lo = r->base & ~(ARCH_PAGE_SIZE - 1);
 		uint64_t hi = (r->base + r->size + ARCH_PAGE_SIZE - 1) & ~(ARCH_PAGE_SIZE - 1);
-		if (lo >= ram_limit_pa)
+		if (lo >= direct_limit_pa)
 			continue;
-		if (hi > ram_limit_pa)
-			hi = ram_limit_pa;
+		if (hi > direct_limit_pa)
+			hi = direct_limit_pa;
 		uint64_t n = (hi - lo) / ARCH_PAGE_SIZE;
 		/* The image's text and rodata are read-only here too (i386 runs
 		 * from this mapping; on x86_64 it is an alias). */
@@ -345,5 +454,7 @@ void mem_init(const struct boot_info *bi, struct mem_info *info)
 	err = arch_map_devices(&sys, kglobal);
 	if (err)
 		panic("device mappings: %s", mm_strerror(err));
+	if (info->high_frames)
+		kmap_init();
 	mm_space_activate(mm_sys_kernel_space(&sys));
 }

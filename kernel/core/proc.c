@@ -472,6 +472,10 @@ long syscall_dispatch(struct trapframe *tf)
 		if (a0 == KINFO_THP)
 			return kmm()->thp && kmm()->large_max >= 1 ? (long)1 << arch_level_shift(1)
 			                                           : 0;
+		if (a0 == KINFO_HIGHMEM)
+			return mm_frames_zone_total(&kmm()->frames, MM_ZONE_HIGH)
+			               ? (long)(kmm()->frames.high_base >> ARCH_PAGE_SHIFT)
+			               : 0;
 #ifdef MMKIT_TEST_KINFO_PHYS
 		/* TEST ONLY (the mmkit-<isa>-test kernels): where is my page?
 		 * A physical address is nothing a user program should know. */
@@ -480,7 +484,7 @@ long syscall_dispatch(struct trapframe *tf)
 			if (a1 >= ARCH_USER_END || mm_query(p->space, a1, &m) != 0)
 				return -MM_EFAULT;
 			p->probe_pa = m.pa;
-			return (long)m.pa;
+			return (long)(m.pa >> ARCH_PAGE_SHIFT);
 		}
 #endif
 		return -MM_EINVAL;

@@ -23,7 +23,9 @@ enum {
 	SYS_mprotect
 };
 enum { EBADF = 9, ECHILD = 10, ENOMEM = 12, EACCES = 13, EFAULT = 14, EINVAL = 22, ENOSYS = 38 };
-enum { KINFO_FREE_FRAMES = 1, KINFO_TICKS = 2, KINFO_PHYS = 3, KINFO_THP = 4 };
+/* KINFO_PHYS answers a page frame number (PFN), KINFO_HIGHMEM the first
+ * PFN of high memory or 0 (kernel/include/kernel/proc.h). */
+enum { KINFO_FREE_FRAMES = 1, KINFO_TICKS = 2, KINFO_PHYS = 3, KINFO_THP = 4, KINFO_HIGHMEM = 5 };
 
 static inline long write(int fd, const void *buf, size_t n)
 {

@@ -29,6 +29,7 @@ enum {
 	T_MMAP = 16,
 	T_EXEC = 17,
 	T_THP = 18,
+	T_HIGHMEM = 19,
 };
 #define OTHER_VA 0x70000000ul /* mapped by the kernel in T_OWN_PAGE only */
 
@@ -60,19 +61,19 @@ int main(long test)
 		cell = 0xC0DE0000ul + (unsigned long)pid;
 		for (int i = 0; i < 20; i++)
 			yield(); /* let the other instance write its own value */
-		long pa = kinfo(KINFO_PHYS, (long)&cell);
+		long pfn = kinfo(KINFO_PHYS, (long)&cell);
 		puts_("# pid ");
 		putx((unsigned long)pid);
 		puts_(": cell at va ");
 		putx((unsigned long)&cell);
-		puts_(" pa ");
-		putx((unsigned long)pa);
+		puts_(" pfn ");
+		putx((unsigned long)pfn);
 		puts_(" holds ");
 		putx(cell);
 		puts_("\n");
 		if (cell != 0xC0DE0000ul + (unsigned long)pid)
 			return 1;
-		return pa == -EINVAL ? 2 : 0; /* 2: KINFO_PHYS refused (not a test kernel) */
+		return pfn == -EINVAL ? 2 : 0; /* 2: KINFO_PHYS refused (not a test kernel) */
 	}
 	case T_SYSCALL: {
 		/* A system call reaches kernel code (write) and data (counters). */
@@ -212,30 +213,70 @@ int main(long test)
 			return 2;
 		volatile char *a = (char *)(((unsigned long)m + big - 1) & ~(big - 1));
 		a[0] = 1;
-		long pa0 = kinfo(KINFO_PHYS, (long)a);
-		int phys = pa0 != -EINVAL;
-		if (phys && ((unsigned long)pa0 & (big - 1)))
+		long pfn0 = kinfo(KINFO_PHYS, (long)a); /* a PFN */
+		int phys = pfn0 != -EINVAL;
+		if (phys && ((unsigned long)pfn0 & (big / PAGE - 1)))
 			return 4;
 		for (unsigned long off = PAGE; off < big; off += PAGE) {
 			if (a[off] != 0)
 				return 5;
-			if (phys && kinfo(KINFO_PHYS, (long)(a + off)) != pa0 + (long)off)
+			if (phys && kinfo(KINFO_PHYS, (long)(a + off)) != pfn0 + (long)(off / PAGE))
 				return 6;
 		}
 		long child = fork();
 		if (child == 0) {
 			a[PAGE] = 2;
-			int copied = !phys || kinfo(KINFO_PHYS, (long)(a + PAGE)) != pa0 + PAGE;
+			int copied = !phys || kinfo(KINFO_PHYS, (long)(a + PAGE)) != pfn0 + 1;
 			int rest = !phys ||
-			           kinfo(KINFO_PHYS, (long)(a + 2L * PAGE)) == pa0 + 2L * PAGE;
+			           kinfo(KINFO_PHYS, (long)(a + 2L * PAGE)) == pfn0 + 2;
 			exit(copied && rest && a[0] == 1 && a[PAGE] == 2 ? 0 : 1);
 		}
 		int st = -1;
 		if (wait(&st) != child || st != 0)
 			return 7;
-		if (a[PAGE] != 0 || (phys && kinfo(KINFO_PHYS, (long)(a + PAGE)) != pa0 + PAGE))
+		if (a[PAGE] != 0 || (phys && kinfo(KINFO_PHYS, (long)(a + PAGE)) != pfn0 + 1))
 			return 8;
 		return munmap(m, 2 * big) == 0 ? 0 : 9;
+	}
+	case T_HIGHMEM: {
+		/* High memory (a 32-bit kernel with RAM above its direct map):
+		 * user frames come from there first, zero-filled through the
+		 * kernel's temporary mappings; a write after fork copies one
+		 * high frame to another (two temporary mappings at once), and
+		 * each side keeps its own bytes. 3: the kernel has none. */
+		long base = kinfo(KINFO_HIGHMEM, 0);
+		if (base == 0)
+			return 3;
+		char *m = mmap(2 * PAGE, 2 /* MM_PROT_WRITE */);
+		if ((unsigned long)m > (unsigned long)-4096) /* -errno */
+			return 2;
+		volatile unsigned long *w = (unsigned long *)m;
+		const unsigned long n = PAGE / sizeof(unsigned long);
+		for (unsigned long i = 0; i < n; i++)
+			if (w[i] != 0)
+				return 4;
+		for (unsigned long i = 0; i < n; i++)
+			w[i] = 0x5EED0000ul + i;
+		long pfn = kinfo(KINFO_PHYS, (long)m);
+		int phys = pfn != -EINVAL;
+		if (phys && pfn < base)
+			return 5;
+		long child = fork();
+		if (child == 0) {
+			w[1] = 7;
+			long cpfn = kinfo(KINFO_PHYS, (long)m);
+			int ok = w[1] == 7 && w[0] == 0x5EED0000ul && w[n - 1] == 0x5EED0000ul + n - 1;
+			exit(ok && (!phys || (cpfn != pfn && cpfn >= base)) ? 0 : 1);
+		}
+		int st = -1;
+		if (wait(&st) != child || st != 0)
+			return 6;
+		for (unsigned long i = 0; i < n; i++)
+			if (w[i] != 0x5EED0000ul + i)
+				return 7;
+		if (phys && kinfo(KINFO_PHYS, (long)m) != pfn)
+			return 8;
+		return munmap(m, 2 * PAGE) == 0 ? 0 : 9;
 	}
 	case T_EXEC:
 		exec(1); /* uhello; returns only on failure */

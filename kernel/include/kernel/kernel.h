@@ -46,6 +46,8 @@ struct mem_info {
 	uint64_t direct_pages; /* pages of the direct map mm-core built */
 	uint64_t large_pages;  /* large pages in it and the image mapping */
 	unsigned large_level;  /* the largest level a large page may sit at */
+	uint64_t high_frames;  /* frames of high memory (above the direct map) */
+	uint64_t high_base;    /* its physical start, 0 if there is none */
 	char cmdline[128];     /* the command line, or "" */
 };
 
@@ -65,5 +67,18 @@ struct mm_sys *kmm(void);
 
 /** phys_to_virt() - the direct-map address of physical @pa. */
 void *phys_to_virt(mm_paddr_t pa);
+
+/**
+ * kmap_frame() - a kernel address for the 4 KiB frame at physical @pa: its
+ * direct-map address, or for high memory (above the direct map: i386,
+ * i386 PAE) one of two temporary mappings, which kunmap_frame() ends.
+ * At most two at once, ended in reverse order (it panics otherwise); no
+ * TLB work for a direct-mapped frame, an invlpg of the slot otherwise.
+ * mm-core's map_frame hook.
+ */
+void *kmap_frame(mm_paddr_t pa);
+
+/** kunmap_frame() - end kmap_frame(@pa)'s mapping at @p. */
+void kunmap_frame(mm_paddr_t pa, void *p);
 
 #endif

@@ -50,12 +50,15 @@ enum {
 /* Error numbers the system calls return (negated) beyond mm-core's MM_E*
  * codes; the values are Linux's. */
 enum { K_EBADF = 9, K_ECHILD = 10, K_ENOSYS = 38 };
-/* SYS_kinfo selectors. KINFO_PHYS (the physical address of a user page)
- * is answered only by kernels built with MMKIT_TEST_KINFO_PHYS (TEST ONLY:
- * the mmkit-<isa>-test images); others say -MM_EINVAL. KINFO_THP: the
- * bytes of the large page a fault in anonymous memory may map whole
- * (transparent huge pages, boot option thp=on), or 0 when off. */
-enum { KINFO_FREE_FRAMES = 1, KINFO_TICKS = 2, KINFO_PHYS = 3, KINFO_THP = 4 };
+/* SYS_kinfo selectors. KINFO_PHYS (the frame number, PFN, of a user page:
+ * a PFN fits a 32-bit long where a physical address above 4 GiB would
+ * not) is answered only by kernels built with MMKIT_TEST_KINFO_PHYS (TEST
+ * ONLY: the mmkit-<isa>-test images); others say -MM_EINVAL. KINFO_THP:
+ * the bytes of the large page a fault in anonymous memory may map whole
+ * (transparent huge pages, boot option thp=on), or 0 when off.
+ * KINFO_HIGHMEM: the PFN where high memory (above the direct map, user
+ * frames only) starts, or 0 if the kernel has none. */
+enum { KINFO_FREE_FRAMES = 1, KINFO_TICKS = 2, KINFO_PHYS = 3, KINFO_THP = 4, KINFO_HIGHMEM = 5 };
 
 /** struct sched_stats - what the scheduler counted. */
 struct sched_stats {

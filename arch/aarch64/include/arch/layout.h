@@ -14,6 +14,8 @@
 
 #define ARCH_DIRECT_MAP_BASE UINT64_C(0xFFFF800000000000)
 #define ARCH_DIRECT_MAP_MAX  (UINT64_C(1) << 46) /* 64 TiB */
+/* No high memory: the direct map reaches all the RAM the kernel uses. */
+#define ARCH_HIGHMEM_END ARCH_DIRECT_MAP_MAX
 /* The kernel image: linked at ARCH_KERNEL_IMAGE_BASE + its physical address. */
 #define ARCH_KERNEL_IMAGE_BASE UINT64_C(0xFFFFFFFF00000000)
 /* What the boot page tables map (1 GiB blocks) at the direct-map base,

@@ -11,6 +11,12 @@
 
 #define ARCH_DIRECT_MAP_BASE UINT64_C(0xC0000000)
 #define ARCH_DIRECT_MAP_MAX  UINT64_C(0x38000000) /* 896 MiB */
+/* RAM up to here is used (a kernel gives it to mm-core): what lies above
+ * ARCH_DIRECT_MAP_MAX is high memory, for user frames only, which the
+ * kernel reaches through two temporary mappings at ARCH_KMAP_BASE (just
+ * above the direct map's reach, inside one leaf table: mm_kernel_window()). */
+#define ARCH_HIGHMEM_END (UINT64_C(1) << 36) /* 64 GiB: QEMU's PAE CPUs have MAXPHYADDR 36 */
+#define ARCH_KMAP_BASE   UINT64_C(0xF8000000)
 /* The kernel image: linked at ARCH_KERNEL_IMAGE_BASE + its physical address. */
 #define ARCH_KERNEL_IMAGE_BASE UINT64_C(0xC0000000)
 /* What the boot page tables map (2 MiB PAE pages), at 0 and at the

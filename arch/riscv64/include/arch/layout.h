@@ -12,6 +12,8 @@
 
 #define ARCH_DIRECT_MAP_BASE UINT64_C(0xFFFFFFC000000000)
 #define ARCH_DIRECT_MAP_MAX  (UINT64_C(1) << 36) /* 64 GiB */
+/* No high memory: the direct map reaches all the RAM the kernel uses. */
+#define ARCH_HIGHMEM_END ARCH_DIRECT_MAP_MAX
 /* The kernel image: linked at ARCH_KERNEL_IMAGE_BASE + its physical
  * address. RAM starts at 2 GiB on QEMU's virt machine, where OpenSBI
  * enters the kernel at 0x80200000: it runs at 0xFFFFFFFF80200000, in the
