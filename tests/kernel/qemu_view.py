@@ -31,6 +31,10 @@ kernel memory through GDB, and checks:
     accessible and inside a region, writable only if its region is, and
     executable (x86_64, PAE: NX clear) only if its region is; none in a
     region without read access;
+  - every present user page maps a frame mm-core holds as a user (or
+    kernel) frame with a reference: its own metadata, read through GDB;
+    with --high ADDR, at least one of them lies at or above ADDR (a boot
+    whose user frames come from high memory, e.g. above 4 GiB on PAE);
   - after fork: parent and child (seen by pointing CR3 at the child's root
     for a moment) map the same pages to the same frames, every private
     page of a writable region read-only on both sides;
@@ -68,6 +72,10 @@ def drive():
     ap.add_argument("--mem", default="32M", help="guest RAM (QEMU -m)")
     ap.add_argument("--cpu", help="the CPU model (QEMU -cpu)")
     ap.add_argument("--timeout", type=int, default=90, help="seconds")
+    ap.add_argument("--machine-opt", metavar="OPT", action="append", default=[],
+                    help="a property of the machine (QEMU -machine OPT); may be repeated")
+    ap.add_argument("--high", type=lambda x: int(x, 0), default=0, metavar="ADDR",
+                    help="some user page must map a frame at or above physical ADDR")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory(prefix="mmkit-qv-") as d:
         gsock, qsock = os.path.join(d, "gdb.sock"), os.path.join(d, "qmp.sock")
@@ -79,6 +87,8 @@ def drive():
                 "-qmp", "unix:%s,server=on,wait=off" % qsock]
         if args.cpu:
             qcmd += ["-cpu", args.cpu]
+        for opt in args.machine_opt:
+            qcmd += ["-machine", opt]
         print("# " + " ".join(qcmd), flush=True)
         qlog = open(os.path.join(d, "qemu.txt"), "w+")
         qemu = subprocess.Popen(qcmd, stdout=qlog, stderr=subprocess.STDOUT)
@@ -93,7 +103,8 @@ def drive():
             sys.stdout.write(qlog.read())
             print("qemu_view: QEMU did not open its GDB and QMP sockets")
             return 1
-        env = dict(os.environ, MMKIT_QV_GDB=gsock, MMKIT_QV_QMP=qsock)
+        env = dict(os.environ, MMKIT_QV_GDB=gsock, MMKIT_QV_QMP=qsock,
+                   MMKIT_QV_HIGH=str(args.high))
         gcmd = [args.gdb, "-batch", "-nx", "-ex", "set pagination off", "-ex",
                 "set confirm off", "-x", os.path.abspath(__file__), args.elf]
         print("# " + " ".join(gcmd), flush=True)
@@ -147,6 +158,7 @@ ACCESS_WRITE, ACCESS_EXEC = 1, 2
 BACKING_SHARED = 2
 PAGE = 4096
 # Stops of each kind before the check ends (a bound on its run time).
+FRAME_USER, FRAME_KERNEL = 2, 3  # enum mm_frame_kind
 LIMITS = {"fork": 2, "fault": 3, "cow-fault": 1, "munmap": 2, "exec": 1, "exit": 2}
 
 
@@ -159,6 +171,9 @@ class Checker:
         # 8-byte entry (arch_pte_t) says which. Not CR4.PAE, which is 0
         # here: GDB attaches at the reset vector, before boot.S sets it.
         self.nx = int(gdb.parse_and_eval("sizeof(arch_pte_t)")) == 8
+        self.high = int(os.environ.get("MMKIT_QV_HIGH", "0"))
+        self.high_seen = 0  # user pages seen on frames at or above self.high
+        self.ranges = None  # mm-core's RAM ranges: (base, pages, first index)
         self.failures = 0
         self.checks = 0
         self.counts = {k: 0 for k in LIMITS}
@@ -285,6 +300,22 @@ class Checker:
             print("qemu_view: FAIL: " + what, flush=True)
         return ok
 
+    def frame_meta(self, pa):
+        """(kind, references) of mm-core's metadata for the frame at @pa,
+        or None if mm-core does not manage it."""
+        if self.ranges is None:
+            f = "kmm()->frames."
+            n = int(self.val(f + "nranges"))
+            self.ranges = [(int(self.val(f + "range[%d].base" % i)),
+                            int(self.val(f + "range[%d].pages" % i)),
+                            int(self.val(f + "first_index[%d]" % i))) for i in range(n)]
+        for base, pages, first in self.ranges:
+            if base <= pa < base + pages * 4096:
+                i = first + (pa - base) // 4096
+                return (int(self.val("kmm()->frames.meta[%d].kind" % i)),
+                        int(self.val("kmm()->frames.meta[%d].ref_or_next" % i)))
+        return None
+
     def check_active(self, label, sp):
         """CR3 (QEMU) and mm-core's active space both say @sp."""
         active = int(self.val("(unsigned long)kmm()->active"))
@@ -354,6 +385,16 @@ class Checker:
                 problems.append("%x: NX set in an executable region" % va)
         self.check(not problems, "%s: pages not as their regions allow: %s"
                    % (label, "; ".join(problems[:6])))
+        # The frames QEMU's walk finds, as mm-core's own metadata has them.
+        unheld = []
+        for va, (pa, fl) in sorted(tlb.items()):
+            m = self.frame_meta(pa)
+            if m is None or m[0] not in (FRAME_USER, FRAME_KERNEL) or m[1] < 1:
+                unheld.append("%x->%x %s" % (va, pa, m))
+            if self.high and pa >= self.high:
+                self.high_seen += 1
+        self.check(not unheld, "%s: user pages on frames mm-core does not hold: %s"
+                   % (label, "; ".join(unheld[:6])))
         print("# %s: %d user pages, %d regions, %d table pages: as QEMU sees them"
               % (label, len(tlb), len(sp["regions"]), sp["table_pages"]), flush=True)
         return tlb, mem
@@ -605,6 +646,9 @@ def in_gdb():
         finally:
             c.busy = False
     print("# %d stops in %.1f s: %s" % (stops, time.time() - t0, c.counts))
+    if c.high:
+        c.check(c.high_seen > 0, "no user page on a frame at or above 0x%x" % c.high)
+        print("# %d user pages seen on frames at or above 0x%x" % (c.high_seen, c.high))
     if c.failures or not c.done():
         print("qemu_view: FAIL: %d of %d checks failed" % (c.failures, c.checks), flush=True)
     else:
