@@ -661,7 +661,6 @@ START_TEST(randomized_against_a_model)
 }
 END_TEST
 
-
 /* ---- zones ------------------------------------------------------------- */
 
 START_TEST(zoned_init_cuts_the_range_at_the_high_base)

@@ -742,7 +742,6 @@ START_TEST(frame_alloc_run_calls_the_hooks_for_each_frame)
 }
 END_TEST
 
-
 /*
  * mm_kernel_window(): the platform rewrites the window's leaf entries
  * itself (a 32-bit kernel's temporary mappings of high memory), and the

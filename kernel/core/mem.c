@@ -140,9 +140,9 @@ static uint64_t direct_limit_pa = ARCH_DIRECT_MAP_MAX;
  * mapping of a user frame outlives its use.
  */
 #define KMAP_SLOTS 2u
-static arch_pte_t *kmap_ptes;   /* the slots' leaf entries (mm_kernel_window()) */
-static mm_paddr_t kmap_park;    /* KMAP_SLOTS frames of the kernel's */
-static unsigned kmap_used;      /* slots in use, the lowest first */
+static arch_pte_t *kmap_ptes; /* the slots' leaf entries (mm_kernel_window()) */
+static mm_paddr_t kmap_park;  /* KMAP_SLOTS frames of the kernel's */
+static unsigned kmap_used;    /* slots in use, the lowest first */
 
 static void kmap_set(unsigned slot, mm_paddr_t pa)
 {
@@ -167,7 +167,8 @@ void kunmap_frame(mm_paddr_t pa, void *p)
 		return;
 	const uintptr_t want = (uintptr_t)(ARCH_KMAP_BASE + (kmap_used - 1u) * ARCH_PAGE_SIZE);
 	if (!kmap_used || (uintptr_t)p != want)
-		panic("kunmap_frame(0x%llx): not the last temporary mapping", (unsigned long long)pa);
+		panic("kunmap_frame(0x%llx): not the last temporary mapping",
+		      (unsigned long long)pa);
 	kmap_used--;
 	kmap_set(kmap_used, kmap_park + kmap_used * ARCH_PAGE_SIZE);
 }

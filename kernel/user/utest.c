@@ -227,8 +227,7 @@ int main(long test)
 		if (child == 0) {
 			a[PAGE] = 2;
 			int copied = !phys || kinfo(KINFO_PHYS, (long)(a + PAGE)) != pfn0 + 1;
-			int rest = !phys ||
-			           kinfo(KINFO_PHYS, (long)(a + 2L * PAGE)) == pfn0 + 2;
+			int rest = !phys || kinfo(KINFO_PHYS, (long)(a + 2L * PAGE)) == pfn0 + 2;
 			exit(copied && rest && a[0] == 1 && a[PAGE] == 2 ? 0 : 1);
 		}
 		int st = -1;
@@ -265,7 +264,8 @@ int main(long test)
 		if (child == 0) {
 			w[1] = 7;
 			long cpfn = kinfo(KINFO_PHYS, (long)m);
-			int ok = w[1] == 7 && w[0] == 0x5EED0000ul && w[n - 1] == 0x5EED0000ul + n - 1;
+			int ok = w[1] == 7 && w[0] == 0x5EED0000ul &&
+			         w[n - 1] == 0x5EED0000ul + n - 1;
 			exit(ok && (!phys || (cpfn != pfn && cpfn >= base)) ? 0 : 1);
 		}
 		int st = -1;

@@ -178,9 +178,8 @@ static uint32_t first0(const struct mm_frame_zone *z)
 
 /* --- Lists of order >= 1: links in the head and in the second frame. --- */
 
-static inline __attribute__((always_inline)) void push(struct mm_frames *fa,
-                                                       struct mm_frame_zone *z, uint32_t idx,
-                                                       unsigned k)
+static inline __attribute__((always_inline)) void
+push(struct mm_frames *fa, struct mm_frame_zone *z, uint32_t idx, unsigned k)
 {
 	if (k == 0) {
 		push0(fa, z, idx);
@@ -200,9 +199,8 @@ static inline __attribute__((always_inline)) void push(struct mm_frames *fa,
 	z->nblocks[k]++;
 }
 
-static inline __attribute__((always_inline)) void remove_block(struct mm_frames *fa,
-                                                               struct mm_frame_zone *z,
-                                                               uint32_t idx, unsigned k)
+static inline __attribute__((always_inline)) void
+remove_block(struct mm_frames *fa, struct mm_frame_zone *z, uint32_t idx, unsigned k)
 {
 	if (k == 0) {
 		remove0(fa, z, idx);
@@ -588,8 +586,8 @@ static bool refill(struct mm_frames *fa, struct mm_frame_zone *z)
 }
 
 /* The end of every successful allocation: the run at @idx of @z is in use. */
-static inline void hand_out(struct mm_frames *fa, struct mm_frame_zone *z,
-                            enum mm_frame_kind kind, uint32_t idx, uint32_t len, mm_paddr_t *out)
+static inline void hand_out(struct mm_frames *fa, struct mm_frame_zone *z, enum mm_frame_kind kind,
+                            uint32_t idx, uint32_t len, mm_paddr_t *out)
 {
 	for (uint32_t i = 0; i < len; i++)
 		fa->meta[idx + i] = (struct mm_frame){ .ref_or_next = 1, .kind = (uint8_t)kind };
@@ -703,8 +701,8 @@ int mm_frame_ref(struct mm_frames *fa, mm_paddr_t pa)
 }
 
 /* Push free frame @idx on @z's full ring: drain its oldest frames first. */
-static __attribute__((noinline)) void push_cache_full(struct mm_frames *fa,
-                                                      struct mm_frame_zone *z, uint32_t idx)
+static __attribute__((noinline)) void push_cache_full(struct mm_frames *fa, struct mm_frame_zone *z,
+                                                      uint32_t idx)
 {
 	drain_oldest(fa, z, batch_end(fa, z, MM_FRAME_CACHE_BATCH));
 	z->cache[(z->cache_first + z->ncached++) & CACHE_MASK] = idx;

@@ -612,8 +612,8 @@ int sim_create(const struct sim_config *cfg, struct sim **out)
 
 	last_clear(sim);
 	sim_mmu_reset(&sim->mmu);
-	int err = mm_sys_init(&sim->sys, &sim_ops, sim, ranges, cfg->nranges, sim->meta,
-	                      meta_bytes, sim_high_base(cfg));
+	int err = mm_sys_init(&sim->sys, &sim_ops, sim, ranges, cfg->nranges, sim->meta, meta_bytes,
+	                      sim_high_base(cfg));
 	if (err) {
 		free(sim->meta);
 		sim->meta = NULL;
@@ -638,10 +638,10 @@ int sim_create(const struct sim_config *cfg, struct sim **out)
 	mm_sys_set_thp(&sim->sys, cfg->thp);
 	if (cfg->direct_map) {
 		/* Low memory only: the high zone is what it does not reach. */
-		err = mm_kernel_map(
-		        &sim->sys, ARCH_DIRECT_MAP_BASE + cfg->phys_base, cfg->phys_base,
-		        frames - cfg->high_bytes / page,
-		        MM_PROT_READ | MM_PROT_WRITE | (cfg->large_pages ? MM_PROT_LARGE : 0u));
+		err = mm_kernel_map(&sim->sys, ARCH_DIRECT_MAP_BASE + cfg->phys_base,
+		                    cfg->phys_base, frames - cfg->high_bytes / page,
+		                    MM_PROT_READ | MM_PROT_WRITE |
+		                            (cfg->large_pages ? MM_PROT_LARGE : 0u));
 		if (err) {
 			sim_destroy(sim);
 			return err;
