@@ -30,6 +30,8 @@ mutations=(
 "mremap move without invlpg~mm-core/src/vm.c~		arch_pte_store(e, 0);\n		mmi_tlb_add(b, from + off);~		arch_pte_store(e, 0);\n		(void)b;~mmap~mremap_shrink_grow_move"
 "mremap leaves empty tables~mm-core/src/vm.c~	prune_tables(s, to, to + old_len); /* tables left empty by holes */~~mmap~mremap_shrink_grow_move"
 "kernel unmap by a flush (globals survive)~mm-core/src/space.c~.needed = sys->active != NULL, .each = true~.needed = sys->active != NULL, .each = false~cow~global_kernel_pages_survive_switches_until_unmapped"
+"page tables from the high zone~mm-core/src/frame.c~return kind == MM_FRAME_USER && high->nfree ? high~return (kind || 1) && high->nfree ? high~frames~user_frames_come_from_high_memory_first_and_the_rest_never"
+"user frames from the low zone first~mm-core/src/frame.c~return kind == MM_FRAME_USER && high->nfree ? high~return kind == MM_FRAME_FREE && high->nfree ? high~frames~user_frames_come_from_high_memory_first_and_the_rest_never"
 "madvise drops shared pages~mm-core/src/vm.c~		if (r->backing != MM_BACKING_SHARED)\n			unmap_present(s, at, stop, &b);~		unmap_present(s, at, stop, &b);~mmap~madvise_dontneed"
 )
 # Address-space identifiers: on every ISA whose simulator has them (not i386
