@@ -224,7 +224,7 @@ remove_block(struct mm_frames *fa, struct mm_frame_zone *z, uint32_t idx, unsign
 /* The zone holding global frame index @idx (a zone is whole ranges). */
 static inline struct mm_frame_zone *zone_of(struct mm_frames *fa, uint32_t idx)
 {
-	return &fa->zone[idx >= fa->zone[MM_ZONE_HIGH].first ? MM_ZONE_HIGH : MM_ZONE_LOW];
+	return &fa->zone[idx >= fa->high_first ? MM_ZONE_HIGH : MM_ZONE_LOW];
 }
 
 int mm_frames_init_zoned(struct mm_frames *fa, const struct mm_phys_range *ranges, size_t n,
@@ -291,11 +291,11 @@ int mm_frames_init_zoned(struct mm_frames *fa, const struct mm_phys_range *range
 	}
 	fa->zone[MM_ZONE_LOW].end = high_first;
 	fa->zone[MM_ZONE_HIGH].first = high_first;
+	fa->high_first = high_first;
 	fa->zone[MM_ZONE_HIGH].end = fa->total;
-	for (unsigned z = 0; z < MM_FRAME_NZONES; z++) {
+	for (unsigned z = 0; z < MM_FRAME_NZONES; z++)
 		fa->zone[z].floor = UINT32_MAX;
-		fa->zone[z].nfree = fa->zone[z].end - fa->zone[z].first;
-	}
+	fa->high_free = fa->total - high_first;
 	for (uint32_t i = 0; i < fa->total; i++)
 		meta[i] = (struct mm_frame){ .kind = MM_FRAME_FREE };
 	/*
@@ -592,34 +592,23 @@ static inline void hand_out(struct mm_frames *fa, struct mm_frame_zone *z, enum 
 	for (uint32_t i = 0; i < len; i++)
 		fa->meta[idx + i] = (struct mm_frame){ .ref_or_next = 1, .kind = (uint8_t)kind };
 	fa->nfree -= len;
-	z->nfree -= len;
+	if (z != &fa->zone[MM_ZONE_LOW])
+		fa->high_free -= len;
 	fa->in_use[kind] += len;
 	/* The lowest range (often the only one) without the search. */
 	*out = idx < fa->range[0].pages ? fa->range[0].base + (mm_paddr_t)idx * ARCH_PAGE_SIZE
 	                                : mm_frames_paddr(fa, idx);
 }
 
-/*
- * The zone a frame of @kind comes from: a user frame from the high zone
- * while it has a free frame, every other frame (and a user frame once the
- * high zone is exhausted) from the low zone.
- */
-static inline struct mm_frame_zone *zone_for(struct mm_frames *fa, enum mm_frame_kind kind)
-{
-	struct mm_frame_zone *high = &fa->zone[MM_ZONE_HIGH];
-	return kind == MM_FRAME_USER && high->nfree ? high : &fa->zone[MM_ZONE_LOW];
-}
-
 static int alloc_refill(struct mm_frames *fa, struct mm_frame_zone *z, enum mm_frame_kind kind,
                         mm_paddr_t *out);
 
-/* mm_frame_alloc() once @kind is checked and the attempt counted. */
+/* A single frame from @z's cache, refilled if empty (fault injection
+ * checked by the caller). Inlined with @z a constant for the low zone:
+ * the fast path's addresses then need no zone arithmetic. */
 static inline __attribute__((always_inline)) int
-alloc_single(struct mm_frames *fa, enum mm_frame_kind kind, mm_paddr_t *out)
+alloc_from(struct mm_frames *fa, struct mm_frame_zone *z, enum mm_frame_kind kind, mm_paddr_t *out)
 {
-	if (fa->fail_countdown == 0)
-		return -MM_ENOMEM;
-	struct mm_frame_zone *z = zone_for(fa, kind);
 	uint32_t idx;
 	if (z->ncached)
 		idx = z->cache[(z->cache_first + --z->ncached) & CACHE_MASK];
@@ -633,7 +622,30 @@ alloc_single(struct mm_frames *fa, enum mm_frame_kind kind, mm_paddr_t *out)
 	return 0;
 }
 
-/* alloc_single() with @z's cache empty: refill it, then take a frame. */
+/* alloc_from() the high zone, off the fast path. */
+static __attribute__((noinline)) int alloc_high(struct mm_frames *fa, enum mm_frame_kind kind,
+                                                mm_paddr_t *out)
+{
+	return alloc_from(fa, &fa->zone[MM_ZONE_HIGH], kind, out);
+}
+
+/*
+ * mm_frame_alloc() once @kind is checked and the attempt counted. A user
+ * frame comes from the high zone while it has a free frame, every other
+ * frame (and a user frame once the high zone is exhausted) from the low
+ * zone.
+ */
+static inline __attribute__((always_inline)) int
+alloc_single(struct mm_frames *fa, enum mm_frame_kind kind, mm_paddr_t *out)
+{
+	if (fa->fail_countdown == 0)
+		return -MM_ENOMEM;
+	if (__builtin_expect(fa->high_free != 0, 0) && kind == MM_FRAME_USER)
+		return alloc_high(fa, kind, out);
+	return alloc_from(fa, &fa->zone[MM_ZONE_LOW], kind, out);
+}
+
+/* alloc_from() with @z's cache empty: refill it, then take a frame. */
 static __attribute__((noinline)) int alloc_refill(struct mm_frames *fa, struct mm_frame_zone *z,
                                                   enum mm_frame_kind kind, mm_paddr_t *out)
 {
@@ -708,6 +720,19 @@ static __attribute__((noinline)) void push_cache_full(struct mm_frames *fa, stru
 	z->cache[(z->cache_first + z->ncached++) & CACHE_MASK] = idx;
 }
 
+/* Put the free frame @idx of zone @z in its cache (inlined with @z a
+ * constant, as alloc_from()). */
+static inline __attribute__((always_inline)) void cache_push(struct mm_frames *fa,
+                                                             struct mm_frame_zone *z, uint32_t idx)
+{
+	if (z != &fa->zone[MM_ZONE_LOW])
+		fa->high_free++;
+	if (z->ncached == MM_FRAME_CACHE_MAX)
+		push_cache_full(fa, z, idx); /* off the fast path */
+	else
+		z->cache[(z->cache_first + z->ncached++) & CACHE_MASK] = idx;
+}
+
 /* mm_frame_unref_meta() for a frame @f of @fa. */
 static inline __attribute__((always_inline)) uint32_t unref(struct mm_frames *fa,
                                                             struct mm_frame *f)
@@ -719,12 +744,10 @@ static inline __attribute__((always_inline)) uint32_t unref(struct mm_frames *fa
 	*f = (struct mm_frame){ .kind = MM_FRAME_FREE };
 	fa->nfree++;
 	const uint32_t idx = (uint32_t)(f - fa->meta);
-	struct mm_frame_zone *z = zone_of(fa, idx);
-	z->nfree++;
-	if (z->ncached == MM_FRAME_CACHE_MAX)
-		push_cache_full(fa, z, idx); /* off the fast path */
+	if (__builtin_expect(idx >= fa->high_first, 0))
+		cache_push(fa, &fa->zone[MM_ZONE_HIGH], idx); /* off the fast path */
 	else
-		z->cache[(z->cache_first + z->ncached++) & CACHE_MASK] = idx;
+		cache_push(fa, &fa->zone[MM_ZONE_LOW], idx);
 	return 0;
 }
 

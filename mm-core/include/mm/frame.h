@@ -129,41 +129,45 @@ enum mm_zone {
  * [@first, @end): whole ranges, since init cuts a range at the high base.
  */
 struct mm_frame_zone {
-	uint32_t first;      /* global index of its first frame */
-	uint32_t end;        /* one past its last frame's global index */
-	uint32_t nfree;      /* its free frames (listed or cached) */
+	/* First, what single-frame allocation and free touch (one cache line). */
+	uint32_t first;       /* global index of its first frame */
+	uint32_t end;         /* one past its last frame's global index */
+	uint32_t ncached;     /* frames in the ring, 0 to MM_FRAME_CACHE_MAX */
+	uint32_t cache_first; /* ring position of the oldest cached frame */
+	/* The cache's fresh block: the frames [fresh, fresh_end) of the last
+	 * refill not handed out yet, lowest first once the ring is empty. */
+	uint32_t fresh;      /* first frame of the fresh block not handed out */
+	uint32_t fresh_end;  /* one past the fresh block's last frame */
 	uint32_t order_mask; /* bit k: the list of order k is not empty */
 	uint32_t floor;      /* no free block of order >= 1 starts below this index */
-	uint32_t head[MM_FRAME_MAX_ORDER + 1]; /* index + 1 of each order's first block, 0 = none */
-	uint32_t head0[MM_FRAME_NBUCKETS];     /* index + 1 of each bucket's first single frame */
-	uint64_t bucket_mask[MM_FRAME_NBUCKETS / 64]; /* bit b: head0[b] != 0 */
-	uint32_t nblocks[MM_FRAME_MAX_ORDER + 1];     /* free blocks of each order */
 	/*
 	 * The cache of free single frames: a ring of global indices, oldest
 	 * at cache[cache_first], newest (the next one out) at
 	 * cache[(cache_first + ncached - 1) % MM_FRAME_CACHE_MAX].
 	 */
 	uint32_t cache[MM_FRAME_CACHE_MAX];
-	uint32_t cache_first; /* ring position of the oldest cached frame */
-	uint32_t ncached;     /* frames in the ring, 0 to MM_FRAME_CACHE_MAX */
-	/* The cache's fresh block: the frames [fresh, fresh_end) of the last
-	 * refill not handed out yet, lowest first once the ring is empty. */
-	uint32_t fresh;     /* first frame of the fresh block not handed out */
-	uint32_t fresh_end; /* one past the fresh block's last frame */
+	uint32_t head[MM_FRAME_MAX_ORDER + 1]; /* index + 1 of each order's first block, 0 = none */
+	uint32_t nblocks[MM_FRAME_MAX_ORDER + 1];     /* free blocks of each order */
+	uint64_t bucket_mask[MM_FRAME_NBUCKETS / 64]; /* bit b: head0[b] != 0 */
+	uint32_t head0[MM_FRAME_NBUCKETS]; /* index + 1 of each bucket's first single frame */
 };
 
 /** struct mm_frames - allocator state. Treat as opaque; read via functions. */
 struct mm_frames {
+	/* First, what every allocation and free touches: 64 bytes, one
+	 * cache line (then range[0], mm_frame_get()'s fast path). */
+	struct mm_frame *meta;            /* one per frame, in global index order */
+	int64_t fail_countdown;           /* fault injection: see mm_frames_fail_after() */
+	uint64_t nalloc_calls;            /* successful and failed allocation attempts */
+	uint32_t total;                   /* frames managed */
+	uint32_t nfree;                   /* frames free (in free blocks) */
+	uint32_t in_use[MM_FRAME_NKINDS]; /* frames in use, by enum mm_frame_kind */
+	uint32_t high_first;              /* zone[MM_ZONE_HIGH].first: @total if none */
+	uint32_t high_free;               /* free frames of the high zone (0 if none) */
 	struct mm_phys_range range[MM_FRAMES_MAX_RANGES]; /* sorted by base */
 	uint32_t first_index[MM_FRAMES_MAX_RANGES];       /* global index */
 	unsigned nranges;                                 /* ranges in @range */
-	struct mm_frame *meta;                            /* one per frame, in global index order */
-	uint32_t total;                                   /* frames managed */
-	uint32_t nfree;                                   /* frames free (in free blocks) */
-	uint32_t in_use[MM_FRAME_NKINDS];                 /* frames in use, by enum mm_frame_kind */
-	int64_t fail_countdown; /* fault injection: see mm_frames_fail_after() */
-	uint64_t nalloc_calls;  /* successful and failed allocation attempts */
-	mm_paddr_t high_base;   /* frames at or above it are MM_ZONE_HIGH; 0: none */
+	mm_paddr_t high_base; /* frames at or above it are MM_ZONE_HIGH; 0: none */
 	struct mm_frame_zone zone[MM_FRAME_NZONES]; /* indexed by enum mm_zone */
 };
 
@@ -227,7 +231,7 @@ int mm_frames_init_zoned(struct mm_frames *fa, const struct mm_phys_range *range
  */
 static inline uint32_t mm_frames_zone_free(const struct mm_frames *fa, enum mm_zone zone)
 {
-	return fa->zone[zone].nfree;
+	return zone == MM_ZONE_HIGH ? fa->high_free : fa->nfree - fa->high_free;
 }
 
 /** mm_frames_zone_total() - frames managed in zone @zone, free or not. */
