@@ -246,7 +246,7 @@ int main(long test)
 		long base = kinfo(KINFO_HIGHMEM, 0);
 		if (base == 0)
 			return 3;
-		char *m = mmap(2 * PAGE, 2 /* MM_PROT_WRITE */);
+		char *m = mmap(2L * PAGE, 2 /* MM_PROT_WRITE */);
 		if ((unsigned long)m > (unsigned long)-4096) /* -errno */
 			return 2;
 		volatile unsigned long *w = (unsigned long *)m;
@@ -276,7 +276,7 @@ int main(long test)
 				return 7;
 		if (phys && kinfo(KINFO_PHYS, (long)m) != pfn)
 			return 8;
-		return munmap(m, 2 * PAGE) == 0 ? 0 : 9;
+		return munmap(m, 2L * PAGE) == 0 ? 0 : 9;
 	}
 	case T_EXEC:
 		exec(1); /* uhello; returns only on failure */
