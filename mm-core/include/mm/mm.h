@@ -83,6 +83,21 @@
  *                   metadata it reaches through @phys_to_virt. Without
  *                   these hooks, @phys_to_virt serves for every frame.
  * @unmap_frame:     ends the mapping @map_frame gave for @pa at @p.
+ * @table_window:    optional; used only by a build with the recursive
+ *                   mapping (-Dtables=recursive): a pointer through which
+ *                   mm-core reads and writes the page table at @pa, which
+ *                   the loaded root maps at the window address @va (a
+ *                   supervisor-only address in the root's self-map or
+ *                   alternate entries, arch_recursive_table_va()). A
+ *                   kernel returns @va itself (NULL hook: the same); the
+ *                   simulator translates @va through its MMU model and
+ *                   TLB and stops if it does not reach @pa (a stale TLB
+ *                   entry for a window, or wrong window arithmetic). In
+ *                   that build mm-core reaches tables through
+ *                   @phys_to_virt only before its first activation, and
+ *                   tables linked nowhere through @map_frame.
+ *                   Source: Intel SDM Vol. 3A §4.3 (the MMU walks the
+ *                   window like any address).
  */
 struct mm_mach_ops {
 	void *(*phys_to_virt)(void *ctx, mm_paddr_t pa);
@@ -94,6 +109,7 @@ struct mm_mach_ops {
 	void (*frame_freed)(void *ctx, mm_paddr_t pa);
 	void *(*map_frame)(void *ctx, mm_paddr_t pa);
 	void (*unmap_frame)(void *ctx, mm_paddr_t pa, void *p);
+	void *(*table_window)(void *ctx, mm_vaddr_t va, mm_paddr_t pa);
 };
 
 /** MM_ASID_ALL - the @asid of an invalidation that concerns every address
@@ -201,6 +217,10 @@ struct mm_space {
 	uint64_t region_pages;                             /* frames holding its nodes */
 };
 
+/** MM_RECURSIVE_ALT_MAX - alternate root entries a recursive-mapping build
+ * may use (ARCH_RECURSIVE_ALT_SLOTS, at most this many). */
+#define MM_RECURSIVE_ALT_MAX 2u
+
 /**
  * struct mm_sys - one machine's memory-management state.
  * @frames:        the frame allocator.
@@ -215,6 +235,9 @@ struct mm_space {
  *                 0 while identifiers are off.
  * @asid_count:    identifiers the platform has, 0 never given; 0 when off.
  * @asid_next:     where the search for a free identifier starts.
+ * @rec_alt:       recursive-mapping builds only: the root installed in each
+ *                 alternate root entry of the loaded root, 0 for none.
+ * @rec_mru:       the alternate entry used last (the other is replaced).
  */
 struct mm_sys {
 	struct mm_frames frames;
@@ -229,6 +252,8 @@ struct mm_sys {
 	uint32_t asid_count, asid_next;
 	unsigned large_max; /* highest level of a large leaf: mm_sys_set_large_pages() */
 	bool thp;           /* transparent huge pages: mm_sys_set_thp() */
+	mm_paddr_t rec_alt[MM_RECURSIVE_ALT_MAX];
+	unsigned rec_mru;
 };
 
 /**
