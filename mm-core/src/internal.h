@@ -9,10 +9,6 @@
 
 #include <arch/pte.h>
 
-#ifndef MM_TABLES_RECURSIVE
-#define MM_TABLES_RECURSIVE 0 /* -Dtables=recursive: tables through a self-map */
-#endif
-
 #define ROOT_LEVEL (ARCH_LEVELS - 1u)
 /* Kernel-half tables at this level are allocated once and shared. */
 #define SHARED_LEVEL (ARCH_LEVELS - 2u)

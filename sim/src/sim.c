@@ -10,10 +10,6 @@
 #include "sim_mmu_api.h"
 #include <sim_arch.h> /* the ISA's simulator settings (ARCH_SIM_ASIDS) */
 
-#ifndef MM_TABLES_RECURSIVE
-#define MM_TABLES_RECURSIVE 0 /* -Dtables=recursive: mm-core reaches tables through windows */
-#endif
-
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>

@@ -26,10 +26,6 @@
 
 #define ARCH_NAME "i386"
 
-#ifndef MM_TABLES_RECURSIVE
-#define MM_TABLES_RECURSIVE 0 /* -Dtables=recursive: see arch_recursive_table_va() */
-#endif
-
 /* Geometry. */
 #define ARCH_PAGE_SHIFT           12u
 #define ARCH_PAGE_SIZE            (UINT64_C(1) << ARCH_PAGE_SHIFT) /* bytes */
