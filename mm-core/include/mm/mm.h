@@ -451,8 +451,9 @@ uint32_t mm_sys_frame_put(struct mm_sys *sys, mm_paddr_t pa);
  *
  * Return: 0; -MM_EINVAL for an unaligned, non-canonical or wrapping range,
  * an invalid @pa, or a bad @prot; -MM_EFAULT if the range is not wholly in
- * the kernel half; -MM_EEXIST if any page in it is mapped; -MM_ENOMEM.
- * Nothing changes on error.
+ * the kernel half (with MM_TABLES_RECURSIVE, which ends below the
+ * recursive mapping's windows: ARCH_RECURSIVE_FIRST_SLOT); -MM_EEXIST if
+ * any page in it is mapped; -MM_ENOMEM. Nothing changes on error.
  */
 int mm_kernel_map(struct mm_sys *sys, mm_vaddr_t va, mm_paddr_t pa, uint64_t npages, unsigned prot);
 
@@ -655,9 +656,14 @@ struct mm_mapping {
 
 /**
  * mm_query() - translate @va (any byte, user or kernel half) in @space.
- * Reads the tables only: no TLB, A/D or fault effects.
+ * Reads the tables only: no A/D or fault effects, and no TLB effect on the
+ * pages it reads about. With MM_TABLES_RECURSIVE, reading a space that is
+ * not loaded may install its root in an alternate root entry, which
+ * flushes the loaded space's non-global TLB entries (flush_all) when that
+ * entry held another root.
  * Return: 0 and *@out filled; -MM_EINVAL if @va is not canonical;
- * -MM_ENOENT if it is not mapped.
+ * -MM_ENOENT if it is not mapped (with MM_TABLES_RECURSIVE: also in the
+ * recursive mapping's windows, which map no memory of their own).
  */
 int mm_query(const struct mm_space *space, mm_vaddr_t va, struct mm_mapping *out);
 
@@ -681,7 +687,9 @@ typedef int (*mm_walk_fn)(void *ctx, const struct mm_walk_entry *e);
 /**
  * mm_space_walk() - visit every present entry of @space, tables before what
  * they point at, in increasing address order; the kernel half too if
- * @kernel_half. Read only.
+ * @kernel_half (with MM_TABLES_RECURSIVE, not the recursive mapping's
+ * window entries). Read only; with MM_TABLES_RECURSIVE, the TLB effect of
+ * mm_query() on a space that is not loaded.
  * Return: 0, or the first non-zero value @fn returned.
  */
 int mm_space_walk(const struct mm_space *space, bool kernel_half, mm_walk_fn fn, void *ctx);
