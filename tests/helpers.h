@@ -19,7 +19,14 @@
 #define RW   (MM_PROT_READ | MM_PROT_WRITE | MM_PROT_USER)
 #define RO   (MM_PROT_READ | MM_PROT_USER)
 /* A user address every ISA has, and one leaf-table span (2 or 4 MiB). */
-#define UVA       UINT64_C(0x08048000)
+#define UVA UINT64_C(0x08048000)
+/* The end of the kernel memory a test may map at the top of the address
+ * space: 2^64 (0), or the recursive mapping's windows. */
+#if MM_TABLES_RECURSIVE
+#define KERNEL_TOP ((mm_vaddr_t)ARCH_RECURSIVE_FIRST_SLOT << arch_level_shift(ARCH_LEVELS - 1))
+#else
+#define KERNEL_TOP UINT64_C(0)
+#endif
 #define LEAF_SPAN (UINT64_C(1) << arch_level_shift(1))
 
 /*

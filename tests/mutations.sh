@@ -4,14 +4,20 @@
 # copy of the tree (never in the tree itself), built and tested there.
 #
 # usage: tests/mutations.sh [ISA]      (default x86_64; takes a few minutes)
+#        tests/mutations.sh i386-recursive   (the recursive mapping's own, in a
+#                                             -Dtables=recursive build of i386)
 # Exit status: 0 if every mutation is caught by its test, 1 otherwise.
 set -euo pipefail
 src=$(cd "$(dirname "$0")/.." && pwd)
 isa=${1:-x86_64}
+tables=direct
+if [[ $isa == i386-recursive ]]; then
+  isa=i386 tables=recursive
+fi
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 git -C "$src" ls-files -z | (cd "$src" && xargs -0 cp --parents -t "$work")
-meson setup "$work/build" "$work" >/dev/null
+meson setup "$work/build" "$work" -Dtables=$tables >/dev/null
 
 # name ~ file ~ exact text (\n: a newline) ~ replacement ~ suite ~ test that must fail
 mutations=(
@@ -61,6 +67,17 @@ if [[ $isa == riscv64* ]]; then
   mutations+=(
 "riscv: no sfence.vma after a map~arch/riscv/include/riscv_pte.h~static inline bool arch_tlb_caches_invalid(void)\n{\n	return true;~static inline bool arch_tlb_caches_invalid(void)\n{\n	return false;~cow~new_mappings_are_not_hidden_by_a_cached_invalid_entry"
 "riscv: U set on a user table entry~arch/riscv/include/riscv_pte.h~	(void)user;\n	return riscv_ppn_bits(pa) | RISCV_PTE_V;~	return riscv_ppn_bits(pa) | RISCV_PTE_V | (user ? RISCV_PTE_U : 0);~space~seed_same_va_different_frames"
+  )
+fi
+# The recursive mapping's own (docs/ARCHITECTURE.md, "Direct map or
+# recursive mapping"): only these, in that build.
+if [[ $tables == recursive ]]; then
+  mutations=(
+"recursive: a freed table's window not invalidated~mm-core/src/space.c~	sys->ops->invalidate_page(sys->mach, sys->active->asid,\n	                          arch_recursive_table_va(slot, va, level));~	(void)slot;~recursive~freed_table_window_invalidation_is_checked"
+"recursive: an alternate entry replaced without a flush~mm-core/src/space.c~	if (was || arch_tlb_caches_invalid())~	if (0 && was)~recursive~inactive_spaces_use_the_alternate_entries"
+"recursive: alternate entries kept across a switch~mm-core/src/space.c~	alt_clear_all(s->sys);~~recursive~inactive_spaces_use_the_alternate_entries"
+"recursive: the self entry user-accessible~arch/i386/include/arch/pte.h~	return (arch_pte_t)root_pa | I386_PTE_P | I386_PTE_RW | I386_PTE_A | I386_PTE_D;~	return (arch_pte_t)root_pa | I386_PTE_P | I386_PTE_RW | I386_PTE_US | I386_PTE_A | I386_PTE_D;~recursive~every_root_maps_itself_supervisor_only"
+"recursive: the window of the wrong level~arch/i386/include/arch/pte.h~	if (level == 0)\n		return~	if (level != 0)\n		return~space~conservation_random_sequences"
   )
 fi
 

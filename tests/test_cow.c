@@ -302,7 +302,7 @@ START_TEST(kernel_unmap_seen_at_once_by_the_active_space)
 	ck_assert_int_eq(mm_space_create(sys, &s), 0);
 	mm_paddr_t kf;
 	ck_assert_int_eq(mm_sys_frame_alloc(sys, MM_FRAME_KERNEL, true, &kf), 0);
-	const mm_vaddr_t kva = UINT64_C(0) - 16 * PAGE;
+	const mm_vaddr_t kva = KERNEL_TOP - 16 * PAGE;
 	const mm_vaddr_t top = arch_va_is_canonical(kva) ? kva : UINT64_C(0xFFFF0000);
 	ck_assert_int_eq(mm_kernel_map(sys, top, kf, 1, MM_PROT_READ | MM_PROT_WRITE), 0);
 	mm_space_activate(&s);
@@ -331,7 +331,7 @@ START_TEST(global_kernel_pages_survive_switches_until_unmapped)
 	static struct mm_space a, b;
 	ck_assert_int_eq(mm_space_create(sys, &a), 0);
 	ck_assert_int_eq(mm_space_create(sys, &b), 0);
-	const mm_vaddr_t kva = UINT64_C(0) - 64 * PAGE;
+	const mm_vaddr_t kva = KERNEL_TOP - 64 * PAGE;
 	const mm_vaddr_t top = arch_va_is_canonical(kva) ? kva : UINT64_C(0xFFF00000);
 	/* N allocated frames in a row, to read (a run of 64). */
 	mm_paddr_t run;

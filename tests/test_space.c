@@ -106,7 +106,15 @@ START_TEST(kernel_half_identical_after_late_mapping)
 	mm_paddr_t kf;
 	ck_assert_int_eq(mm_sys_frame_alloc(sys, MM_FRAME_KERNEL, true, &kf), 0);
 	const mm_vaddr_t kva = UINT64_C(0) - 16 * PAGE; /* top of the VA space */
-	const mm_vaddr_t top = arch_va_is_canonical(kva) ? kva : UINT64_C(0xFFFF0000);
+	mm_vaddr_t top = arch_va_is_canonical(kva) ? kva : UINT64_C(0xFFFF0000);
+#if MM_TABLES_RECURSIVE
+	/* The top is the recursive mapping's windows: no kernel memory. */
+	const mm_vaddr_t windows = (mm_vaddr_t)ARCH_RECURSIVE_FIRST_SLOT
+	                           << arch_level_shift(ARCH_LEVELS - 1);
+	ck_assert_int_eq(mm_kernel_map(sys, top, kf, 1, MM_PROT_READ | MM_PROT_WRITE), -MM_EFAULT);
+	ck_assert_int_eq(mm_kernel_map(sys, windows - PAGE, kf, 2, MM_PROT_READ), -MM_EFAULT);
+	top = windows - 16 * PAGE; /* the top of the kernel half */
+#endif
 	uint32_t tables_before = mm_frames_in_use(&sys->frames, MM_FRAME_PT);
 	ck_assert_int_eq(mm_kernel_map(sys, top, kf, 1, MM_PROT_READ | MM_PROT_WRITE), 0);
 	ck_assert_uint_ge(mm_frames_in_use(&sys->frames, MM_FRAME_PT), tables_before);
@@ -750,7 +758,12 @@ END_TEST
 START_TEST(kernel_window_entries_belong_to_the_platform)
 {
 	const mm_vaddr_t kva = UINT64_C(0) - 16 * PAGE;
-	const mm_vaddr_t top = arch_va_is_canonical(kva) ? kva : UINT64_C(0xFFFF0000);
+	mm_vaddr_t top = arch_va_is_canonical(kva) ? kva : UINT64_C(0xFFFF0000);
+#if MM_TABLES_RECURSIVE
+	/* Below the recursive mapping's windows, which end the kernel half. */
+	top = (mm_vaddr_t)ARCH_RECURSIVE_FIRST_SLOT << arch_level_shift(ARCH_LEVELS - 1);
+	top -= 16 * PAGE;
+#endif
 	const mm_vaddr_t win = top & ~(LEAF_SPAN - 1);
 	mm_paddr_t park, other;
 	ck_assert_int_eq(mm_sys_frame_alloc_run(sys, MM_FRAME_KERNEL, 1, true, &park), 0);

@@ -34,3 +34,17 @@ unsigned template_check(mm_vaddr_t va, mm_paddr_t pa, unsigned prot)
 	       arch_pte_is_dirty(slot) + arch_pte_is_accessed(slot) + arch_tlb_caches_invalid() +
 	       arch_root_entries_cached();
 }
+
+#if MM_TABLES_RECURSIVE
+/* The recursive mapping's items, where a build asks for them. */
+mm_vaddr_t template_check_recursive(mm_vaddr_t va);
+mm_vaddr_t template_check_recursive(mm_vaddr_t va)
+{
+	_Static_assert(ARCH_RECURSIVE_FIRST_SLOT > ARCH_KERNEL_FIRST_SLOT &&
+	                       ARCH_RECURSIVE_SLOT < ARCH_ROOT_ENTRIES &&
+	                       ARCH_RECURSIVE_ALT_SLOTS >= 2,
+	               "the windows are root slots above the kernel half");
+	return arch_recursive_table_va(ARCH_RECURSIVE_ALT_FIRST, va, 0) +
+	       arch_pte_paddr(arch_recursive_pte(4096));
+}
+#endif

@@ -167,8 +167,18 @@ static bool kernel_half_ok(mm_paddr_t root)
 	const size_t off = ARCH_KERNEL_FIRST_SLOT * sizeof(arch_pte_t);
 	const uint8_t *r = (const uint8_t *)phys_to_virt(root) + off;
 	const uint8_t *k = (const uint8_t *)phys_to_virt(kmm()->kernel.root) + off;
+#if MM_TABLES_RECURSIVE
+	/* The kernel half ends at the recursive mapping's windows, each
+	 * root's own; its self entry points at itself. */
+	const size_t end = ARCH_RECURSIVE_FIRST_SLOT * sizeof(arch_pte_t);
+	if (((const arch_pte_t *)phys_to_virt(root))[ARCH_RECURSIVE_SLOT] !=
+	    arch_recursive_pte(root))
+		return false;
+#else
+	const size_t end = ARCH_PAGE_SIZE;
+#endif
 	if (!ARCH_KERNEL_ROOT_SEPARATE)
-		return memcmp(r, k, ARCH_PAGE_SIZE - off) == 0;
+		return memcmp(r, k, end - off) == 0;
 	for (size_t i = 0; i < ARCH_PAGE_SIZE - off; i++)
 		if (r[i])
 			return false;
@@ -585,6 +595,9 @@ void kmain(uintptr_t a0, uintptr_t a1)
 	kprintf("# transparent huge pages: %s\n",
 	        thp ? "on (thp=on)" : "off (boot with thp=on for them)");
 	kprintf("# user memory: %s\n", arch_user_protection_init());
+	kprintf("# page tables: %s\n",
+	        MM_TABLES_RECURSIVE ? "through the recursive mapping (a self-map root entry)"
+	                            : "through the direct map");
 	if (has_word(mi.cmdline, "test=early-fault")) {
 		/* A kernel fault before the first process exists: trap() must
 		 * not read a process that is not there. */

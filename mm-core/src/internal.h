@@ -93,7 +93,6 @@ static inline arch_pte_t mmi_pte_with_logical_prot(arch_pte_t e, unsigned prot,
 
 /* Drop one reference to @pa if it is a managed frame (one lookup). */
 void mmi_put_if_managed(struct mm_sys *sys, mm_paddr_t pa);
-arch_pte_t *mmi_table_at(const struct mm_sys *sys, mm_paddr_t pa);
 /* The contents of a frame users map (mm_mach_ops.map_frame, else the
  * direct map), until mmi_frame_unmap(); at most two at once. */
 void *mmi_frame_map(const struct mm_sys *sys, mm_paddr_t pa);
@@ -101,6 +100,73 @@ void mmi_frame_unmap(const struct mm_sys *sys, mm_paddr_t pa, void *p);
 /* Zero, or copy (@src to @dst), one frame's 4 KiB through mmi_frame_map(). */
 void mmi_frame_zero(const struct mm_sys *sys, mm_paddr_t pa);
 void mmi_frame_copy(const struct mm_sys *sys, mm_paddr_t dst, mm_paddr_t src);
+
+/*
+ * How mm-core reaches a page table (docs/ARCHITECTURE.md, "Direct map or
+ * recursive mapping"). A table linked in a tree is named by the tree's
+ * root @root, an address @va its entries span and its @level, besides its
+ * physical address @pa:
+ *  - direct map (default): phys_to_virt(@pa), inline, nothing else read;
+ *  - recursive (MM_TABLES_RECURSIVE, -Dtables=recursive): the table's
+ *    address in a window of the loaded root (arch_recursive_table_va()):
+ *    its self entry if @root is loaded or the table is a shared one of the
+ *    kernel half, else an alternate entry of the loaded root where @root
+ *    is installed (mmi_table_window()). The pointer stays valid while
+ *    @root stays loaded or installed: mm-core holds pointers into at most
+ *    two roots besides the loaded one at a time (a clone: parent and
+ *    child), and the alternate slot replaced is the one used least
+ *    recently, so a third root is never needed to keep two.
+ * A table linked nowhere (filled before it is linked, a spare) has no
+ * window: mmi_table_map() reaches it, through the temporary mapping of
+ * mm_mach_ops.map_frame in recursive mode (phys_to_virt otherwise).
+ */
+#if MM_TABLES_RECURSIVE
+#define MMI_KERNEL_END_SLOT ARCH_RECURSIVE_FIRST_SLOT /* the windows are not kernel half */
+arch_pte_t *mmi_table_window(const struct mm_sys *sys, mm_paddr_t root, mm_vaddr_t va,
+                             unsigned level, mm_paddr_t pa);
+/* The table at @level on @va's path under @root was unlinked (or its
+ * parent entry changed): invalidate its window page, if a window may map it. */
+void mmi_table_unlinked(const struct mm_sys *sys, mm_paddr_t root, mm_vaddr_t va, unsigned level);
+#else
+#define MMI_KERNEL_END_SLOT ARCH_ROOT_ENTRIES /* the kernel half: root entries up to the last */
+static inline void mmi_table_unlinked(const struct mm_sys *sys, mm_paddr_t root, mm_vaddr_t va,
+                                      unsigned level)
+{
+	(void)sys;
+	(void)root;
+	(void)va;
+	(void)level;
+}
+#endif
+
+/* The table at @pa, linked at @level on @va's path under @root (above). */
+static inline arch_pte_t *mmi_table(const struct mm_sys *sys, mm_paddr_t root, mm_vaddr_t va,
+                                    unsigned level, mm_paddr_t pa)
+{
+#if MM_TABLES_RECURSIVE
+	return mmi_table_window(sys, root, va, level, pa);
+#else
+	(void)root;
+	(void)va;
+	(void)level;
+	return (arch_pte_t *)sys->ops->phys_to_virt(sys->mach, pa);
+#endif
+}
+
+/* A table frame linked nowhere, until mmi_table_unmap() (no other hook
+ * call in between in recursive mode: it is mmi_frame_map()). */
+static inline arch_pte_t *mmi_table_map(const struct mm_sys *sys, mm_paddr_t pa)
+{
+	if (MM_TABLES_RECURSIVE)
+		return (arch_pte_t *)mmi_frame_map(sys, pa);
+	return (arch_pte_t *)sys->ops->phys_to_virt(sys->mach, pa);
+}
+
+static inline void mmi_table_unmap(const struct mm_sys *sys, mm_paddr_t pa, arch_pte_t *t)
+{
+	if (MM_TABLES_RECURSIVE)
+		mmi_frame_unmap(sys, pa, t);
+}
 struct mm_frame *mmi_table_meta(const struct mm_sys *sys, mm_paddr_t pa);
 mm_vaddr_t mmi_chunk_end(mm_vaddr_t va, mm_vaddr_t end);
 /* First address past the entry at @level spanning @va, capped at @end

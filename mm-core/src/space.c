@@ -22,11 +22,6 @@
 #define SHARED_LEVEL (ARCH_LEVELS - 2u)
 #define PAGE_MASK    (ARCH_PAGE_SIZE - 1u)
 
-arch_pte_t *mmi_table_at(const struct mm_sys *sys, mm_paddr_t pa)
-{
-	return (arch_pte_t *)sys->ops->phys_to_virt(sys->mach, pa);
-}
-
 void *mmi_frame_map(const struct mm_sys *sys, mm_paddr_t pa)
 {
 	if (sys->ops->map_frame)
@@ -63,6 +58,131 @@ struct mm_frame *mmi_table_meta(const struct mm_sys *sys, mm_paddr_t pa)
 	return f;
 }
 
+#if MM_TABLES_RECURSIVE
+_Static_assert(ARCH_RECURSIVE_ALT_SLOTS >= 2 && ARCH_RECURSIVE_ALT_SLOTS <= MM_RECURSIVE_ALT_MAX,
+               "a clone holds tables of two roots besides the loaded one");
+_Static_assert(ARCH_RECURSIVE_FIRST_SLOT > ARCH_KERNEL_FIRST_SLOT &&
+                       ARCH_RECURSIVE_ALT_FIRST + ARCH_RECURSIVE_ALT_SLOTS <= ARCH_ROOT_ENTRIES &&
+                       ARCH_RECURSIVE_SLOT < ARCH_ROOT_ENTRIES,
+               "the windows are root entries above the kernel half");
+
+static mm_paddr_t loaded_root(const struct mm_sys *sys)
+{
+	return sys->active ? sys->active->root : 0;
+}
+
+/* The pointer through which mm-core reaches the table at @pa, which the
+ * loaded root maps at window address @w. */
+static arch_pte_t *window_ptr(const struct mm_sys *sys, mm_vaddr_t w, mm_paddr_t pa)
+{
+	if (sys->ops->table_window)
+		return (arch_pte_t *)sys->ops->table_window(sys->mach, w, pa);
+	return (arch_pte_t *)(uintptr_t)w;
+}
+
+/* The loaded root's own entries, through its self entry. */
+static arch_pte_t *loaded_entries(const struct mm_sys *sys)
+{
+	return window_ptr(sys, arch_recursive_table_va(ARCH_RECURSIVE_SLOT, 0, ROOT_LEVEL),
+	                  loaded_root(sys));
+}
+
+/* Point alternate entry @i of the loaded root at @root (0: clear it). The
+ * windows of the root it held may be in the TLB: they go (a flush of the
+ * loaded space's non-global entries, as NetBSD i386's pmap_map_ptes() did;
+ * x86 caches no entry that is not present, SDM Vol. 3A §4.10.2.3, so a slot
+ * that was empty needs none). */
+static void alt_set(struct mm_sys *sys, unsigned i, mm_paddr_t root)
+{
+	arch_pte_t *lt = loaded_entries(sys);
+	arch_pte_store(&lt[ARCH_RECURSIVE_ALT_FIRST + i], root ? arch_recursive_pte(root) : 0);
+	const bool was = sys->rec_alt[i] != 0;
+	sys->rec_alt[i] = root;
+	if (was || arch_tlb_caches_invalid())
+		sys->ops->flush_all(sys->mach, sys->active->asid);
+}
+
+/* The alternate slot where @root is installed, installing it in the one
+ * used least recently if it is in none. */
+static unsigned alt_slot(struct mm_sys *sys, mm_paddr_t root)
+{
+	for (unsigned i = 0; i < ARCH_RECURSIVE_ALT_SLOTS; i++)
+		if (sys->rec_alt[i] == root) {
+			sys->rec_mru = i;
+			return ARCH_RECURSIVE_ALT_FIRST + i;
+		}
+	const unsigned i = (sys->rec_mru + 1) % ARCH_RECURSIVE_ALT_SLOTS;
+	alt_set(sys, i, root);
+	sys->rec_mru = i;
+	return ARCH_RECURSIVE_ALT_FIRST + i;
+}
+
+/* Is the table at @level on @va's path under @root reached through the
+ * loaded root's self entry: @root is loaded, or the table is shared by
+ * every root (below the root level in the kernel half)? */
+static bool through_self(const struct mm_sys *sys, mm_paddr_t root, mm_vaddr_t va, unsigned level)
+{
+	return root == loaded_root(sys) || (level < ROOT_LEVEL && va >= ARCH_KERNEL_BASE);
+}
+
+arch_pte_t *mmi_table_window(const struct mm_sys *csys, mm_paddr_t root, mm_vaddr_t va,
+                             unsigned level, mm_paddr_t pa)
+{
+	/* The alternate entries are a cache of mappings, as a TLB is: a
+	 * read-only walk may install a root in one. */
+	struct mm_sys *sys = (struct mm_sys *)(uintptr_t)csys;
+	if (!sys->active) /* before the first activation: no root to walk yet */
+		return (arch_pte_t *)sys->ops->phys_to_virt(sys->mach, pa);
+	const unsigned slot =
+	        through_self(sys, root, va, level) ? ARCH_RECURSIVE_SLOT : alt_slot(sys, root);
+	return window_ptr(sys, arch_recursive_table_va(slot, va, level), pa);
+}
+
+void mmi_table_unlinked(const struct mm_sys *sys, mm_paddr_t root, mm_vaddr_t va, unsigned level)
+{
+	if (!sys->active)
+		return;
+	unsigned slot = ARCH_RECURSIVE_SLOT;
+	if (!through_self(sys, root, va, level)) {
+		unsigned i = 0;
+		while (i < ARCH_RECURSIVE_ALT_SLOTS && sys->rec_alt[i] != root)
+			i++;
+		if (i == ARCH_RECURSIVE_ALT_SLOTS)
+			return; /* installed nowhere: no window, no TLB entry */
+		slot = ARCH_RECURSIVE_ALT_FIRST + i;
+	}
+	sys->ops->invalidate_page(sys->mach, sys->active->asid,
+	                          arch_recursive_table_va(slot, va, level));
+}
+
+/* Before the loaded root changes: clear its alternate entries, so that a
+ * root not loaded holds none (its windows leave the TLB with the root
+ * write, or here where the TLB is tagged). */
+static void alt_clear_all(struct mm_sys *sys)
+{
+	if (!sys->active)
+		return;
+	bool any = false;
+	for (unsigned i = 0; i < ARCH_RECURSIVE_ALT_SLOTS; i++)
+		if (sys->rec_alt[i]) {
+			arch_pte_store(&loaded_entries(sys)[ARCH_RECURSIVE_ALT_FIRST + i], 0);
+			sys->rec_alt[i] = 0;
+			any = true;
+		}
+	if (any && sys->active->asid != 0)
+		sys->ops->flush_all(sys->mach, sys->active->asid);
+}
+
+/* @root is going away: take it out of the alternate entries (with the
+ * flush of its windows) before its frame can be reused. */
+static void alt_forget(struct mm_sys *sys, mm_paddr_t root)
+{
+	for (unsigned i = 0; i < ARCH_RECURSIVE_ALT_SLOTS; i++)
+		if (sys->rec_alt[i] == root)
+			alt_set(sys, i, 0);
+}
+#endif
+
 mm_vaddr_t mmi_span_end(mm_vaddr_t va, unsigned level, mm_vaddr_t end)
 {
 	mm_vaddr_t next = (va | (mmi_level_size(level) - 1)) + 1;
@@ -83,7 +203,7 @@ arch_pte_t *mmi_descend(const struct mm_sys *sys, mm_paddr_t root, mm_vaddr_t va
 {
 	mm_paddr_t pa = root;
 	for (unsigned l = ROOT_LEVEL;; l--) {
-		arch_pte_t *slot = &mmi_table_at(sys, pa)[arch_pte_index(va, l)];
+		arch_pte_t *slot = &mmi_table(sys, root, va, l, pa)[arch_pte_index(va, l)];
 		if (l == 0 || !arch_pte_is_present(*slot) || arch_pte_is_leaf(*slot, l)) {
 			*level = l;
 			if (table)
@@ -109,7 +229,9 @@ int mm_sys_frame_alloc_run(struct mm_sys *sys, enum mm_frame_kind kind, unsigned
 			sys->ops->frame_allocated(sys->mach, run + off);
 		if (!zero)
 			continue;
-		if (kind == MM_FRAME_USER) /* users map it: maybe beyond the direct map */
+		/* Users map it (maybe beyond the direct map), or it is a table with
+		 * no window yet (recursive mapping): the temporary mapping. */
+		if (kind == MM_FRAME_USER || (MM_TABLES_RECURSIVE && kind == MM_FRAME_PT))
 			mmi_frame_zero(sys, run + off);
 		else
 			__builtin_memset(sys->ops->phys_to_virt(sys->mach, run + off), 0,
@@ -204,7 +326,7 @@ int mmi_table_for(struct mm_sys *sys, mm_paddr_t root, mm_vaddr_t va, unsigned t
 {
 	mm_paddr_t pa = root;
 	for (unsigned level = ROOT_LEVEL; level > target; level--) {
-		arch_pte_t *t = mmi_table_at(sys, pa);
+		arch_pte_t *t = mmi_table(sys, root, va, level, pa);
 		unsigned i = arch_pte_index(va, level);
 		/* A large leaf on the way: callers split it first (mmi_split_edges(),
 		 * mmi_demote_range()) or never meet one. */
@@ -249,7 +371,8 @@ void mmi_prune(struct mm_sys *sys, mm_paddr_t root, mm_vaddr_t va, unsigned stop
 	path[ROOT_LEVEL] = root;
 	unsigned lowest = ROOT_LEVEL;
 	for (unsigned level = ROOT_LEVEL; level > 0; level--) {
-		arch_pte_t e = mmi_table_at(sys, path[level])[arch_pte_index(va, level)];
+		arch_pte_t e =
+		        mmi_table(sys, root, va, level, path[level])[arch_pte_index(va, level)];
 		if (!arch_pte_is_present(e) || arch_pte_is_leaf(e, level))
 			break;
 		path[level - 1] = arch_pte_paddr(e);
@@ -258,9 +381,10 @@ void mmi_prune(struct mm_sys *sys, mm_paddr_t root, mm_vaddr_t va, unsigned stop
 	for (unsigned level = lowest; level < stop_level; level++) {
 		if (mmi_table_meta(sys, path[level])->pt_used != 0)
 			break;
-		arch_pte_t *parent = mmi_table_at(sys, path[level + 1]);
+		arch_pte_t *parent = mmi_table(sys, root, va, level + 1, path[level + 1]);
 		arch_pte_store(&parent[arch_pte_index(va, level + 1)], 0);
 		mmi_table_meta(sys, path[level + 1])->pt_used--;
+		mmi_table_unlinked(sys, root, va, level);
 		if (level + 1 == ROOT_LEVEL) /* before the table can be reused */
 			mmi_root_entry_changed(sys, root);
 		mm_sys_frame_put(sys, path[level]);
@@ -314,15 +438,17 @@ int mm_sys_set_large_pages(struct mm_sys *sys, unsigned max_level)
  * invalid in between where the ISA breaks before it makes (aarch64: a
  * block replaced by a table, Arm ARM D8 "break-before-make").
  */
-static void split_leaf(struct mm_sys *sys, arch_pte_t *slot, unsigned level, mm_vaddr_t base,
-                       mm_paddr_t tpa, bool user, uint64_t *nlarge, struct mmi_tlb_batch *b)
+static void split_leaf(struct mm_sys *sys, mm_paddr_t root, arch_pte_t *slot, unsigned level,
+                       mm_vaddr_t base, mm_paddr_t tpa, bool user, uint64_t *nlarge,
+                       struct mmi_tlb_batch *b)
 {
 	const arch_pte_t e = *slot;
 	const arch_pte_t piece = arch_pte_resize(e, level - 1);
 	const uint64_t size = mmi_level_size(level - 1);
-	arch_pte_t *t = mmi_table_at(sys, tpa);
+	arch_pte_t *t = mmi_table_map(sys, tpa); /* linked nowhere yet */
 	for (unsigned i = 0; i < ARCH_ENTRIES; i++)
 		arch_pte_store(&t[i], arch_pte_with_paddr(piece, arch_pte_paddr(e) + i * size));
+	mmi_table_unmap(sys, tpa, t);
 	mmi_table_meta(sys, tpa)->pt_used = (uint16_t)ARCH_ENTRIES;
 	/* A root-level leaf is never split where the MMU caches root entries
 	 * (x86 PAE has no page at its root level). */
@@ -337,6 +463,8 @@ static void split_leaf(struct mm_sys *sys, arch_pte_t *slot, unsigned level, mm_
 		if (arch_pte_is_present(e))
 			mmi_tlb_add(b, base);
 	}
+	/* The new table's window page translated the leaf before (if cached). */
+	mmi_table_unlinked(sys, root, base, level - 1);
 	*nlarge = *nlarge - 1 + (level > 1 ? ARCH_ENTRIES : 0);
 }
 
@@ -367,8 +495,8 @@ static void split_to(struct mm_sys *sys, mm_paddr_t root, mm_vaddr_t b, bool use
 		    !(b & (mmi_level_size(level) - 1)))
 			return;
 		MM_ASSERT(*nspare > 0);
-		split_leaf(sys, slot, level, b & ~(mmi_level_size(level) - 1), spare[--*nspare],
-		           user, nlarge, tlb);
+		split_leaf(sys, root, slot, level, b & ~(mmi_level_size(level) - 1),
+		           spare[--*nspare], user, nlarge, tlb);
 		(*ntables)++;
 	}
 }
@@ -437,7 +565,9 @@ static mm_paddr_t spare_pop(struct mm_sys *sys, mm_paddr_t *chain)
 {
 	mm_paddr_t pa = *chain;
 	MM_ASSERT(pa != 0);
-	*chain = *(mm_paddr_t *)(void *)mmi_table_at(sys, pa);
+	arch_pte_t *t = mmi_table_map(sys, pa);
+	*chain = *(mm_paddr_t *)(void *)t;
+	mmi_table_unmap(sys, pa, t);
 	return pa;
 }
 
@@ -445,11 +575,11 @@ static void demote_leaf(struct mm_space *s, arch_pte_t *slot, unsigned level, mm
                         mm_paddr_t *chain, struct mmi_tlb_batch *b)
 {
 	mm_paddr_t tpa = spare_pop(s->sys, chain);
-	split_leaf(s->sys, slot, level, base, tpa, true, &s->large_leaves, b);
+	split_leaf(s->sys, s->root, slot, level, base, tpa, true, &s->large_leaves, b);
 	s->table_pages++;
 	if (level == 1)
 		return;
-	arch_pte_t *t = mmi_table_at(s->sys, tpa);
+	arch_pte_t *t = mmi_table(s->sys, s->root, base, level - 1, tpa);
 	for (unsigned i = 0; i < ARCH_ENTRIES; i++)
 		demote_leaf(s, &t[i], level - 1, base + i * mmi_level_size(level - 1), chain, b);
 }
@@ -475,7 +605,9 @@ int mmi_demote_reserve(struct mm_space *s, mm_vaddr_t va, mm_vaddr_t end, mm_pad
 			mmi_demote_cancel(sys, chain);
 			return err;
 		}
-		*(mm_paddr_t *)(void *)mmi_table_at(sys, pa) = *chain;
+		arch_pte_t *t = mmi_table_map(sys, pa);
+		*(mm_paddr_t *)(void *)t = *chain;
+		mmi_table_unmap(sys, pa, t);
 		*chain = pa;
 	}
 	return 0;
@@ -548,6 +680,13 @@ static int check_kernel_range(mm_vaddr_t va, uint64_t npages, mm_vaddr_t *end)
 		return err;
 	if (va < ARCH_KERNEL_BASE)
 		return -MM_EFAULT;
+#if MM_TABLES_RECURSIVE
+	/* The windows of the recursive mapping are no kernel memory. */
+	const mm_vaddr_t windows = (mm_vaddr_t)ARCH_RECURSIVE_FIRST_SLOT
+	                           << arch_level_shift(ROOT_LEVEL);
+	if (*end == 0 || *end > windows)
+		return -MM_EFAULT;
+#endif
 	return 0;
 }
 
@@ -577,7 +716,8 @@ static unsigned pick_level(const struct mm_sys *sys, mm_paddr_t root, mm_vaddr_t
 		if (l == ROOT_LEVEL && !user_half) {
 			if (sys->nspaces != 1 || ARCH_KERNEL_ROOT_SEPARATE)
 				continue;
-			const arch_pte_t e = mmi_table_at(sys, root)[arch_pte_index(va, l)];
+			const arch_pte_t e =
+			        mmi_table(sys, root, va, l, root)[arch_pte_index(va, l)];
 			if (!arch_pte_is_present(e) || arch_pte_is_leaf(e, l) ||
 			    mmi_table_meta(sys, arch_pte_paddr(e))->pt_used)
 				continue;
@@ -631,7 +771,8 @@ int mmi_map_range(struct mm_sys *sys, mm_paddr_t root, mm_vaddr_t va, mm_vaddr_t
 				err = ref_run(sys, pa, mmi_level_size(level));
 			if (err)
 				goto undo_chunk;
-			arch_pte_t *slot = &mmi_table_at(sys, tpa)[arch_pte_index(va, level)];
+			arch_pte_t *slot =
+			        &mmi_table(sys, root, va, level, tpa)[arch_pte_index(va, level)];
 			MM_ASSERT(*slot == 0);
 			arch_pte_store(slot,
 			               arch_pte_resize(arch_pte_with_shared(arch_pte_leaf(pa, prot),
@@ -648,7 +789,7 @@ int mmi_map_range(struct mm_sys *sys, mm_paddr_t root, mm_vaddr_t va, mm_vaddr_t
 		err = mmi_leaf_table(sys, root, va, true, user_half, ntables, &lt, NULL);
 		if (err)
 			goto undo_chunk;
-		arch_pte_t *t = mmi_table_at(sys, lt);
+		arch_pte_t *t = mmi_table(sys, root, va, 0, lt);
 		struct mm_frame *lt_meta = mmi_table_meta(sys, lt);
 		for (; va != cend; va += ARCH_PAGE_SIZE) {
 			mm_paddr_t pa;
@@ -679,12 +820,15 @@ int mmi_map_range(struct mm_sys *sys, mm_paddr_t root, mm_vaddr_t va, mm_vaddr_t
 		mm_paddr_t pa = src->pa + (va - start);
 		unsigned level = pick_level(sys, root, va, pa, end, src, user_half, &root_slot);
 		if (root_slot) {
-			arch_pte_t *slot = &mmi_table_at(sys, root)[arch_pte_index(va, level)];
-			mm_sys_frame_put(sys, arch_pte_paddr(*slot));
-			(*ntables)--;
+			arch_pte_t *slot =
+			        &mmi_table(sys, root, va, level, root)[arch_pte_index(va, level)];
+			const mm_paddr_t shared = arch_pte_paddr(*slot);
 			/* A and D set: the MMU must never write one of the copies. */
 			arch_pte_store(slot, arch_pte_with_ad(arch_pte_resize(
 			                             arch_pte_leaf(pa, prot), level)));
+			mmi_table_unlinked(sys, root, va, level - 1);
+			mm_sys_frame_put(sys, shared);
+			(*ntables)--;
 			*npages_out += mmi_level_size(level) >> ARCH_PAGE_SHIFT;
 			(*nlarge)++;
 		}
@@ -921,7 +1065,7 @@ int mm_kernel_window(struct mm_sys *sys, mm_vaddr_t va, unsigned npages, mm_padd
 	mm_paddr_t lt;
 	err = mmi_leaf_table(sys, sys->kernel.root, va, false, false, NULL, &lt, NULL);
 	MM_ASSERT(err == 0); /* mapped with 4 KiB pages just now */
-	*ptes = &mmi_table_at(sys, lt)[arch_pte_index(va, 0)];
+	*ptes = &mmi_table(sys, sys->kernel.root, va, 0, lt)[arch_pte_index(va, 0)];
 	return 0;
 }
 
@@ -935,9 +1079,9 @@ int mm_kernel_unmap(struct mm_sys *sys, mm_vaddr_t va, uint64_t npages)
 		return -MM_ENOENT;
 	/* A root-level large page is a root entry every space has a copy of. */
 	for (mm_vaddr_t v = va; v != end; v = mmi_span_end(v, ROOT_LEVEL, end))
-		if (arch_pte_is_leaf(
-		            mmi_table_at(sys, sys->kernel.root)[arch_pte_index(v, ROOT_LEVEL)],
-		            ROOT_LEVEL))
+		if (arch_pte_is_leaf(mmi_table(sys, sys->kernel.root, v, ROOT_LEVEL,
+		                               sys->kernel.root)[arch_pte_index(v, ROOT_LEVEL)],
+		                     ROOT_LEVEL))
 			return -MM_EBUSY;
 	struct mmi_tlb_batch b = {
 		.sys = sys, .asid = MM_ASID_ALL, .needed = sys->active != NULL, .each = true
@@ -1005,6 +1149,8 @@ int mm_query(const struct mm_space *s, mm_vaddr_t va, struct mm_mapping *out)
 	mm_paddr_t root = arch_pte_index(va, ROOT_LEVEL) >= ARCH_KERNEL_FIRST_SLOT
 	                          ? s->sys->kernel.root
 	                          : s->root;
+	if (arch_pte_index(va, ROOT_LEVEL) >= MMI_KERNEL_END_SLOT)
+		return -MM_ENOENT; /* the recursive mapping's windows map no memory */
 	unsigned level;
 	arch_pte_t e = *mmi_descend(s->sys, root, va, &level, NULL);
 	if (!mmi_is_leaf_at(e, level))
@@ -1029,10 +1175,10 @@ int mm_query(const struct mm_space *s, mm_vaddr_t va, struct mm_mapping *out)
 	return 0;
 }
 
-static int walk_table(const struct mm_sys *sys, mm_paddr_t pa, unsigned level, mm_vaddr_t base,
-                      unsigned first, unsigned end, mm_walk_fn fn, void *ctx)
+static int walk_table(const struct mm_sys *sys, mm_paddr_t root, mm_paddr_t pa, unsigned level,
+                      mm_vaddr_t base, unsigned first, unsigned end, mm_walk_fn fn, void *ctx)
 {
-	const arch_pte_t *t = mmi_table_at(sys, pa);
+	const arch_pte_t *t = mmi_table(sys, root, base, level, pa);
 	for (unsigned i = first; i < end; i++) {
 		arch_pte_t e = t[i];
 		bool none = arch_pte_is_protnone(e) && arch_pte_is_leaf(e, level);
@@ -1057,7 +1203,7 @@ static int walk_table(const struct mm_sys *sys, mm_paddr_t pa, unsigned level, m
 		if (r)
 			return r;
 		if (!leaf) {
-			r = walk_table(sys, w.pa, level - 1, va, 0, ARCH_ENTRIES, fn, ctx);
+			r = walk_table(sys, root, w.pa, level - 1, va, 0, ARCH_ENTRIES, fn, ctx);
 			if (r)
 				return r;
 		}
@@ -1067,14 +1213,15 @@ static int walk_table(const struct mm_sys *sys, mm_paddr_t pa, unsigned level, m
 
 int mm_space_walk(const struct mm_space *s, bool kernel_half, mm_walk_fn fn, void *ctx)
 {
-	int r = walk_table(s->sys, s->root, ROOT_LEVEL, 0, 0, ARCH_KERNEL_FIRST_SLOT, fn, ctx);
+	int r = walk_table(s->sys, s->root, s->root, ROOT_LEVEL, 0, 0, ARCH_KERNEL_FIRST_SLOT, fn,
+	                   ctx);
 	if (r || !kernel_half)
 		return r;
 	/* The kernel half as the MMU sees it from this space: the kernel
 	 * space's entries, which every root shares or (ARCH_KERNEL_ROOT_SEPARATE)
 	 * the MMU reaches through its second root register. */
-	return walk_table(s->sys, s->sys->kernel.root, ROOT_LEVEL, 0, ARCH_KERNEL_FIRST_SLOT,
-	                  ARCH_ROOT_ENTRIES, fn, ctx);
+	return walk_table(s->sys, s->sys->kernel.root, s->sys->kernel.root, ROOT_LEVEL, 0,
+	                  ARCH_KERNEL_FIRST_SLOT, MMI_KERNEL_END_SLOT, fn, ctx);
 }
 
 /* ---- spaces -------------------------------------------------------------- */
@@ -1165,32 +1312,41 @@ int mm_space_create(struct mm_sys *sys, struct mm_space *s)
 	/* The kernel half, and only the kernel half, comes from the template,
 	 * unless the MMU reaches it through a root of its own (aarch64 TTBR1). */
 	if (!ARCH_KERNEL_ROOT_SEPARATE) {
-		const arch_pte_t *kt = mmi_table_at(sys, sys->kernel.root);
-		arch_pte_t *t = mmi_table_at(sys, root);
-		for (unsigned i = ARCH_KERNEL_FIRST_SLOT; i < ARCH_ROOT_ENTRIES; i++)
+		const arch_pte_t *kt =
+		        mmi_table(sys, sys->kernel.root, 0, ROOT_LEVEL, sys->kernel.root);
+		arch_pte_t *t = mmi_table(sys, root, 0, ROOT_LEVEL, root);
+		for (unsigned i = ARCH_KERNEL_FIRST_SLOT; i < MMI_KERNEL_END_SLOT; i++)
 			arch_pte_store(&t[i], kt[i]);
 	}
+#if MM_TABLES_RECURSIVE
+	arch_pte_store(&mmi_table(sys, root, 0, ROOT_LEVEL, root)[ARCH_RECURSIVE_SLOT],
+	               arch_recursive_pte(root));
+#endif
 #ifdef MM_PLANT_COPY_USER_ENTRIES /* test-only planted bug: seed 002's */
 	if (sys->active && !sys->active->is_kernel) {
-		arch_pte_t *t = mmi_table_at(sys, root);
-		const arch_pte_t *at = mmi_table_at(sys, sys->active->root);
+		arch_pte_t *t = mmi_table(sys, root, 0, ROOT_LEVEL, root);
+		const arch_pte_t *at =
+		        mmi_table(sys, sys->active->root, 0, ROOT_LEVEL, sys->active->root);
 		for (unsigned i = 0; i < ARCH_KERNEL_FIRST_SLOT; i++)
 			arch_pte_store(&t[i], at[i]);
 	}
 #endif
+	/* The window entries (recursive mapping) are not counted. */
 	mmi_table_meta(sys, root)->pt_used =
-	        (uint16_t)(ARCH_KERNEL_ROOT_SEPARATE ? 0
-	                                             : ARCH_ROOT_ENTRIES - ARCH_KERNEL_FIRST_SLOT);
+	        (uint16_t)(ARCH_KERNEL_ROOT_SEPARATE
+	                           ? 0
+	                           : MMI_KERNEL_END_SLOT - ARCH_KERNEL_FIRST_SLOT);
 	*s = (struct mm_space){ .sys = sys, .root = root, .table_pages = 1, .asid = asid_get(sys) };
 	list_add(sys, s);
 	return 0;
 }
 
 /* Free everything under entries [first, end) of the table at @pa. */
-static void free_subtree(struct mm_sys *sys, struct mm_space *s, mm_paddr_t pa, unsigned level,
-                         unsigned first, unsigned end, bool user_half)
+static void free_subtree(struct mm_sys *sys, struct mm_space *s, mm_paddr_t root, mm_paddr_t pa,
+                         unsigned level, mm_vaddr_t base, unsigned first, unsigned end,
+                         bool user_half)
 {
-	arch_pte_t *t = mmi_table_at(sys, pa);
+	arch_pte_t *t = mmi_table(sys, root, base, level, pa);
 	for (unsigned i = first; i < end; i++) {
 		arch_pte_t e = t[i];
 		bool leaf = mmi_is_leaf_at(e, level);
@@ -1206,7 +1362,11 @@ static void free_subtree(struct mm_sys *sys, struct mm_space *s, mm_paddr_t pa, 
 			if (level > 0)
 				(s ? s : &sys->kernel)->large_leaves--;
 		} else {
-			free_subtree(sys, s, child, level - 1, 0, ARCH_ENTRIES, user_half);
+			const mm_vaddr_t va = base + ((mm_vaddr_t)i << arch_level_shift(level));
+			free_subtree(sys, s, root, child, level - 1, va, 0, ARCH_ENTRIES,
+			             user_half);
+			arch_pte_store(&t[i], 0); /* unlinked before it is freed */
+			mmi_table_unlinked(sys, root, va, level - 1);
 			mm_sys_frame_put(sys, child);
 			if (s)
 				s->table_pages--;
@@ -1228,9 +1388,12 @@ int mm_space_destroy(struct mm_space *s)
 	 * filled from still exist: no frame is reused while a tagged TLB may
 	 * still translate to it. */
 	asid_put(sys, s->asid);
-	free_subtree(sys, s, s->root, ROOT_LEVEL, 0, ARCH_KERNEL_FIRST_SLOT, true);
+	free_subtree(sys, s, s->root, s->root, ROOT_LEVEL, 0, 0, ARCH_KERNEL_FIRST_SLOT, true);
 	MM_ASSERT(s->user_pages == 0 && s->table_pages == 1);
 	mmi_regions_free_all(s);
+#if MM_TABLES_RECURSIVE
+	alt_forget(sys, s->root);
+#endif
 	mm_sys_frame_put(sys, s->root);
 	list_del(sys, s);
 	*s = (struct mm_space){ 0 };
@@ -1239,6 +1402,9 @@ int mm_space_destroy(struct mm_space *s)
 
 int mm_space_activate(struct mm_space *s)
 {
+#if MM_TABLES_RECURSIVE
+	alt_clear_all(s->sys);
+#endif
 	s->sys->active = s;
 	s->sys->ops->activate(s->sys->mach, s->root, s->asid);
 	return 0;
@@ -1310,7 +1476,7 @@ static int clone_leaf(struct mm_sys *sys, struct clone_ctx *c, arch_pte_t src, a
  *    fail for want of a contiguous run.
  */
 static int clone_large(struct mm_sys *sys, struct clone_ctx *c, arch_pte_t src, unsigned level,
-                       arch_pte_t *dst)
+                       mm_vaddr_t va, arch_pte_t *dst)
 {
 	const mm_paddr_t pa = arch_pte_paddr(src);
 	const uint64_t size = mmi_level_size(level);
@@ -1337,7 +1503,7 @@ static int clone_large(struct mm_sys *sys, struct clone_ctx *c, arch_pte_t src, 
 		return err;
 	arch_pte_store(dst, arch_pte_table(t, level, true));
 	c->child->table_pages++;
-	arch_pte_t *pt = mmi_table_at(sys, t);
+	arch_pte_t *pt = mmi_table(sys, c->child->root, va, level - 1, t);
 	struct mm_frame *meta = mmi_table_meta(sys, t);
 	const bool none = arch_pte_is_protnone(src);
 	const unsigned prot = none ? 0u : mmi_pte_logical_prot(src);
@@ -1360,8 +1526,8 @@ static int clone_table(struct mm_sys *sys, struct clone_ctx *c, mm_paddr_t src_p
                        mm_paddr_t dst_pa, unsigned level, mm_vaddr_t base, unsigned first,
                        unsigned end)
 {
-	const arch_pte_t *src = mmi_table_at(sys, src_pa);
-	arch_pte_t *dst = mmi_table_at(sys, dst_pa);
+	const arch_pte_t *src = mmi_table(sys, c->parent->root, base, level, src_pa);
+	arch_pte_t *dst = mmi_table(sys, c->child->root, base, level, dst_pa);
 	struct mm_frame *dst_meta = mmi_table_meta(sys, dst_pa);
 	for (unsigned i = first; i < end; i++) {
 		arch_pte_t e = src[i];
@@ -1371,7 +1537,7 @@ static int clone_table(struct mm_sys *sys, struct clone_ctx *c, mm_paddr_t src_p
 		mm_vaddr_t va = base + ((mm_vaddr_t)i << arch_level_shift(level));
 		int err;
 		if (leaf && level > 0) {
-			err = clone_large(sys, c, e, level, &dst[i]);
+			err = clone_large(sys, c, e, level, va, &dst[i]);
 			if (arch_pte_is_present(dst[i]) || arch_pte_is_protnone(dst[i]))
 				dst_meta->pt_used++; /* linked, if only partly filled */
 			if (err)
@@ -1405,17 +1571,19 @@ static int clone_table(struct mm_sys *sys, struct clone_ctx *c, mm_paddr_t src_p
  * twin pass 1 COW-marked in the child (the two trees have the same shape).
  * No lookups, and it cannot fail.
  */
-static void cow_protect(struct mm_sys *sys, mm_paddr_t ppa, mm_paddr_t cpa, unsigned level,
-                        unsigned first, unsigned end)
+static void cow_protect(struct mm_sys *sys, const struct clone_ctx *c, mm_paddr_t ppa,
+                        mm_paddr_t cpa, unsigned level, mm_vaddr_t base, unsigned first,
+                        unsigned end)
 {
-	arch_pte_t *pt = mmi_table_at(sys, ppa);
-	const arch_pte_t *ct = mmi_table_at(sys, cpa);
+	arch_pte_t *pt = mmi_table(sys, c->parent->root, base, level, ppa);
+	const arch_pte_t *ct = mmi_table(sys, c->child->root, base, level, cpa);
 	for (unsigned i = first; i < end; i++) {
 		arch_pte_t e = pt[i];
 		if (!arch_pte_is_present(e))
 			continue;
 		if (level > 0 && !arch_pte_is_leaf(e, level)) {
-			cow_protect(sys, arch_pte_paddr(e), arch_pte_paddr(ct[i]), level - 1, 0,
+			cow_protect(sys, c, arch_pte_paddr(e), arch_pte_paddr(ct[i]), level - 1,
+			            base + ((mm_vaddr_t)i << arch_level_shift(level)), 0,
 			            ARCH_ENTRIES);
 			continue;
 		}
@@ -1452,7 +1620,8 @@ int mm_space_clone(struct mm_space *parent, struct mm_space *child, enum mm_clon
 	child->brk = parent->brk;
 	if (mode == MM_CLONE_COW) {
 #ifndef MM_PLANT_COW_NO_PROTECT /* test-only planted bug */
-		cow_protect(sys, parent->root, child->root, ROOT_LEVEL, 0, ARCH_KERNEL_FIRST_SLOT);
+		cow_protect(sys, &c, parent->root, child->root, ROOT_LEVEL, 0, 0,
+		            ARCH_KERNEL_FIRST_SLOT);
 #endif
 #ifndef MM_PLANT_COW_NO_FLUSH /* test-only planted bug */
 		if (mm_space_tlb_live(parent))
@@ -1496,13 +1665,16 @@ int mm_sys_init(struct mm_sys *sys, const struct mm_mach_ops *ops, void *mach,
 	err = mm_sys_frame_alloc(sys, MM_FRAME_PT, true, &k->root);
 	if (err)
 		return err;
-	arch_pte_t *root = mmi_table_at(sys, k->root);
-	for (unsigned i = ARCH_KERNEL_FIRST_SLOT; i < ARCH_ROOT_ENTRIES; i++) {
+	arch_pte_t *root = mmi_table(sys, k->root, 0, ROOT_LEVEL, k->root);
+#if MM_TABLES_RECURSIVE
+	arch_pte_store(&root[ARCH_RECURSIVE_SLOT], arch_recursive_pte(k->root));
+#endif
+	for (unsigned i = ARCH_KERNEL_FIRST_SLOT; i < MMI_KERNEL_END_SLOT; i++) {
 		mm_paddr_t t;
 		err = mm_sys_frame_alloc(sys, MM_FRAME_PT, true, &t);
 		if (err) {
-			free_subtree(sys, NULL, k->root, ROOT_LEVEL, ARCH_KERNEL_FIRST_SLOT, i,
-			             false);
+			free_subtree(sys, NULL, k->root, k->root, ROOT_LEVEL, 0,
+			             ARCH_KERNEL_FIRST_SLOT, i, false);
 			mm_sys_frame_put(sys, k->root);
 			return err;
 		}
@@ -1510,7 +1682,7 @@ int mm_sys_init(struct mm_sys *sys, const struct mm_mach_ops *ops, void *mach,
 		sys->kernel_tables++;
 	}
 	mmi_table_meta(sys, k->root)->pt_used =
-	        (uint16_t)(ARCH_ROOT_ENTRIES - ARCH_KERNEL_FIRST_SLOT);
+	        (uint16_t)(MMI_KERNEL_END_SLOT - ARCH_KERNEL_FIRST_SLOT);
 	return 0;
 }
 
@@ -1518,8 +1690,8 @@ int mm_sys_fini(struct mm_sys *sys)
 {
 	if (sys->nspaces != 1)
 		return -MM_EBUSY;
-	free_subtree(sys, NULL, sys->kernel.root, ROOT_LEVEL, ARCH_KERNEL_FIRST_SLOT,
-	             ARCH_ROOT_ENTRIES, false);
+	free_subtree(sys, NULL, sys->kernel.root, sys->kernel.root, ROOT_LEVEL, 0,
+	             ARCH_KERNEL_FIRST_SLOT, MMI_KERNEL_END_SLOT, false);
 	MM_ASSERT(sys->kernel_tables == 0);
 	mm_sys_frame_put(sys, sys->kernel.root);
 	if (sys->asid_count)

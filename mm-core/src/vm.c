@@ -154,7 +154,7 @@ static arch_pte_t *pte_slot(struct mm_space *s, mm_vaddr_t va, mm_paddr_t *table
 		return NULL;
 	if (table_pa)
 		*table_pa = lt;
-	return &mmi_table_at(s->sys, lt)[arch_pte_index(va, 0)];
+	return &mmi_table(s->sys, s->root, va, 0, lt)[arch_pte_index(va, 0)];
 }
 
 static void invalidate(struct mm_space *s, mm_vaddr_t va)
@@ -236,7 +236,7 @@ static bool fill_large(struct mm_space *s, const struct mm_region *r, mm_vaddr_t
 			mm_sys_frame_put(sys, run + off);
 		return false;
 	}
-	arch_pte_store(&mmi_table_at(sys, tpa)[arch_pte_index(base, 1)],
+	arch_pte_store(&mmi_table(sys, s->root, base, 1, tpa)[arch_pte_index(base, 1)],
 	               arch_pte_resize(arch_pte_leaf(run, r->prot), 1));
 	mmi_table_meta(sys, tpa)->pt_used++;
 	s->user_pages += size / PAGE;
@@ -442,7 +442,7 @@ static void unmap_present(struct mm_space *s, mm_vaddr_t va, mm_vaddr_t end,
 			va = (next == 0 || next > end || next < va) ? end : next;
 			continue;
 		}
-		arch_pte_t *t = mmi_table_at(sys, lt);
+		arch_pte_t *t = mmi_table(sys, s->root, va, 0, lt);
 		struct mm_frame *meta = mmi_table_meta(sys, lt);
 		for (; va != cend; va += PAGE) {
 			arch_pte_t *e = &t[arch_pte_index(va, 0)];
@@ -646,7 +646,7 @@ static void install_shared(struct mm_space *s, mm_vaddr_t va, mm_vaddr_t end, mm
 		mm_paddr_t lt;
 		int err = mmi_leaf_table(sys, s->root, va, false, false, NULL, &lt, NULL);
 		MM_ASSERT(err == 0);
-		arch_pte_t *e = &mmi_table_at(sys, lt)[arch_pte_index(va, 0)];
+		arch_pte_t *e = &mmi_table(sys, s->root, va, 0, lt)[arch_pte_index(va, 0)];
 		struct mm_frame *meta = mmi_table_meta(sys, lt);
 		mm_paddr_t f = chain_pop(sys, &chain);
 		arch_pte_t new_e =
@@ -813,12 +813,14 @@ static void move_leaves(struct mm_space *s, mm_vaddr_t from, mm_vaddr_t to, uint
 		if (mmi_leaf_table(sys, s->root, from + off, false, false, NULL, &lt_old, NULL) !=
 		    0)
 			continue;
-		arch_pte_t *e = &mmi_table_at(sys, lt_old)[arch_pte_index(from + off, 0)];
+		arch_pte_t *e = &mmi_table(sys, s->root, from + off, 0,
+		                           lt_old)[arch_pte_index(from + off, 0)];
 		if (!mmi_leaf_used(*e))
 			continue;
 		int err = mmi_leaf_table(sys, s->root, to + off, false, false, NULL, &lt_new, NULL);
 		MM_ASSERT(err == 0);
-		arch_pte_t *d = &mmi_table_at(sys, lt_new)[arch_pte_index(to + off, 0)];
+		arch_pte_t *d =
+		        &mmi_table(sys, s->root, to + off, 0, lt_new)[arch_pte_index(to + off, 0)];
 		MM_ASSERT(!mmi_leaf_used(*d));
 		arch_pte_store(d, *e);
 		mmi_table_meta(sys, lt_new)->pt_used++;

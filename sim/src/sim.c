@@ -63,6 +63,7 @@ struct sim {
 	mm_paddr_t mapped[2];  /* frames map_frame gave and unmap_frame has not ended */
 	unsigned nmapped;
 	uint64_t large_fills; /* TLB entries ever filled from a large page */
+	bool checking;        /* in sim_check(): table windows walk without filling the TLB */
 };
 
 const char *sim_arch_name(void)
@@ -108,9 +109,11 @@ void *sim_phys(struct sim *sim, mm_paddr_t pa, size_t len)
 	return sim->arena + (pa - sim->cfg.phys_base);
 }
 
+/* The MMU model's read of one entry: the ISA's entry size, so that the
+ * last entry of the last frame of RAM (a 4-byte i386 entry) is in RAM. */
 static void *mmu_phys(void *ctx, uint64_t pa)
 {
-	return sim_phys(ctx, pa, 8);
+	return sim_phys(ctx, pa, sizeof(arch_pte_t));
 }
 
 static void poison(void *p, size_t len)
@@ -458,7 +461,60 @@ static void *hook_phys_to_virt(void *ctx, mm_paddr_t pa)
 		mm_panic("phys_to_virt of a user frame: mm-core reaches those through map_frame");
 	if (mm_frames_is_high(&sim->sys.frames, pa))
 		mm_panic("phys_to_virt of high memory: the direct map does not reach it");
+	/* Built with the recursive mapping, mm-core reaches a table through
+	 * its window (table_window) once a root is loaded, as a kernel with
+	 * no direct map of its tables must: asked here for one, stop. */
+	if (MM_TABLES_RECURSIVE && f && f->kind == MM_FRAME_PT && sim->sys.active)
+		mm_panic("phys_to_virt of a page table: the recursive mapping reaches tables "
+		         "through table_window");
 	return p;
+}
+
+/*
+ * The recursive mapping's window (mm_mach_ops.table_window): @va is where
+ * mm-core computed (arch_recursive_table_va()) that the loaded root maps
+ * the table at @pa. As the processor would, the simulator translates @va
+ * through its TLB and MMU model, a supervisor write; it stops if that
+ * faults or reaches another frame: wrong window arithmetic, a window entry
+ * missing, or a TLB entry left from a table since unlinked (a missing
+ * invalidation; with check_stale the stale entry is also reported).
+ */
+static int access_once(struct sim *sim, mm_vaddr_t va, unsigned flags, mm_paddr_t *pa,
+                       struct sim_fault *fault);
+
+static void *hook_table_window(void *ctx, mm_vaddr_t va, mm_paddr_t pa)
+{
+	struct sim *sim = ctx;
+	no_frame_mapped(sim, "table_window");
+	const struct sim_stats before = sim->st;
+	struct sim_fault f = { 0 };
+	mm_paddr_t got = 0;
+	int err;
+	if (sim->checking) { /* the checker's walks leave the TLB as it was */
+		struct sim_walk r;
+		err = sim_mmu_translate(&sim->mmu, mmu_phys, sim, va, SIM_WRITE, false, &r) ? 0
+		                                                                            : -1;
+		got = r.pa;
+		f.error_code = r.fault;
+	} else {
+		err = access_once(sim, va, SIM_WRITE, &got, &f);
+	}
+	sim->st.window_misses += sim->st.tlb_misses - before.tlb_misses;
+	sim->st.window_accesses++;
+	sim->st.accesses = before.accesses;
+	sim->st.tlb_hits = before.tlb_hits;
+	sim->st.tlb_misses = before.tlb_misses;
+	sim->st.walks = before.walks;
+	if (err || got != pa) {
+		fprintf(stderr,
+		        "sim: table window 0x%" PRIx64 " for the table at 0x%" PRIx64
+		        ": %s 0x%" PRIx64 "\n",
+		        va, pa, err ? "faults, code" : "reaches",
+		        err ? (uint64_t)f.error_code : got);
+		mm_panic("table_window: the window does not reach the table (stale TLB entry, or "
+		         "a wrong window)");
+	}
+	return sim_phys(sim, pa, ARCH_PAGE_SIZE);
 }
 
 static void *hook_map_frame(void *ctx, mm_paddr_t pa)
@@ -473,7 +529,10 @@ static void *hook_map_frame(void *ctx, mm_paddr_t pa)
 	if (sim->nmapped == 2)
 		mm_panic("map_frame: a third frame mapped at once (mm-core holds at most two)");
 	sim->mapped[sim->nmapped++] = pa;
-	sim->st.frame_maps++;
+	if (f && f->kind == MM_FRAME_PT)
+		sim->st.table_maps++;
+	else
+		sim->st.frame_maps++;
 	return p;
 }
 
@@ -521,6 +580,8 @@ static void hook_invalidate_page(void *ctx, uint32_t asid, mm_vaddr_t va)
 		sim->st.dropped_invlpg++;
 		return;
 	}
+	if (sim->checking)
+		return; /* sim_check() drops every window entry when it ends */
 	sim->st.invlpg++;
 	tlb_invalidate(sim, asid, va);
 }
@@ -529,6 +590,8 @@ static void hook_flush_all(void *ctx, uint32_t asid)
 {
 	struct sim *sim = ctx;
 	no_frame_mapped(sim, "flush_all");
+	if (sim->checking)
+		return; /* sim_check() drops every window entry when it ends */
 	sim->st.flushes++;
 	tlb_flush_asid(sim, asid); /* as the kernel's CR3 reload: globals stay */
 }
@@ -555,6 +618,7 @@ static const struct mm_mach_ops sim_ops = {
 	.frame_freed = hook_frame_freed,
 	.map_frame = hook_map_frame,
 	.unmap_frame = hook_unmap_frame,
+	.table_window = hook_table_window,
 };
 
 /* ---- life cycle ---------------------------------------------------------- */
@@ -896,6 +960,45 @@ struct check_ctx {
 	size_t msg_len;
 };
 
+#if MM_TABLES_RECURSIVE
+#define SIM_KERNEL_END_SLOT ARCH_RECURSIVE_FIRST_SLOT /* the window slots above */
+
+/* The window entries of @s's root (recursive mapping), from raw memory:
+ * its self entry points at itself; its alternate entries are empty unless
+ * it is loaded, and then hold what mm-core says it installed (rec_alt).
+ * Returns what is wrong, or NULL. */
+static const char *check_windows(struct sim *sim, const struct mm_space *s)
+{
+	const arch_pte_t *t = sim_phys(sim, s->root, ARCH_PAGE_SIZE);
+	if (t[ARCH_RECURSIVE_SLOT] != arch_recursive_pte(s->root))
+		return "a root's self entry does not point at the root";
+	const bool loaded = sim->sys.active == s;
+	for (unsigned i = 0; i < ARCH_RECURSIVE_ALT_SLOTS; i++) {
+		const arch_pte_t e = t[ARCH_RECURSIVE_ALT_FIRST + i];
+		const mm_paddr_t want = loaded ? sim->sys.rec_alt[i] : 0;
+		if (e != (want ? arch_recursive_pte(want) : 0))
+			return loaded ? "an alternate entry differs from the root mm-core installed"
+			              : "a root not loaded has an alternate entry";
+	}
+	for (unsigned i = ARCH_RECURSIVE_FIRST_SLOT; i < ARCH_ROOT_ENTRIES; i++)
+		if (i != ARCH_RECURSIVE_SLOT &&
+		    (i < ARCH_RECURSIVE_ALT_FIRST ||
+		     i >= ARCH_RECURSIVE_ALT_FIRST + ARCH_RECURSIVE_ALT_SLOTS) &&
+		    t[i] != 0)
+			return "a window slot holds an entry of no window";
+	return NULL;
+}
+#else
+#define SIM_KERNEL_END_SLOT ARCH_ROOT_ENTRIES
+
+static const char *check_windows(struct sim *sim, const struct mm_space *s)
+{
+	(void)sim;
+	(void)s;
+	return NULL;
+}
+#endif
+
 static int fail(struct check_ctx *c, const char *what, mm_vaddr_t va, mm_paddr_t pa)
 {
 	snprintf(c->msg, c->msg_len,
@@ -904,14 +1007,15 @@ static int fail(struct check_ctx *c, const char *what, mm_vaddr_t va, mm_paddr_t
 	return -1;
 }
 
-/* Present entries in the table at @pa, counted from raw memory. */
-static unsigned count_present(struct sim *sim, mm_paddr_t pa)
+/* Present entries among the first @end of the table at @pa, counted from
+ * raw memory. */
+static unsigned count_present(struct sim *sim, mm_paddr_t pa, unsigned end)
 {
 	const arch_pte_t *t = sim_phys(sim, pa, ARCH_PAGE_SIZE);
 	unsigned n = 0;
 	if (!t) /* outside memory: no entries to count */
 		return 0;
-	for (unsigned i = 0; i < ARCH_ENTRIES; i++)
+	for (unsigned i = 0; i < end; i++)
 		n += arch_pte_is_present(t[i]) ||
 		     arch_pte_is_protnone(t[i]); /* PROT_NONE leaves hold frames */
 	return n;
@@ -928,7 +1032,7 @@ static int check_entry(void *ctx, const struct mm_walk_entry *e)
 		if (!f || f->kind != MM_FRAME_PT)
 			return fail(c, "a table entry points at a frame that is not a page table",
 			            e->va, e->pa);
-		if (f->pt_used != count_present(c->sim, e->pa))
+		if (f->pt_used != count_present(c->sim, e->pa, ARCH_ENTRIES))
 			return fail(c, "a table's pt_used differs from its present entries", e->va,
 			            e->pa);
 		if (f->pt_used == 0)
@@ -1006,7 +1110,56 @@ static int count_kernel_large(void *ctx, const struct mm_walk_entry *e)
 	return 0;
 }
 
+static int check_all(struct sim *sim, char *msg, size_t msg_len);
+
+/* Every TLB entry of the loaded space agrees with the tables. */
+static int check_tlb(struct sim *sim, struct check_ctx *c)
+{
+	int rc = 0;
+	for (unsigned i = 0; !rc && sim->tlb && i < sim->cfg.tlb_entries; i++) {
+		char why[96];
+		const struct tlb_entry *e = &sim->tlb[i];
+		if (e->valid && (e->global || e->asid == sim_mmu_asid(&sim->mmu)) &&
+		    tlb_entry_is_stale(sim, e, why, sizeof(why))) {
+			c->space = sim->sys.active ? sim->sys.active : &sim->sys.kernel;
+			rc = fail(c, "stale TLB entry", sim->tlb[i].vpn << ARCH_PAGE_SHIFT,
+			          sim->tlb[i].pa);
+		}
+	}
+	return rc;
+}
+
+/*
+ * With the recursive mapping, the checker's read-only walks go through
+ * mm-core's windows, which may install a root in an alternate entry and
+ * flush: the checker must not change what it checks (the TLB). While it
+ * runs, table windows are walked without the TLB and the TLB hooks leave
+ * the TLB alone (mm-core changes no mapping in a walk); at the end every
+ * window entry leaves the TLB, since an alternate entry may have changed.
+ */
 int sim_check(struct sim *sim, char *msg, size_t msg_len)
+{
+	if (!MM_TABLES_RECURSIVE)
+		return check_all(sim, msg, msg_len);
+	/* The TLB first, before any alternate entry changes. */
+	struct check_ctx c = { .sim = sim, .msg = msg, .msg_len = msg_len };
+	if (check_tlb(sim, &c))
+		return -1;
+	sim->checking = true;
+	int rc = check_all(sim, msg, msg_len);
+	sim->checking = false;
+#if MM_TABLES_RECURSIVE
+	const uint64_t window_vpn = (uint64_t)ARCH_RECURSIVE_FIRST_SLOT
+	                            << (arch_level_shift(ARCH_LEVELS - 1) - ARCH_PAGE_SHIFT);
+	for (unsigned i = 0; sim->tlb && i < sim->cfg.tlb_entries; i++)
+		if (sim->tlb[i].vpn >= window_vpn)
+			sim->tlb[i].valid = false;
+	last_clear(sim);
+#endif
+	return rc;
+}
+
+static int check_all(struct sim *sim, char *msg, size_t msg_len)
 {
 	struct mm_sys *sys = &sim->sys;
 	struct mm_frames *fa = &sys->frames;
@@ -1018,6 +1171,7 @@ int sim_check(struct sim *sim, char *msg, size_t msg_len)
 	}
 	int rc = 0;
 	const size_t half = sizeof(arch_pte_t) * ARCH_KERNEL_FIRST_SLOT;
+	const size_t half_end = sizeof(arch_pte_t) * SIM_KERNEL_END_SLOT;
 	const uint8_t *ktmpl = sim_phys(sim, sys->kernel.root, ARCH_PAGE_SIZE);
 	uint64_t user_tables = 0, spaces = 0, region_frames = 0;
 	for (struct mm_space *s = mm_space_first(sys); s && !rc; s = mm_space_next(s)) {
@@ -1038,12 +1192,17 @@ int sim_check(struct sim *sim, char *msg, size_t msg_len)
 				          s->root);
 				break;
 			}
-		} else if (memcmp(root + half, ktmpl + half, ARCH_PAGE_SIZE - half) != 0) {
+		} else if (memcmp(root + half, ktmpl + half, half_end - half) != 0) {
 			rc = fail(&c, "the kernel half differs from the kernel template", 0,
 			          s->root);
 			break;
 		}
-		if (rf->pt_used != count_present(sim, s->root)) {
+		const char *bad_window = check_windows(sim, s);
+		if (bad_window) {
+			rc = fail(&c, bad_window, 0, s->root);
+			break;
+		}
+		if (rf->pt_used != count_present(sim, s->root, SIM_KERNEL_END_SLOT)) {
 			rc = fail(&c, "a root's pt_used differs from its present entries", 0,
 			          s->root);
 			break;
@@ -1109,16 +1268,8 @@ int sim_check(struct sim *sim, char *msg, size_t msg_len)
 		rc = fail(&c, "the MMU's copy of the root entries (PDPTE registers) is stale", 0,
 		          sim_mmu_root(&sim->mmu));
 	}
-	for (unsigned i = 0; !rc && sim->tlb && i < sim->cfg.tlb_entries; i++) {
-		char why[96];
-		const struct tlb_entry *e = &sim->tlb[i];
-		if (e->valid && (e->global || e->asid == sim_mmu_asid(&sim->mmu)) &&
-		    tlb_entry_is_stale(sim, e, why, sizeof(why))) {
-			c.space = sys->active ? sys->active : &sys->kernel;
-			rc = fail(&c, "stale TLB entry", sim->tlb[i].vpn << ARCH_PAGE_SHIFT,
-			          sim->tlb[i].pa);
-		}
-	}
+	if (!rc && !sim->checking) /* recursive mapping: checked before, by sim_check() */
+		rc = check_tlb(sim, &c);
 	for (struct mm_space *s = mm_space_first(sys); s && !rc; s = mm_space_next(s)) {
 		c.space = s;
 		const struct mm_region *prev = NULL;

@@ -76,6 +76,10 @@ def drive():
                     help="a property of the machine (QEMU -machine OPT); may be repeated")
     ap.add_argument("--high", type=lambda x: int(x, 0), default=0, metavar="ADDR",
                     help="some user page must map a frame at or above physical ADDR")
+    ap.add_argument("--windows", default="0",
+                    help="a kernel with the recursive mapping: the first address of its "
+                         "windows (their leaves are user tables' entries, U set, reached "
+                         "through a supervisor-only root entry)")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory(prefix="mmkit-qv-") as d:
         gsock, qsock = os.path.join(d, "gdb.sock"), os.path.join(d, "qmp.sock")
@@ -104,7 +108,7 @@ def drive():
             print("qemu_view: QEMU did not open its GDB and QMP sockets")
             return 1
         env = dict(os.environ, MMKIT_QV_GDB=gsock, MMKIT_QV_QMP=qsock,
-                   MMKIT_QV_HIGH=str(args.high))
+                   MMKIT_QV_HIGH=str(args.high), MMKIT_QV_WINDOWS=args.windows)
         gcmd = [args.gdb, "-batch", "-nx", "-ex", "set pagination off", "-ex",
                 "set confirm off", "-x", os.path.abspath(__file__), args.elf]
         print("# " + " ".join(gcmd), flush=True)
@@ -167,6 +171,11 @@ class Checker:
         self.gdb = gdb
         self.x86_64 = int(gdb.parse_and_eval("sizeof(void *)")) == 8
         self.user_end = 0x800000000000 if self.x86_64 else 0xC0000000
+        # The recursive mapping's windows (0: none): `info tlb` prints a
+        # window page's raw PTE, a user table's PDE, U set, although the
+        # walk's root entry makes it supervisor-only (`info mem`, which
+        # ANDs the levels' rights, checks that).
+        self.windows = int(os.environ.get("MMKIT_QV_WINDOWS", "0"), 0)
         # NX exists in 4-level and PAE paging, not in 32-bit paging: an
         # 8-byte entry (arch_pte_t) says which. Not CR4.PAE, which is 0
         # here: GDB attaches at the reset vector, before boot.S sets it.
@@ -222,6 +231,7 @@ class Checker:
         """{va: (pa, flags)} for the present user-half leaves of `info tlb`;
         and the kernel-half leaves with the U bit (flags' 8th letter)."""
         out, kernel_u, kernel_large = {}, [], []
+        self.window_leaves = 0
         for l in self.hmp("info tlb").splitlines():
             m = re.match(r"([0-9a-f]+): ([0-9a-f]+) ([-A-Z]{9})$", l.strip())
             if not m:
@@ -231,6 +241,8 @@ class Checker:
             pa = int(m.group(2), 16) & 0x000FFFFFFFFFF000
             if va < self.user_end:
                 out[va] = (pa, m.group(3))
+            elif self.windows and va >= self.windows:
+                self.window_leaves += 1
             else:
                 if m.group(3)[7] == "U":
                     kernel_u.append(va)
@@ -336,6 +348,8 @@ class Checker:
         self.check(not bad, "%s: user bit in the kernel half: %s" % (
             label, ", ".join("%x-%x %s" % x for x in bad[:4])))
         tlb = self.user_tlb()
+        self.check(not self.windows or self.window_leaves > 0,
+                   "%s: no leaf in the recursive mapping's windows" % label)
         self.check(not self.kernel_u, "%s: kernel-half leaves with the U bit: %s" % (
             label, ", ".join("%x" % v for v in self.kernel_u[:4])))
         # The direct map (and x86_64's image alias) in large pages: QEMU

@@ -83,6 +83,21 @@
  *                   metadata it reaches through @phys_to_virt. Without
  *                   these hooks, @phys_to_virt serves for every frame.
  * @unmap_frame:     ends the mapping @map_frame gave for @pa at @p.
+ * @table_window:    optional; used only by a build with the recursive
+ *                   mapping (-Dtables=recursive): a pointer through which
+ *                   mm-core reads and writes the page table at @pa, which
+ *                   the loaded root maps at the window address @va (a
+ *                   supervisor-only address in the root's self-map or
+ *                   alternate entries, arch_recursive_table_va()). A
+ *                   kernel returns @va itself (NULL hook: the same); the
+ *                   simulator translates @va through its MMU model and
+ *                   TLB and stops if it does not reach @pa (a stale TLB
+ *                   entry for a window, or wrong window arithmetic). In
+ *                   that build mm-core reaches tables through
+ *                   @phys_to_virt only before its first activation, and
+ *                   tables linked nowhere through @map_frame.
+ *                   Source: Intel SDM Vol. 3A §4.3 (the MMU walks the
+ *                   window like any address).
  */
 struct mm_mach_ops {
 	void *(*phys_to_virt)(void *ctx, mm_paddr_t pa);
@@ -94,6 +109,7 @@ struct mm_mach_ops {
 	void (*frame_freed)(void *ctx, mm_paddr_t pa);
 	void *(*map_frame)(void *ctx, mm_paddr_t pa);
 	void (*unmap_frame)(void *ctx, mm_paddr_t pa, void *p);
+	void *(*table_window)(void *ctx, mm_vaddr_t va, mm_paddr_t pa);
 };
 
 /** MM_ASID_ALL - the @asid of an invalidation that concerns every address
@@ -201,6 +217,10 @@ struct mm_space {
 	uint64_t region_pages;                             /* frames holding its nodes */
 };
 
+/** MM_RECURSIVE_ALT_MAX - alternate root entries a recursive-mapping build
+ * may use (ARCH_RECURSIVE_ALT_SLOTS, at most this many). */
+#define MM_RECURSIVE_ALT_MAX 2u
+
 /**
  * struct mm_sys - one machine's memory-management state.
  * @frames:        the frame allocator.
@@ -215,6 +235,9 @@ struct mm_space {
  *                 0 while identifiers are off.
  * @asid_count:    identifiers the platform has, 0 never given; 0 when off.
  * @asid_next:     where the search for a free identifier starts.
+ * @rec_alt:       recursive-mapping builds only: the root installed in each
+ *                 alternate root entry of the loaded root, 0 for none.
+ * @rec_mru:       the alternate entry used last (the other is replaced).
  */
 struct mm_sys {
 	struct mm_frames frames;
@@ -229,6 +252,8 @@ struct mm_sys {
 	uint32_t asid_count, asid_next;
 	unsigned large_max; /* highest level of a large leaf: mm_sys_set_large_pages() */
 	bool thp;           /* transparent huge pages: mm_sys_set_thp() */
+	mm_paddr_t rec_alt[MM_RECURSIVE_ALT_MAX];
+	unsigned rec_mru;
 };
 
 /**
@@ -436,8 +461,9 @@ uint32_t mm_sys_frame_put(struct mm_sys *sys, mm_paddr_t pa);
  *
  * Return: 0; -MM_EINVAL for an unaligned, non-canonical or wrapping range,
  * an invalid @pa, or a bad @prot; -MM_EFAULT if the range is not wholly in
- * the kernel half; -MM_EEXIST if any page in it is mapped; -MM_ENOMEM.
- * Nothing changes on error.
+ * the kernel half (with MM_TABLES_RECURSIVE, which ends below the
+ * recursive mapping's windows: ARCH_RECURSIVE_FIRST_SLOT); -MM_EEXIST if
+ * any page in it is mapped; -MM_ENOMEM. Nothing changes on error.
  */
 int mm_kernel_map(struct mm_sys *sys, mm_vaddr_t va, mm_paddr_t pa, uint64_t npages, unsigned prot);
 
@@ -674,9 +700,14 @@ struct mm_mapping {
 
 /**
  * mm_query() - translate @va (any byte, user or kernel half) in @space.
- * Reads the tables only: no TLB, A/D or fault effects.
+ * Reads the tables only: no A/D or fault effects, and no TLB effect on the
+ * pages it reads about. With MM_TABLES_RECURSIVE, reading a space that is
+ * not loaded may install its root in an alternate root entry, which
+ * flushes the loaded space's non-global TLB entries (flush_all) when that
+ * entry held another root.
  * Return: 0 and *@out filled; -MM_EINVAL if @va is not canonical;
- * -MM_ENOENT if it is not mapped.
+ * -MM_ENOENT if it is not mapped (with MM_TABLES_RECURSIVE: also in the
+ * recursive mapping's windows, which map no memory of their own).
  */
 int mm_query(const struct mm_space *space, mm_vaddr_t va, struct mm_mapping *out);
 
@@ -700,7 +731,9 @@ typedef int (*mm_walk_fn)(void *ctx, const struct mm_walk_entry *e);
 /**
  * mm_space_walk() - visit every present entry of @space, tables before what
  * they point at, in increasing address order; the kernel half too if
- * @kernel_half. Read only.
+ * @kernel_half (with MM_TABLES_RECURSIVE, not the recursive mapping's
+ * window entries). Read only; with MM_TABLES_RECURSIVE, the TLB effect of
+ * mm_query() on a space that is not loaded.
  * Return: 0, or the first non-zero value @fn returned.
  */
 int mm_space_walk(const struct mm_space *space, bool kernel_half, mm_walk_fn fn, void *ctx);

@@ -11,6 +11,17 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/**
+ * MM_TABLES_RECURSIVE - 1 in a build where mm-core reaches page tables
+ * through the recursive mapping (meson -Dtables=recursive, or a kernel
+ * built with -DMM_TABLES_RECURSIVE=1; i386 only), 0 where it reaches them
+ * through the direct map (mm_mach_ops.phys_to_virt). docs/ARCHITECTURE.md,
+ * "Direct map or recursive mapping".
+ */
+#ifndef MM_TABLES_RECURSIVE
+#define MM_TABLES_RECURSIVE 0
+#endif
+
 /*
  * Addresses. Always 64 bits wide, on every ISA, so that a caller (mmsim, a
  * fuzzer) can pass an address the ISA cannot hold and get -MM_EINVAL rather

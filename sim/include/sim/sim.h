@@ -68,6 +68,11 @@ struct sim_stats {
 	uint64_t bbm;           /* break-before-make violations found (ISAs that require it) */
 	mm_vaddr_t last_bbm_va; /* the page of the last one */
 	uint64_t frame_maps;    /* map_frame hooks: a user frame's contents reached */
+	uint64_t table_maps;    /* map_frame hooks for a table linked nowhere (recursive mapping) */
+	/* Recursive mapping (-Dtables=recursive): table_window hooks, each an
+	 * access through the TLB and the MMU model (not in the counts above). */
+	uint64_t window_accesses;
+	uint64_t window_misses; /* table_window hooks that missed the TLB and walked */
 };
 
 struct sim;

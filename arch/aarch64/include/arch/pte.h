@@ -70,6 +70,10 @@
 #ifndef ARCH_AARCH64_PTE_H
 #define ARCH_AARCH64_PTE_H
 
+#if defined(MM_TABLES_RECURSIVE) && MM_TABLES_RECURSIVE
+#error "aarch64 has no recursive table mapping (ARCH_RECURSIVE_SLOT, arch_recursive_table_va()): only i386 does; build with -Dtables=direct"
+#endif
+
 #include <mm/types.h>
 
 #define ARCH_NAME "aarch64"

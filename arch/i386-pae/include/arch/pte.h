@@ -13,6 +13,10 @@
 #ifndef ARCH_I386_PAE_PTE_H
 #define ARCH_I386_PAE_PTE_H
 
+#if defined(MM_TABLES_RECURSIVE) && MM_TABLES_RECURSIVE
+#error "i386-pae has no recursive table mapping (ARCH_RECURSIVE_SLOT, arch_recursive_table_va()): only i386 does; build with -Dtables=direct"
+#endif
+
 #define ARCH_NAME         "i386-pae"
 #define X86_PAGING_LEVELS 3u
 #define ARCH_LEVEL_NAMES                                                                           \

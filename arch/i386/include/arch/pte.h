@@ -127,7 +127,8 @@ static inline bool arch_prot_is_valid(unsigned prot)
 static inline arch_pte_t arch_pte_table(mm_paddr_t pa, unsigned level, bool user)
 {
 	(void)level; /* the same format at every level */
-	return (arch_pte_t)pa | I386_PTE_P | I386_PTE_RW | I386_PTE_A | (user ? I386_PTE_US : 0);
+	return (arch_pte_t)pa | I386_PTE_P | I386_PTE_RW | I386_PTE_A | (user ? I386_PTE_US : 0) |
+	       (MM_TABLES_RECURSIVE ? I386_PTE_D : 0u);
 }
 
 /** arch_pte_is_present() - is the P bit set? */
@@ -356,6 +357,63 @@ static inline bool arch_pte_is_accessed(arch_pte_t e)
 {
 	return (e & I386_PTE_A) != 0;
 }
+
+/*
+ * The recursive mapping (build option -Dtables=recursive,
+ * MM_TABLES_RECURSIVE=1): mm-core reaches the tables of the loaded root
+ * through a root entry that points at the root itself, and another root's
+ * through an alternate root entry pointing at that root, instead of the
+ * direct map (docs/ARCHITECTURE.md, "Direct map or recursive mapping").
+ * The top three PDEs are the windows, 4 MiB of virtual space each, never
+ * part of the kernel half:
+ *  - ARCH_RECURSIVE_SLOT (1023, 0xFFC00000): the self entry, in every
+ *    root, pointing at that root;
+ *  - ARCH_RECURSIVE_ALT_FIRST.. (1021, 1022: 0xFF400000, 0xFF800000):
+ *    the alternate entries of the loaded root, each pointing at another
+ *    root or empty.
+ * Every window entry is supervisor-only (U/S clear), so no window address
+ * is reachable from ring 3 whatever the entries under it say (SDM Vol. 3A
+ * §4.6: rights are the AND of all levels). With the option, table PDEs
+ * are written with D set too: bit 6 of a PDE that references a PT is
+ * ignored (SDM Vol. 3A Table 4-5), but a window access takes that PDE for
+ * a PTE and would set it (§4.8), making the kernel half's copies differ.
+ */
+#if MM_TABLES_RECURSIVE
+#define ARCH_RECURSIVE_SLOT       1023u /* the self entry: PDE 1023 */
+#define ARCH_RECURSIVE_ALT_FIRST  1021u /* first alternate entry */
+#define ARCH_RECURSIVE_ALT_SLOTS  2u    /* alternate entries: 1021 and 1022 */
+#define ARCH_RECURSIVE_FIRST_SLOT 1021u /* first window slot: the kernel half ends below */
+
+/**
+ * arch_recursive_table_va() - the virtual address at which the table at
+ * @level on the path of @va appears, under the root that entry @slot of
+ * the loaded root points at (@slot ARCH_RECURSIVE_SLOT: the loaded root
+ * itself; an alternate slot: the root installed there).
+ * @level 0: the PT of PDE (@va >> 22), at (@slot << 22) | (PDE index << 12)
+ * (the MMU walks PDE @slot, takes that root for a PT and its PDE for a PTE).
+ * @level 1: the root itself, at (1023 << 22) | (@slot << 12): the self
+ * entry, then PDE @slot of the loaded root taken for a PTE; the root in an
+ * alternate slot needs no self entry of its own for this.
+ * Source: SDM Vol. 3A §4.3 (32-bit paging's linear-address translation).
+ */
+static inline mm_vaddr_t arch_recursive_table_va(unsigned slot, mm_vaddr_t va, unsigned level)
+{
+	if (level == 0)
+		return ((mm_vaddr_t)slot << 22) | (((va >> 22) & 0x3FFu) << 12);
+	return ((mm_vaddr_t)ARCH_RECURSIVE_SLOT << 22) | ((mm_vaddr_t)slot << 12);
+}
+
+/**
+ * arch_recursive_pte() - the entry of a window slot pointing at the root
+ * at @root_pa: present, writable, supervisor-only, A and D set (the MMU
+ * takes it for a PDE and, through the self entry, for a PTE: it never
+ * writes it). Source: SDM Vol. 3A §4.3, §4.8.
+ */
+static inline arch_pte_t arch_recursive_pte(mm_paddr_t root_pa)
+{
+	return (arch_pte_t)root_pa | I386_PTE_P | I386_PTE_RW | I386_PTE_A | I386_PTE_D;
+}
+#endif
 
 /* The geometry mm-core relies on (see arch/template/include/arch/pte.h). */
 _Static_assert(ARCH_PAGE_SIZE == 4096, "mm-core maps 4 KiB pages");

@@ -6,6 +6,10 @@
 #ifndef ARCH_RISCV64_PTE_H
 #define ARCH_RISCV64_PTE_H
 
+#if defined(MM_TABLES_RECURSIVE) && MM_TABLES_RECURSIVE
+#error "riscv64 has no recursive table mapping (ARCH_RECURSIVE_SLOT, arch_recursive_table_va()): only i386 does; build with -Dtables=direct"
+#endif
+
 #define ARCH_NAME    "riscv64"
 #define RISCV_LEVELS 3u
 #define ARCH_LEVEL_NAMES                                                                           \

@@ -416,4 +416,72 @@ static inline bool arch_tlb_caches_invalid(void)
 	return true;
 }
 
+/*
+ * Optional: the recursive mapping (meson -Dtables=recursive, which defines
+ * MM_TABLES_RECURSIVE=1; docs/ARCHITECTURE.md, "Direct map or recursive
+ * mapping"). A port that offers it defines the items below; one that does
+ * not says so with an #error when MM_TABLES_RECURSIVE is 1 (x86_64,
+ * riscv64, aarch64, i386-pae do). Only i386 offers it today. Every window
+ * slot lies above the kernel half's last slot: the kernel half becomes
+ * [ARCH_KERNEL_FIRST_SLOT, ARCH_RECURSIVE_FIRST_SLOT), and each root's
+ * window entries are its own.
+ */
+#if MM_TABLES_RECURSIVE
+/** ARCH_RECURSIVE_SLOT - the root entry of every root that points at that
+ * root itself (the self-map): the loaded root's tables appear in the
+ * window this entry spans. */
+#define ARCH_RECURSIVE_SLOT 511u
+/** ARCH_RECURSIVE_ALT_FIRST - the first alternate entry: entries
+ * [ARCH_RECURSIVE_ALT_FIRST, + ARCH_RECURSIVE_ALT_SLOTS) of the loaded root
+ * point at other roots, whose tables then appear in their windows. */
+#define ARCH_RECURSIVE_ALT_FIRST 509u
+/** ARCH_RECURSIVE_ALT_SLOTS - alternate entries: at least 2 (a clone holds
+ * tables of two roots besides the loaded one), at most MM_RECURSIVE_ALT_MAX. */
+#define ARCH_RECURSIVE_ALT_SLOTS 2u
+/** ARCH_RECURSIVE_FIRST_SLOT - the lowest window slot; the kernel half
+ * ends below it, and mm_kernel_map() refuses addresses from its span up. */
+#define ARCH_RECURSIVE_FIRST_SLOT 509u
+
+/**
+ * arch_recursive_table_va() - where the table at @level on @va's path,
+ * under the root in entry @slot of the loaded root, appears: @slot is
+ * ARCH_RECURSIVE_SLOT (the loaded root) or an alternate slot. The walk of
+ * that address must take root entry @slot, then the self entry as often
+ * as needed to stop one level early, then @va's indices above @level,
+ * and end on the table. @level ARCH_LEVELS - 1 (a root): the self entry
+ * at every level but the last, which is @slot, so that a root in an
+ * alternate slot needs no self entry yet. Only the VA arithmetic, no
+ * memory read.
+ */
+static inline mm_vaddr_t arch_recursive_table_va(unsigned slot, mm_vaddr_t va, unsigned level)
+{
+	mm_vaddr_t w = 0;
+	unsigned k = ARCH_LEVELS; /* index positions, from the root's down */
+	if (level == ARCH_LEVELS - 1) {
+		while (--k > 0)
+			w |= (mm_vaddr_t)ARCH_RECURSIVE_SLOT << arch_level_shift(k);
+		w |= (mm_vaddr_t)slot << arch_level_shift(0);
+		return arch_va_canonical(w);
+	}
+	w |= (mm_vaddr_t)slot << arch_level_shift(--k);
+	for (unsigned n = 0; n < level; n++)
+		w |= (mm_vaddr_t)ARCH_RECURSIVE_SLOT << arch_level_shift(--k);
+	for (unsigned l = ARCH_LEVELS - 1; k > 0; l--)
+		w |= (mm_vaddr_t)arch_pte_index(va, l) << arch_level_shift(--k);
+	return arch_va_canonical(w);
+}
+
+/**
+ * arch_recursive_pte() - the entry of a window slot pointing at the root
+ * at @root_pa: a table entry the MMU also takes for a leaf (of the window
+ * page that is the root itself), so supervisor-only (no window is
+ * reachable from user mode), writable, and with every bit the MMU would
+ * set on a leaf already set (x86: A and D), since mm-core compares roots.
+ */
+static inline arch_pte_t arch_recursive_pte(mm_paddr_t root_pa)
+{
+	return arch_pte_table(root_pa, ARCH_LEVELS - 1, false);
+}
+#endif
+
 #endif /* ARCH_TEMPLATE_PTE_H */

@@ -7,6 +7,10 @@
 #ifndef ARCH_X86_64_PTE_H
 #define ARCH_X86_64_PTE_H
 
+#if defined(MM_TABLES_RECURSIVE) && MM_TABLES_RECURSIVE
+#error "x86_64 has no recursive table mapping (ARCH_RECURSIVE_SLOT, arch_recursive_table_va()): only i386 does; build with -Dtables=direct"
+#endif
+
 #define ARCH_NAME         "x86_64"
 #define X86_PAGING_LEVELS 4u
 #define ARCH_LEVEL_NAMES                                                                           \
