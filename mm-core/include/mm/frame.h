@@ -213,7 +213,11 @@ int mm_frames_init(struct mm_frames *fa, const struct mm_phys_range *ranges, siz
  * direct map reaches. A run never spans the two zones, and blocks never
  * merge across @high_base. The counters (mm_frames_free_count(),
  * mm_frames_in_use(), fault injection) cover both zones.
- * @fa, @ranges, @n, @meta, @meta_bytes: as for mm_frames_init().
+ * @fa:         allocator state to initialise, as for mm_frames_init().
+ * @ranges:     usable RAM, as for mm_frames_init().
+ * @n:          number of ranges, as for mm_frames_init().
+ * @meta:       metadata storage, as for mm_frames_init().
+ * @meta_bytes: size of @meta, as for mm_frames_init().
  * @high_base:  page-aligned physical address, in bytes; 0 for no high
  *              zone (then this is mm_frames_init()). A range that
  *              straddles it is cut in two there.
