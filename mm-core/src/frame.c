@@ -622,9 +622,10 @@ alloc_from(struct mm_frames *fa, struct mm_frame_zone *z, enum mm_frame_kind kin
 	return 0;
 }
 
-/* alloc_from() the high zone, off the fast path. */
-static __attribute__((noinline)) int alloc_high(struct mm_frames *fa, enum mm_frame_kind kind,
-                                                mm_paddr_t *out)
+/* alloc_from() the high zone, off the fast path (cold: the low zone's
+ * path stays compact). */
+static __attribute__((noinline, cold)) int alloc_high(struct mm_frames *fa, enum mm_frame_kind kind,
+                                                      mm_paddr_t *out)
 {
 	return alloc_from(fa, &fa->zone[MM_ZONE_HIGH], kind, out);
 }
@@ -733,6 +734,12 @@ static inline __attribute__((always_inline)) void cache_push(struct mm_frames *f
 		z->cache[(z->cache_first + z->ncached++) & CACHE_MASK] = idx;
 }
 
+/* cache_push() to the high zone, off the fast path. */
+static __attribute__((noinline, cold)) void free_high(struct mm_frames *fa, uint32_t idx)
+{
+	cache_push(fa, &fa->zone[MM_ZONE_HIGH], idx);
+}
+
 /* mm_frame_unref_meta() for a frame @f of @fa. */
 static inline __attribute__((always_inline)) uint32_t unref(struct mm_frames *fa,
                                                             struct mm_frame *f)
@@ -745,7 +752,7 @@ static inline __attribute__((always_inline)) uint32_t unref(struct mm_frames *fa
 	fa->nfree++;
 	const uint32_t idx = (uint32_t)(f - fa->meta);
 	if (__builtin_expect(idx >= fa->high_first, 0))
-		cache_push(fa, &fa->zone[MM_ZONE_HIGH], idx); /* off the fast path */
+		free_high(fa, idx); /* off the fast path */
 	else
 		cache_push(fa, &fa->zone[MM_ZONE_LOW], idx);
 	return 0;
