@@ -165,8 +165,8 @@ void kunmap_frame(mm_paddr_t pa, void *p)
 {
 	if (pa < direct_limit_pa)
 		return;
-	const uintptr_t want = (uintptr_t)(ARCH_KMAP_BASE + (kmap_used - 1u) * ARCH_PAGE_SIZE);
-	if (!kmap_used || (uintptr_t)p != want)
+	if (!kmap_used ||
+	    (uintptr_t)p != (uintptr_t)(ARCH_KMAP_BASE + (kmap_used - 1u) * ARCH_PAGE_SIZE))
 		panic("kunmap_frame(0x%llx): not the last temporary mapping",
 		      (unsigned long long)pa);
 	kmap_used--;
@@ -398,7 +398,6 @@ void mem_init(const struct boot_info *bi, struct mem_info *info)
 	if (err)
 		panic("mm_sys_init: %s", mm_strerror(err));
 	info->high_frames = mm_frames_zone_total(&sys.frames, MM_ZONE_HIGH);
-	info->high_base = info->high_frames ? high_base : 0;
 	if (info->high_frames)
 		kprintf("# memory: %llu MiB of high memory above %llu MiB, for user pages, "
 		        "reached through temporary mappings\n",

@@ -1257,7 +1257,7 @@ static int check_all(struct sim *sim, char *msg, size_t msg_len)
 			rc = fail(&c, "a kernel frame mapped to users lost the kernel's reference",
 			          0, mm_frames_paddr(fa, i));
 		else if (f->kind != MM_FRAME_FREE && f->kind != MM_FRAME_USER &&
-		         i >= fa->zone[MM_ZONE_HIGH].first)
+		         i >= fa->high_first)
 			rc = fail(&c, "a page table, region or kernel frame in high memory", 0,
 			          mm_frames_paddr(fa, i));
 	}

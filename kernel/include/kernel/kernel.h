@@ -47,7 +47,6 @@ struct mem_info {
 	uint64_t large_pages;  /* large pages in it and the image mapping */
 	unsigned large_level;  /* the largest level a large page may sit at */
 	uint64_t high_frames;  /* frames of high memory (above the direct map) */
-	uint64_t high_base;    /* its physical start, 0 if there is none */
 	char cmdline[128];     /* the command line, or "" */
 };
 
